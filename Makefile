@@ -1,0 +1,39 @@
+# The README's commands. Everything the project needs is installed from here.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+PYSTAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+NODESTAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | cut -c1-12)
+
+.PHONY: install run test lint fmt openapi clean
+
+$(PYSTAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+$(NODESTAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-* && touch $@
+
+install: $(PYSTAMP) $(NODESTAMP)
+
+## make run: the local stack (table server, buckets, functions, gateway) on OPENMPS_PORT
+run: install
+	$(VENV)/bin/openmps up
+
+## make test: every test (unit, integration, e2e)
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check shared functions infra tests bench
+	$(VENV)/bin/mypy
+
+## make openapi: rewrite the committed openapi.json from the code
+openapi: install
+	$(PY) -c "from shared.api.app import openapi_json; open('openapi.json','w').write(openapi_json() + '\n')"
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,93 @@
+"""The one error hierarchy of openmps.
+
+Every error carries a stable ``code`` (shown to users and stored as a subtask's ``err_code``)
+and a plain ``message``. The edges translate them: the API maps each class to an HTTP status,
+workers map them to FAIL (permanent) or a retry (retryable).
+"""
+
+from __future__ import annotations
+
+
+class OpenMpsError(Exception):
+    code = "InternalError"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class BadInputError(OpenMpsError):
+    """The caller sent something malformed or out of range (HTTP 400)."""
+
+    code = "InvalidParameter"
+
+
+class AuthError(OpenMpsError):
+    """Missing or wrong credentials (HTTP 401)."""
+
+    code = "AuthFailure"
+
+
+class ForbiddenError(OpenMpsError):
+    """Valid credentials, but not for this object (HTTP 403)."""
+
+    code = "AuthFailure.UnauthorizedOperation"
+
+
+class NotFoundError(OpenMpsError):
+    """The object does not exist, or not for this account (HTTP 404)."""
+
+    code = "ResourceNotFound"
+
+
+class ConflictError(OpenMpsError):
+    """A conditional write lost, or the operation is not allowed in the current state (HTTP 409)."""
+
+    code = "FailedOperation.InvalidState"
+
+
+class ProcessingError(OpenMpsError):
+    """A subtask could not be processed."""
+
+
+class PermanentProcessingError(ProcessingError):
+    """Processing this input again will fail the same way: the subtask ends in FAIL with ``code``."""
+
+    code = "FailedOperation.Processing"
+
+
+class RetryableProcessingError(ProcessingError):
+    """A passing fault (storage, table, network): the invocation is retried.
+
+    Raising it from a worker means the event is delivered again by the runtime.
+    """
+
+    code = "InternalError.Retryable"
+
+
+class MediaError(PermanentProcessingError):
+    """The input is not usable media (empty, truncated, not media, missing a needed stream)."""
+
+    code = "InvalidMedia"
+
+
+class EngineError(PermanentProcessingError):
+    """The media engine (ffmpeg) failed. ``log_tail`` keeps the last lines it printed."""
+
+    code = "EngineFailed"
+
+    def __init__(self, message: str, *, code: str | None = None, log_tail: str = "",
+                 exit_code: int | None = None, argv: list[str] | None = None) -> None:
+        super().__init__(message, code=code)
+        self.log_tail = log_tail
+        self.exit_code = exit_code
+        self.argv = argv or []
+
+
+class EngineTimeoutError(EngineError):
+    code = "EngineTimeout"

@@ -1,0 +1,95 @@
+"""Upload trigger rules (MPS "workflows"): which uploads create which subtasks, and where outputs go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.domain.errors import BadInputError
+from shared.domain.templates import Template, resolve_template
+
+MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v",
+                  "mp3", "wav", "m4a", "aac", "flac")
+DEFAULT_WORKFLOW_ID = "default"
+
+
+@dataclass(frozen=True)
+class SubtaskSpec:
+    type: str
+    definition: int
+    kind: str = "sampled"  # Snapshot family: time_offset | sampled | sprite
+
+    def template(self) -> Template:
+        return resolve_template(self.type, self.definition, self.kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type, "definition": self.definition}
+        if self.type == "Snapshot":
+            data["kind"] = self.kind
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubtaskSpec:
+        try:
+            spec = cls(type=str(data["type"]), definition=int(data["definition"]),
+                       kind=str(data.get("kind", "sampled")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadInputError(f"a subtask needs 'type' and an integer 'definition': {data!r}",
+                                code="InvalidParameter.Subtask") from exc
+        spec.template()  # unknown type or definition -> BadInputError now, not at run time
+        return spec
+
+
+@dataclass(frozen=True)
+class Workflow:
+    workflow_id: str
+    account: str
+    name: str
+    bucket: str
+    prefix: str
+    suffixes: tuple[str, ...]
+    subtasks: tuple[SubtaskSpec, ...]
+    output_bucket: str
+    output_dir: str = "output/{task_id}/"
+    enabled: bool = True
+    create_time: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, bucket: str, key: str) -> bool:
+        if not self.enabled or bucket != self.bucket or not key.startswith(self.prefix):
+            return False
+        if key.endswith("/"):
+            return False  # a "folder" marker object, not a file
+        if not self.suffixes:
+            return True
+        lowered = key.lower()
+        return any(lowered.endswith("." + s.lower().lstrip(".")) for s in self.suffixes)
+
+    def output_dir_for(self, task_id: str) -> str:
+        return render_output_dir(self.output_dir, task_id)
+
+    def check_no_retrigger(self) -> None:
+        """Outputs must never land where they would trigger this rule again."""
+        if self.output_bucket == self.bucket and self.output_dir.startswith(self.prefix):
+            raise BadInputError(
+                f"output dir {self.output_dir!r} is under the triggering prefix {self.prefix!r} "
+                f"of bucket {self.bucket}: outputs would trigger the workflow again",
+                code="InvalidParameterValue.OutputDir")
+
+
+def render_output_dir(template: str, task_id: str) -> str:
+    rendered = template.replace("{task_id}", task_id).replace("{taskId}", task_id)
+    rendered = rendered.lstrip("/")
+    if rendered and not rendered.endswith("/"):
+        rendered += "/"
+    if ".." in rendered.split("/"):
+        raise BadInputError("output dir must not contain '..'", code="InvalidParameterValue.OutputDir")
+    return rendered
+
+
+def default_workflow(account: str, input_bucket: str, output_bucket: str, create_time: str) -> Workflow:
+    return Workflow(
+        workflow_id=DEFAULT_WORKFLOW_ID, account=account, name="default: 720p MP4 + snapshots",
+        bucket=input_bucket, prefix="input/", suffixes=MEDIA_SUFFIXES,
+        subtasks=(SubtaskSpec("Transcode", 100030), SubtaskSpec("Snapshot", 10, "sampled")),
+        output_bucket=output_bucket, output_dir="output/{task_id}/", create_time=create_time)

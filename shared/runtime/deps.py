@@ -1,0 +1,50 @@
+"""The composition root: builds the adapters named by the settings, once per process.
+
+Handlers ask for ``default_deps()``; tests build ``Deps`` with their own adapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shared.invoke.local import LocalHttpInvoker
+from shared.invoke.port import Invoker
+from shared.runtime.settings import Settings, get_settings
+from shared.storage.local import LocalStorage
+from shared.storage.port import Storage
+from shared.store.accounts import AccountStore
+from shared.store.repo import TaskStore
+from shared.store.workflows import WorkflowStore
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    tasks: TaskStore
+    workflows: WorkflowStore
+    accounts: AccountStore
+    storage: Storage
+    invoker: Invoker
+
+
+def build_storage(settings: Settings) -> Storage:
+    # Settings admit only "local" today; the COS adapter will be chosen here.
+    return LocalStorage(settings.storage_root, public_url=settings.public_url,
+                        signing_key=settings.signing_key)
+
+
+def build_invoker(settings: Settings) -> Invoker:
+    # Settings admit only "local" today; the SCF invoker will be chosen here.
+    return LocalHttpInvoker(settings.invoke_url, settings.invoke_secret)
+
+
+def build_deps(settings: Settings, *, storage: Storage | None = None, invoker: Invoker | None = None) -> Deps:
+    return Deps(settings=settings, tasks=TaskStore(settings), workflows=WorkflowStore(settings),
+                accounts=AccountStore(settings), storage=storage or build_storage(settings),
+                invoker=invoker or build_invoker(settings))
+
+
+@lru_cache(maxsize=1)
+def default_deps() -> Deps:
+    return build_deps(get_settings())

@@ -1,0 +1,172 @@
+"""Filesystem buckets: ``{root}/{bucket}/{key}``, with a sidecar per object under
+``{root}/.meta/{bucket}/{key}.json`` holding its etag (md5) and content type.
+
+Writes go to ``{root}/.tmp`` and are renamed into place, so a reader (or the folder watcher)
+never sees half an object under its final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+from shared.domain.errors import BadInputError, NotFoundError
+from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key
+from shared.storage.signing import signed_path
+
+CHUNK = 1024 * 1024
+
+
+def guess_type(key: str) -> str:
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+class LocalStorage(Storage):
+    def __init__(self, root: str | Path, *, public_url: str = "http://127.0.0.1:8080",
+                 signing_key: str = "") -> None:
+        self.root = Path(root).resolve()
+        self.public_url = public_url.rstrip("/")
+        self.signing_key = signing_key
+        self._tmp = self.root / ".tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    # ---- paths ----------------------------------------------------------------------------
+    def path(self, bucket: str, key: str) -> Path:
+        return self.root / check_bucket(bucket) / check_key(key)
+
+    def _meta_path(self, bucket: str, key: str) -> Path:
+        return self.root / ".meta" / bucket / (key + ".json")
+
+    def bucket_dir(self, bucket: str) -> Path:
+        return self.root / check_bucket(bucket)
+
+    def ensure_bucket(self, bucket: str) -> Path:
+        path = self.bucket_dir(bucket)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # ---- metadata -------------------------------------------------------------------------
+    def _write_meta(self, bucket: str, key: str, stat: os.stat_result, etag: str, content_type: str) -> None:
+        meta = self._meta_path(bucket, key)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp / f"{uuid.uuid4().hex}.json"
+        tmp.write_text(json.dumps({"etag": etag, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                                   "content_type": content_type}))
+        os.replace(tmp, meta)
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        path = self.path(bucket, key)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise NotFoundError(f"no object {key!r} in bucket {bucket}", code="ResourceNotFound.Object") from None
+        if not path.is_file():
+            raise NotFoundError(f"no object {key!r} in bucket {bucket}", code="ResourceNotFound.Object")
+        try:
+            meta = json.loads(self._meta_path(bucket, key).read_text())
+            fresh = meta["size"] == stat.st_size and meta["mtime_ns"] == stat.st_mtime_ns
+        except (FileNotFoundError, ValueError, KeyError):
+            meta, fresh = {}, False
+        if not fresh:  # a file copied straight into the folder: compute its etag once
+            content_type = meta.get("content_type") or guess_type(key)
+            etag = _md5(path)
+            self._write_meta(bucket, key, stat, etag, content_type)
+            meta = {"etag": etag, "content_type": content_type}
+        return ObjectInfo(bucket, key, stat.st_size, meta["etag"], stat.st_mtime, meta["content_type"])
+
+    # ---- reads ----------------------------------------------------------------------------
+    def open_read(self, bucket: str, key: str) -> BinaryIO:
+        self.head(bucket, key)
+        return self.path(bucket, key).open("rb")
+
+    def download(self, bucket: str, key: str, dest: Path) -> ObjectInfo:
+        info = self.head(bucket, key)
+        shutil.copyfile(self.path(bucket, key), dest)
+        return info
+
+    def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list[ObjectInfo]:
+        base = self.bucket_dir(bucket)
+        found: list[ObjectInfo] = []
+        if not base.is_dir():
+            return found
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            for name in sorted(filenames):
+                key = os.path.relpath(os.path.join(dirpath, name), base).replace(os.sep, "/")
+                if key.startswith(prefix):
+                    found.append(self.head(bucket, key))
+                    if len(found) >= limit:
+                        return found
+        return found
+
+    # ---- writes ---------------------------------------------------------------------------
+    def put_stream(self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None,
+                   max_bytes: int | None = None) -> ObjectInfo:
+        dest = self.path(bucket, key)
+        tmp = self._tmp / uuid.uuid4().hex
+        digest = hashlib.md5()
+        written = 0
+        try:
+            with tmp.open("wb") as out:
+                while chunk := stream.read(CHUNK):
+                    written += len(chunk)
+                    if max_bytes is not None and written > max_bytes:
+                        raise BadInputError(f"object larger than {max_bytes} bytes",
+                                            code="RequestSizeLimitExceeded")
+                    digest.update(chunk)
+                    out.write(chunk)
+            return self._publish(tmp, dest, bucket, key, digest.hexdigest(), content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def upload(self, bucket: str, key: str, src: Path, content_type: str | None = None) -> ObjectInfo:
+        dest = self.path(bucket, key)
+        tmp = self._tmp / uuid.uuid4().hex
+        try:
+            shutil.copyfile(src, tmp)
+            return self._publish(tmp, dest, bucket, key, _md5(tmp), content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _publish(self, tmp: Path, dest: Path, bucket: str, key: str, etag: str,
+                 content_type: str | None) -> ObjectInfo:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+        stat = dest.stat()
+        self._write_meta(bucket, key, stat, etag, content_type or guess_type(key))
+        return ObjectInfo(bucket, key, stat.st_size, etag, stat.st_mtime, content_type or guess_type(key))
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.path(bucket, key).unlink(missing_ok=True)
+        self._meta_path(bucket, key).unlink(missing_ok=True)
+
+    # ---- URLs -----------------------------------------------------------------------------
+    def presign(self, bucket: str, key: str, method: str, expires_in: int,
+                download_name: str | None = None) -> str:
+        check_bucket(bucket)
+        check_key(key)
+        disposition = ""
+        if download_name:
+            disposition = "attachment; filename*=UTF-8''" + _quote_filename(download_name)
+        expires = int(time.time()) + int(expires_in)
+        return self.public_url + signed_path(self.signing_key, method, bucket, key, expires, disposition)
+
+
+def _quote_filename(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,72 @@
+"""The storage port. Local filesystem buckets and COS implement it side by side."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from shared.domain.errors import BadInputError
+
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    last_modified: float
+    content_type: str = "application/octet-stream"
+
+
+def check_bucket(bucket: str) -> str:
+    if not _BUCKET_RE.match(bucket or ""):
+        raise BadInputError(f"invalid bucket name {bucket!r}", code="InvalidParameterValue.Bucket")
+    return bucket
+
+
+def check_key(key: str) -> str:
+    """COS allows almost any key; we refuse the few that would escape a folder or confuse paths."""
+    if not key or len(key.encode()) > 850 or key.startswith("/") or "\x00" in key or "\\" in key:
+        raise BadInputError(f"invalid object key {key!r}", code="InvalidParameterValue.Key")
+    if any(part in ("", ".", "..") for part in key.rstrip("/").split("/")):
+        raise BadInputError(f"invalid object key {key!r}", code="InvalidParameterValue.Key")
+    if any(ord(c) < 32 for c in key):
+        raise BadInputError("object keys must not contain control characters", code="InvalidParameterValue.Key")
+    return key
+
+
+class Storage(ABC):
+    @abstractmethod
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        """Raises NotFoundError."""
+
+    @abstractmethod
+    def open_read(self, bucket: str, key: str) -> BinaryIO:
+        """A stream of the object's bytes; the caller closes it."""
+
+    @abstractmethod
+    def download(self, bucket: str, key: str, dest: Path) -> ObjectInfo: ...
+
+    @abstractmethod
+    def upload(self, bucket: str, key: str, src: Path, content_type: str | None = None) -> ObjectInfo:
+        """Publish atomically: readers see the old object or the whole new one, never a part."""
+
+    @abstractmethod
+    def put_stream(self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None,
+                   max_bytes: int | None = None) -> ObjectInfo: ...
+
+    @abstractmethod
+    def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list[ObjectInfo]: ...
+
+    @abstractmethod
+    def delete(self, bucket: str, key: str) -> None: ...
+
+    @abstractmethod
+    def presign(self, bucket: str, key: str, method: str, expires_in: int,
+                download_name: str | None = None) -> str:
+        """A URL that allows exactly ``method`` on exactly this object until it expires."""

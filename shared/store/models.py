@@ -1,0 +1,210 @@
+"""pynamodb models: the only module that knows the table layout.
+
+Tables (names prefixed by settings.table_prefix):
+- tasks      hash task_id; GSIs by_account (account, create_time) and by_status
+             (account_status, create_time) serve the task list without a scan; the sparse
+             by_open (open_shard, create_time) lists unfinished tasks for the reconciler.
+- subtasks   hash task_id, range idx; sparse GSI by_active (active, active_at) lets the
+             reconciler find queued or running subtasks without a scan.
+- workflows  hash workflow_id; GSI by_bucket (bucket) for the trigger.
+- tokens     hash token_hash -> account.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute,
+                                 NumberAttribute, UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from shared.runtime.settings import Settings
+
+
+class _Index(GlobalSecondaryIndex):
+    class Meta:
+        projection = AllProjection()
+        billing_mode = "PAY_PER_REQUEST"
+
+
+class TasksByAccount(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_account"
+
+    account = UnicodeAttribute(hash_key=True)
+    create_time = UnicodeAttribute(range_key=True)
+
+
+class TasksByStatus(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_status"
+
+    account_status = UnicodeAttribute(hash_key=True)
+    create_time = UnicodeAttribute(range_key=True)
+
+
+class OpenTasks(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_open"
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    create_time = UnicodeAttribute(range_key=True)
+
+
+class TaskModel(Model):
+    class Meta:
+        table_name = "openmps-tasks"
+        billing_mode = "PAY_PER_REQUEST"
+
+    task_id = UnicodeAttribute(hash_key=True)
+    account = UnicodeAttribute()
+    account_status = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempt = NumberAttribute(default=0)
+    rev = NumberAttribute(default=0)
+    create_time = UnicodeAttribute()
+    begin_process_time = UnicodeAttribute(null=True)
+    finish_time = UnicodeAttribute(null=True)
+    input_bucket = UnicodeAttribute()
+    input_key = UnicodeAttribute()
+    input_etag = UnicodeAttribute(null=True)
+    input_size = NumberAttribute(null=True)
+    output_bucket = UnicodeAttribute()
+    output_dir = UnicodeAttribute()
+    origin = UnicodeAttribute()
+    workflow_id = UnicodeAttribute(null=True)
+    n_waiting = NumberAttribute(default=0)
+    n_processing = NumberAttribute(default=0)
+    n_success = NumberAttribute(default=0)
+    n_fail = NumberAttribute(default=0)
+    err_code = UnicodeAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    session_id = UnicodeAttribute(null=True)
+    session_context = UnicodeAttribute(null=True)
+    history = JSONAttribute(null=True)
+    # Sparse: present until the task is FINISH, so the reconciler finds unfinished tasks.
+    open_shard = UnicodeAttribute(null=True)
+
+    by_account = TasksByAccount()
+    by_status = TasksByStatus()
+    by_open = OpenTasks()
+
+
+class SubtasksByActive(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_active"
+
+    active = UnicodeAttribute(hash_key=True)
+    active_at = UnicodeAttribute(range_key=True)
+
+
+class SubtaskModel(Model):
+    class Meta:
+        table_name = "openmps-subtasks"
+        billing_mode = "PAY_PER_REQUEST"
+
+    task_id = UnicodeAttribute(hash_key=True)
+    idx = NumberAttribute(range_key=True)
+    account = UnicodeAttribute()
+    type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempt = NumberAttribute(default=0)
+    tries = NumberAttribute(default=0)
+    template = JSONAttribute()
+    begin_time = UnicodeAttribute(null=True)
+    finish_time = UnicodeAttribute(null=True)
+    progress = NumberAttribute(default=0)
+    heartbeat = UnicodeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)
+    err_code = UnicodeAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    outputs = JSONAttribute(null=True)
+    log_tail = UnicodeAttribute(null=True)
+    queued_time = UnicodeAttribute(null=True)
+    # Sparse index keys: present only while the subtask is WAITING or PROCESSING.
+    active = UnicodeAttribute(null=True)
+    active_at = UnicodeAttribute(null=True)
+
+    by_active = SubtasksByActive()
+
+
+class WorkflowsByBucket(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_bucket"
+
+    bucket = UnicodeAttribute(hash_key=True)
+
+
+class SubtaskSpecMap(MapAttribute):
+    type = UnicodeAttribute()
+    definition = NumberAttribute()
+    kind = UnicodeAttribute(null=True)
+
+
+class WorkflowModel(Model):
+    class Meta:
+        table_name = "openmps-workflows"
+        billing_mode = "PAY_PER_REQUEST"
+
+    workflow_id = UnicodeAttribute(hash_key=True)
+    account = UnicodeAttribute()
+    name = UnicodeAttribute()
+    bucket = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    suffixes = ListAttribute(of=UnicodeAttribute)
+    subtasks = ListAttribute(of=SubtaskSpecMap)
+    output_bucket = UnicodeAttribute()
+    output_dir = UnicodeAttribute()
+    enabled = BooleanAttribute(default=True)
+    create_time = UnicodeAttribute()
+
+    by_bucket = WorkflowsByBucket()
+
+
+class TokenModel(Model):
+    class Meta:
+        table_name = "openmps-tokens"
+        billing_mode = "PAY_PER_REQUEST"
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    account = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    create_time = UnicodeAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (TaskModel, SubtaskModel, WorkflowModel, TokenModel)
+_BASE_NAMES = {TaskModel: "tasks", SubtaskModel: "subtasks", WorkflowModel: "workflows", TokenModel: "tokens"}
+_bound: tuple[str | None, str, str] | None = None
+
+
+def bind_models(settings: Settings) -> None:
+    """Point every model at the configured table server. pynamodb caches a connection per model
+    class, so this must run before the first request, and binding again to a different
+    endpoint drops the cached connections."""
+    global _bound
+    target = (settings.table_endpoint, settings.table_region, settings.table_prefix)
+    if _bound == target:
+        return
+    for model in ALL_MODELS:
+        model.Meta.table_name = settings.table_prefix + _BASE_NAMES[model]
+        model.Meta.host = settings.table_endpoint
+        model.Meta.region = settings.table_region
+        if settings.table_access_key_id:
+            model.Meta.aws_access_key_id = settings.table_access_key_id
+            model.Meta.aws_secret_access_key = settings.table_secret_access_key
+        elif settings.table_endpoint:
+            # dynalite ignores credentials, but botocore wants some to sign with.
+            model.Meta.aws_access_key_id = "local"
+            model.Meta.aws_secret_access_key = "local"
+        model._connection = None  # indexes query through their model's connection
+    _bound = target
+
+
+def create_missing_tables(settings: Settings) -> list[str]:
+    """Create the tables (with their indexes) that do not exist yet; idempotent."""
+    bind_models(settings)
+    created = []
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+            created.append(model.Meta.table_name)
+    return created

@@ -1,0 +1,258 @@
+"""The task store: every write is a single-item conditional write (dynalite has no transactions,
+and none are needed). A lost condition returns False; callers decide what that means."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from shared.domain.errors import BadInputError
+from shared.domain.model import Subtask, Task
+from shared.domain.status import SubtaskStatus, TaskStatus
+from shared.runtime.settings import Settings
+from shared.store.convert import OPEN_SHARD, subtask_from_item, subtask_to_item, task_from_item, task_to_item
+from shared.store.models import SubtaskModel, TaskModel, bind_models
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class _LostCondition(Exception):
+    pass
+
+
+@contextmanager
+def _conditional() -> Iterator[None]:
+    """Map a failed condition to _LostCondition in one place; other errors propagate."""
+    try:
+        yield
+    except (UpdateError, PutError) as exc:
+        if getattr(exc, "cause_response_code", None) == CONDITION_FAILED:
+            raise _LostCondition() from exc
+        raise
+
+
+def _update(item: TaskModel | SubtaskModel, actions: list[Any], condition: Condition) -> bool:
+    try:
+        with _conditional():
+            item.update(actions=actions, condition=condition)
+        return True
+    except _LostCondition:
+        return False
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError("cursor is not one this API returned", code="InvalidParameterValue.Cursor") from exc
+    if not isinstance(value, dict):
+        raise BadInputError("cursor is not one this API returned", code="InvalidParameterValue.Cursor")
+    return value
+
+
+class TaskStore:
+    def __init__(self, settings: Settings) -> None:
+        bind_models(settings)
+
+    # ---- creation and reads -------------------------------------------------------------
+    def create_task(self, task: Task, subtasks: list[Subtask]) -> bool:
+        """Subtasks first, then the task: a crash in between leaves no visible half task, and a
+        redelivered event finishes the job. Returns False if the task already existed."""
+        for sub in subtasks:
+            try:
+                with _conditional():
+                    subtask_to_item(sub).save(condition=SubtaskModel.task_id.does_not_exist())
+            except _LostCondition:
+                pass
+        try:
+            with _conditional():
+                task_to_item(task).save(condition=TaskModel.task_id.does_not_exist())
+            return True
+        except _LostCondition:
+            return False
+
+    def get_task(self, task_id: str) -> Task | None:
+        try:
+            return task_from_item(TaskModel.get(task_id, consistent_read=True))
+        except TaskModel.DoesNotExist:
+            return None
+
+    def get_subtasks(self, task_id: str) -> list[Subtask]:
+        items = SubtaskModel.query(task_id, consistent_read=True)
+        return sorted((subtask_from_item(i) for i in items), key=lambda s: s.index)
+
+    def get_subtask(self, task_id: str, index: int) -> Subtask | None:
+        try:
+            return subtask_from_item(SubtaskModel.get(task_id, index, consistent_read=True))
+        except SubtaskModel.DoesNotExist:
+            return None
+
+    def list_tasks(self, account: str, *, status: TaskStatus | None = None, limit: int = 20,
+                   cursor: str | None = None) -> tuple[list[Task], str | None]:
+        start = decode_cursor(cursor)
+        if status is None:
+            result = TaskModel.by_account.query(account, scan_index_forward=False, limit=limit,
+                                                last_evaluated_key=start)
+        else:
+            result = TaskModel.by_status.query(f"{account}#{status.value}", scan_index_forward=False,
+                                               limit=limit, last_evaluated_key=start)
+        tasks = [task_from_item(i) for i in result]
+        return tasks, encode_cursor(result.last_evaluated_key) if len(tasks) == limit else None
+
+    # ---- worker side ----------------------------------------------------------------------
+    def claim_task(self, task_id: str, account: str, attempt: int, now: str) -> bool:
+        """The serialisation point with terminate: a worker may start only while the task is
+        WAITING or PROCESSING in this attempt, and starting moves it to PROCESSING at once."""
+        return _update(TaskModel(task_id), [
+            TaskModel.status.set(TaskStatus.PROCESSING.value),
+            TaskModel.account_status.set(f"{account}#{TaskStatus.PROCESSING.value}"),
+            TaskModel.begin_process_time.set(TaskModel.begin_process_time | now),
+            TaskModel.rev.add(1),
+        ], (TaskModel.attempt == attempt)
+            & TaskModel.status.is_in(TaskStatus.WAITING.value, TaskStatus.PROCESSING.value))
+
+    def claim_subtask(self, task_id: str, index: int, attempt: int, token: str, now: str) -> bool:
+        return _update(SubtaskModel(task_id, index), [
+            SubtaskModel.status.set(SubtaskStatus.PROCESSING.value),
+            SubtaskModel.claim_token.set(token),
+            SubtaskModel.begin_time.set(now),
+            SubtaskModel.heartbeat.set(now),
+            SubtaskModel.progress.set(0),
+            SubtaskModel.tries.add(1),
+            SubtaskModel.active.set(SubtaskStatus.PROCESSING.value),
+            SubtaskModel.active_at.set(now),
+            SubtaskModel.err_code.remove(),
+            SubtaskModel.message.remove(),
+        ], (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+
+    def heartbeat(self, task_id: str, index: int, token: str, progress: int, now: str) -> bool:
+        return _update(SubtaskModel(task_id, index), [
+            SubtaskModel.progress.set(max(0, min(100, int(progress)))),
+            SubtaskModel.heartbeat.set(now),
+            SubtaskModel.active_at.set(now),
+        ], (SubtaskModel.claim_token == token) & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+
+    def finish_subtask(self, task_id: str, index: int, token: str, *, status: SubtaskStatus,
+                       now: str, outputs: list[dict[str, Any]] | None = None, err_code: str | None = None,
+                       message: str | None = None, log_tail: str | None = None) -> bool:
+        """Record a result, only for the run that holds the claim: a stale attempt, a run the
+        reconciler gave up on, or a duplicate can never overwrite the current state."""
+        actions = [
+            SubtaskModel.status.set(status.value),
+            SubtaskModel.finish_time.set(now),
+            SubtaskModel.active.remove(),
+            SubtaskModel.active_at.remove(),
+        ]
+        if status == SubtaskStatus.SUCCESS:
+            actions.append(SubtaskModel.progress.set(100))
+        if outputs is not None:
+            actions.append(SubtaskModel.outputs.set(outputs))
+        if err_code:
+            actions += [SubtaskModel.err_code.set(err_code), SubtaskModel.message.set(message or err_code)]
+        if log_tail:
+            actions.append(SubtaskModel.log_tail.set(log_tail[-8000:]))
+        return _update(SubtaskModel(task_id, index), actions,
+                       (SubtaskModel.claim_token == token)
+                       & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+
+    def release_subtask(self, task_id: str, index: int, token: str, now: str,
+                        expect_heartbeat: str | None = None) -> bool:
+        """Give a claimed subtask back to the queue (a passing fault, or a lost worker that gets
+        one more run). With expect_heartbeat, only if the worker has not beaten since."""
+        condition = ((SubtaskModel.claim_token == token)
+                     & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+        if expect_heartbeat is not None:
+            condition &= SubtaskModel.heartbeat == expect_heartbeat
+        return _update(SubtaskModel(task_id, index), [
+            SubtaskModel.status.set(SubtaskStatus.WAITING.value),
+            SubtaskModel.claim_token.remove(),
+            SubtaskModel.active.set(SubtaskStatus.WAITING.value),
+            SubtaskModel.active_at.set(now),
+            SubtaskModel.queued_time.set(now),
+            SubtaskModel.progress.set(0),
+        ], condition)
+
+    def fail_lost_subtask(self, task_id: str, index: int, token: str, expect_heartbeat: str, now: str,
+                          err_code: str, message: str) -> bool:
+        return _update(SubtaskModel(task_id, index), [
+            SubtaskModel.status.set(SubtaskStatus.FAIL.value),
+            SubtaskModel.finish_time.set(now),
+            SubtaskModel.err_code.set(err_code),
+            SubtaskModel.message.set(message),
+            SubtaskModel.active.remove(),
+            SubtaskModel.active_at.remove(),
+        ], (SubtaskModel.claim_token == token) & (SubtaskModel.heartbeat == expect_heartbeat)
+            & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+
+    def cancel_waiting_subtask(self, task_id: str, index: int, attempt: int, now: str,
+                               err_code: str, message: str) -> bool:
+        return _update(SubtaskModel(task_id, index), [
+            SubtaskModel.status.set(SubtaskStatus.FAIL.value),
+            SubtaskModel.finish_time.set(now),
+            SubtaskModel.err_code.set(err_code),
+            SubtaskModel.message.set(message),
+            SubtaskModel.active.remove(),
+            SubtaskModel.active_at.remove(),
+        ], (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+
+    def touch_waiting_subtask(self, task_id: str, index: int, attempt: int, now: str) -> bool:
+        """Note a re-invocation of a queued subtask, so the reconciler does not repeat it at once."""
+        return _update(SubtaskModel(task_id, index), [SubtaskModel.active_at.set(now)],
+                       (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+
+    def active_subtasks(self, status: SubtaskStatus, before: str, limit: int = 200) -> list[Subtask]:
+        """Queued or running subtasks whose last sign of life is older than ``before``."""
+        items = SubtaskModel.by_active.query(status.value, SubtaskModel.active_at < before, limit=limit)
+        return [subtask_from_item(i) for i in items]
+
+    # ---- task side ---------------------------------------------------------------------
+    def save_aggregate(self, task: Task, expected_rev: int) -> bool:
+        """Write a re-derived task state if nobody changed the task since it was read."""
+        actions = [
+            TaskModel.status.set(task.status.value),
+            TaskModel.account_status.set(f"{task.account}#{task.status.value}"),
+            TaskModel.n_waiting.set(task.counts.waiting),
+            TaskModel.n_processing.set(task.counts.processing),
+            TaskModel.n_success.set(task.counts.success),
+            TaskModel.n_fail.set(task.counts.fail),
+            TaskModel.rev.set(expected_rev + 1),
+        ]
+        if task.status == TaskStatus.FINISH:
+            actions.append(TaskModel.open_shard.remove())
+        if task.begin_process_time:
+            actions.append(TaskModel.begin_process_time.set(task.begin_process_time))
+        if task.finish_time:
+            actions.append(TaskModel.finish_time.set(task.finish_time))
+        return _update(TaskModel(task.task_id), actions,
+                       (TaskModel.rev == expected_rev) & (TaskModel.attempt == task.attempt))
+
+    def terminate_task(self, task_id: str, account: str, now: str, err_code: str, message: str) -> bool:
+        return _update(TaskModel(task_id), [
+            TaskModel.status.set(TaskStatus.FINISH.value),
+            TaskModel.account_status.set(f"{account}#{TaskStatus.FINISH.value}"),
+            TaskModel.finish_time.set(now),
+            TaskModel.err_code.set(err_code),
+            TaskModel.message.set(message),
+            TaskModel.open_shard.remove(),
+            TaskModel.rev.add(1),
+        ], TaskModel.status == TaskStatus.WAITING.value)
+
+    def open_tasks(self, before: str, limit: int = 200) -> list[Task]:
+        """Unfinished tasks created before ``before``, oldest first."""
+        items = TaskModel.by_open.query(OPEN_SHARD, TaskModel.create_time < before, limit=limit)
+        return [task_from_item(i) for i in items]

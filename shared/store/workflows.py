@@ -1,0 +1,48 @@
+"""Workflow (upload trigger rule) persistence."""
+
+from __future__ import annotations
+
+from shared.domain.workflow import SubtaskSpec, Workflow
+from shared.runtime.settings import Settings
+from shared.store.models import SubtaskSpecMap, WorkflowModel, bind_models
+from shared.store.repo import _conditional, _LostCondition
+
+
+def _from_item(item: WorkflowModel) -> Workflow:
+    return Workflow(
+        workflow_id=item.workflow_id, account=item.account, name=item.name, bucket=item.bucket,
+        prefix=item.prefix, suffixes=tuple(item.suffixes or ()),
+        subtasks=tuple(SubtaskSpec(s.type, int(s.definition), s.kind or "sampled") for s in item.subtasks),
+        output_bucket=item.output_bucket, output_dir=item.output_dir, enabled=bool(item.enabled),
+        create_time=item.create_time)
+
+
+def _to_item(wf: Workflow) -> WorkflowModel:
+    return WorkflowModel(
+        wf.workflow_id, account=wf.account, name=wf.name, bucket=wf.bucket, prefix=wf.prefix,
+        suffixes=list(wf.suffixes),
+        subtasks=[SubtaskSpecMap(type=s.type, definition=s.definition, kind=s.kind) for s in wf.subtasks],
+        output_bucket=wf.output_bucket, output_dir=wf.output_dir, enabled=wf.enabled,
+        create_time=wf.create_time)
+
+
+class WorkflowStore:
+    def __init__(self, settings: Settings) -> None:
+        bind_models(settings)
+
+    def for_bucket(self, bucket: str) -> list[Workflow]:
+        return [_from_item(i) for i in WorkflowModel.by_bucket.query(bucket)]
+
+    def get(self, workflow_id: str) -> Workflow | None:
+        try:
+            return _from_item(WorkflowModel.get(workflow_id, consistent_read=True))
+        except WorkflowModel.DoesNotExist:
+            return None
+
+    def create_if_missing(self, wf: Workflow) -> bool:
+        try:
+            with _conditional():
+                _to_item(wf).save(condition=WorkflowModel.workflow_id.does_not_exist())
+            return True
+        except _LostCondition:
+            return False
