@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.api.deps import deps
+from shared.api.schemas import UploadRequest, UploadTicket
+from shared.services.uploads import create_upload
+
+router = APIGatewayRouter()
+
+
+@router.post("/api/v1/uploads", summary="Get a signed URL to PUT a file into the input bucket",
+             tags=["uploads"])
+def new_upload(body: UploadRequest) -> UploadTicket:
+    return UploadTicket.model_validate(create_upload(deps(), body.filename, body.key))

@@ -1,0 +1,47 @@
+"""Aggregation: re-derive a task's status and counts from its subtasks.
+
+Recomputing from the subtasks (the truth) rather than counting events makes the aggregator
+idempotent: duplicated, lost or reordered invocations all converge to the same state. The write
+is conditional on the task's revision, so concurrent aggregators cannot lose an update, and the
+move to FINISH happens in exactly one successful write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from shared.domain import clock
+from shared.domain.errors import RetryableProcessingError
+from shared.domain.model import Task
+from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus, advance, derive_task_status
+from shared.runtime.observability import logger
+from shared.store.repo import TaskStore
+
+MAX_ROUNDS = 20
+
+
+def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:
+    for _ in range(MAX_ROUNDS):
+        task = tasks.get_task(task_id)
+        if task is None:
+            return None
+        if task.status == TaskStatus.FINISH:
+            return task  # FINISH is final for an attempt; only a restart reopens the task
+        subtasks = tasks.get_subtasks(task_id)
+        # A subtask not yet reset to the task's attempt (a restart under way) counts as queued.
+        counts = SubtaskCounts.of(s.status if s.attempt == task.attempt else SubtaskStatus.WAITING
+                                  for s in subtasks)
+        status = advance(task.status, derive_task_status(counts))
+        if status == task.status and counts == task.counts:
+            return task
+        now = clock.now_iso()
+        updated = replace(
+            task, status=status, counts=counts,
+            begin_process_time=task.begin_process_time or (now if status != TaskStatus.WAITING else None),
+            finish_time=now if status == TaskStatus.FINISH else None)
+        if tasks.save_aggregate(updated, expected_rev=task.rev):
+            if status == TaskStatus.FINISH:
+                logger.info("task finished", extra={"task_id": task_id, "counts": counts.as_dict(),
+                                                    "attempt": task.attempt})
+            return updated
+    raise RetryableProcessingError(f"task {task_id} changed {MAX_ROUNDS} times while aggregating")

@@ -1,0 +1,50 @@
+"""Creating a task with its subtasks, and dispatching one worker invocation per subtask."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.domain import clock
+from shared.domain.errors import RetryableProcessingError
+from shared.domain.model import Subtask, Task
+from shared.domain.naming import WORKER_FUNCTIONS
+from shared.domain.status import SubtaskCounts
+from shared.domain.workflow import SubtaskSpec
+from shared.invoke.port import Invoker
+from shared.runtime.observability import logger
+from shared.store.repo import TaskStore
+
+
+def new_task(*, task_id: str, account: str, input_bucket: str, input_key: str, input_etag: str | None,
+             input_size: int | None, output_bucket: str, output_dir: str, origin: str,
+             specs: Sequence[SubtaskSpec], workflow_id: str | None = None) -> tuple[Task, list[Subtask]]:
+    now = clock.now_iso()
+    task = Task(task_id=task_id, account=account, create_time=now, input_bucket=input_bucket,
+                input_key=input_key, input_etag=input_etag, input_size=input_size,
+                output_bucket=output_bucket, output_dir=output_dir, origin=origin,
+                workflow_id=workflow_id)
+    task.counts = SubtaskCounts(waiting=len(specs))
+    subtasks = [Subtask(task_id=task_id, index=i, type=spec.type, account=account,
+                        template=spec.template().to_dict() | {"kind": spec.kind}, queued_time=now)
+                for i, spec in enumerate(specs, start=1)]
+    return task, subtasks
+
+
+def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:
+    """Invoke a worker per subtask. A failed invoke is logged, not raised: the task exists, and
+    the reconciler re-invokes queued subtasks that nobody picked up."""
+    for sub in subtasks:
+        event = {"task_id": sub.task_id, "index": sub.index, "attempt": sub.attempt}
+        try:
+            invoker.invoke_async(WORKER_FUNCTIONS[sub.type], event)
+        except RetryableProcessingError as exc:
+            logger.warning("worker invoke failed; the reconciler will retry",
+                           extra={"task_id": sub.task_id, "index": sub.index, "error": str(exc)})
+
+
+def create_and_dispatch(tasks: TaskStore, invoker: Invoker, task: Task, subtasks: list[Subtask]) -> bool:
+    """True if this call created the task (and so dispatched it); False for a duplicate."""
+    created = tasks.create_task(task, subtasks)
+    if created:
+        dispatch(invoker, subtasks)
+    return created

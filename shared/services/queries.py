@@ -1,0 +1,63 @@
+"""Read side: task list and task details, scoped to the caller's account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.domain.errors import BadInputError, NotFoundError
+from shared.domain.ids import is_task_id
+from shared.domain.model import Subtask, Task
+from shared.domain.status import TaskStatus
+from shared.store.repo import TaskStore
+
+MAX_LIMIT = 100
+
+
+def subtask_view(sub: Subtask) -> dict[str, Any]:
+    return {
+        "index": sub.index, "type": sub.type, "status": sub.status.value, "attempt": sub.attempt,
+        "template": {k: v for k, v in sub.template.items() if k != "params"},
+        "begin_time": sub.begin_time, "finish_time": sub.finish_time, "progress": sub.progress,
+        "err_code": sub.err_code, "message": sub.message, "outputs": sub.outputs,
+    }
+
+
+def task_view(task: Task, subtasks: list[Subtask] | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "task_id": task.task_id, "status": task.status.value, "create_time": task.create_time,
+        "begin_process_time": task.begin_process_time, "finish_time": task.finish_time,
+        "input": {"bucket": task.input_bucket, "key": task.input_key},
+        "output": {"bucket": task.output_bucket, "dir": task.output_dir},
+        "origin": task.origin, "workflow_id": task.workflow_id, "attempt": task.attempt,
+        "subtask_counts": task.counts.as_dict(), "has_failed": task.has_failed,
+        "err_code": task.err_code, "message": task.message,
+    }
+    if subtasks is not None:
+        view["subtasks"] = [subtask_view(s) for s in subtasks]
+    return view
+
+
+def get_task(tasks: TaskStore, account: str, task_id: str) -> dict[str, Any]:
+    task = tasks.get_task(task_id) if is_task_id(task_id) else None
+    if task is None or task.account != account:
+        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound")
+    return task_view(task, tasks.get_subtasks(task_id))
+
+
+def list_tasks(tasks: TaskStore, account: str, *, status: str | None, task_id: str | None, limit: int,
+               cursor: str | None) -> dict[str, Any]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInputError(f"limit must be between 1 and {MAX_LIMIT}", code="InvalidParameterValue.Limit")
+    wanted: TaskStatus | None = None
+    if status:
+        try:
+            wanted = TaskStatus(status.upper())
+        except ValueError:
+            raise BadInputError(f"status must be one of {[s.value for s in TaskStatus]}",
+                                code="InvalidParameterValue.Status") from None
+    if task_id:
+        task = tasks.get_task(task_id) if is_task_id(task_id) else None
+        found = task is not None and task.account == account and (wanted is None or task.status == wanted)
+        return {"tasks": [task_view(task)] if found and task else [], "next_cursor": None}
+    items, next_cursor = tasks.list_tasks(account, status=wanted, limit=limit, cursor=cursor)
+    return {"tasks": [task_view(t) for t in items], "next_cursor": next_cursor}

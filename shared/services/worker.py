@@ -1,0 +1,136 @@
+"""Running one subtask: claim, fetch, process, publish, record, notify.
+
+The retry contract: ``run_subtask`` raises RetryableProcessingError only after giving the
+subtask back to the queue, meaning "deliver this event again". Every other outcome is recorded
+in the table (SUCCESS, or FAIL with an err_code) or is a no-op for a stale or duplicate event.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from shared.domain import clock, media_errors
+from shared.domain.errors import (BadInputError, MediaError, NotFoundError, PermanentProcessingError,
+                                  RetryableProcessingError)
+from shared.domain.model import Subtask, Task
+from shared.domain.naming import input_suffix, output_stem
+from shared.domain.status import SubtaskStatus
+from shared.domain.templates import params_from_dict
+from shared.runtime.deps import Deps
+from shared.runtime.observability import logger
+from shared.services.heartbeat import ClaimLostError, Heartbeat
+
+MAX_TRIES = 3  # runs of one subtask within an attempt before a passing fault becomes a FAIL
+
+# engine(src, params, out_dir, stem, timeout=, on_progress=) -> (files with .name/.path/.metadata, log tail)
+Engine = Callable[..., tuple[list[Any], str]]
+
+
+class WorkerEvent(BaseModel):
+    task_id: str = Field(min_length=1, max_length=128)
+    index: int = Field(ge=1)
+    attempt: int = Field(ge=0)
+
+
+def parse_worker_event(event: Any) -> WorkerEvent:
+    try:
+        return WorkerEvent.model_validate(event)
+    except ValidationError as exc:
+        raise BadInputError(f"not a worker event: {exc.errors()[0]['msg']}",
+                            code="InvalidParameter.WorkerEvent") from exc
+
+
+def notify_aggregator(deps: Deps, task_id: str) -> None:
+    try:
+        deps.invoker.invoke_async("aggregator", {"task_id": task_id})
+    except RetryableProcessingError:
+        from shared.services.aggregate import aggregate_task  # fall back to aggregating here
+        aggregate_task(deps.tasks, task_id)
+
+
+def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float) -> dict[str, Any]:
+    ev = parse_worker_event(event)
+    sub = deps.tasks.get_subtask(ev.task_id, ev.index)
+    if sub is None:
+        return {"skipped": "no such subtask"}
+    if sub.attempt != ev.attempt or sub.status != SubtaskStatus.WAITING:
+        return {"skipped": f"subtask is {sub.status.value} in attempt {sub.attempt}"}
+    now = clock.now_iso()
+    if not deps.tasks.claim_task(ev.task_id, sub.account, ev.attempt, now):
+        return {"skipped": "task is finished, terminated or restarted"}
+    token = uuid.uuid4().hex
+    if not deps.tasks.claim_subtask(ev.task_id, ev.index, ev.attempt, token, now):
+        return {"skipped": "claimed by another run"}
+    notify_aggregator(deps, ev.task_id)
+    logger.append_keys(task_id=ev.task_id, index=ev.index, attempt=ev.attempt)
+    try:
+        outputs, log_tail = _execute(deps, sub, token, engine, time_budget)
+        recorded = deps.tasks.finish_subtask(ev.task_id, ev.index, token, status=SubtaskStatus.SUCCESS,
+                                             now=clock.now_iso(), outputs=outputs, log_tail=log_tail)
+        outcome = "SUCCESS"
+    except ClaimLostError:
+        return {"skipped": "claim lost while running"}
+    except PermanentProcessingError as exc:
+        recorded = deps.tasks.finish_subtask(
+            ev.task_id, ev.index, token, status=SubtaskStatus.FAIL, now=clock.now_iso(),
+            err_code=exc.code, message=exc.message, log_tail=getattr(exc, "log_tail", None) or None)
+        outcome = "FAIL"
+        logger.warning("subtask failed", extra={"err_code": exc.code, "reason": exc.message})
+    except Exception as exc:
+        if sub.tries + 1 < MAX_TRIES and deps.tasks.release_subtask(ev.task_id, ev.index, token,
+                                                                   clock.now_iso()):
+            logger.exception("passing fault; the subtask goes back to the queue")
+            raise RetryableProcessingError(f"subtask {ev.task_id}/{ev.index}: {exc}") from exc
+        logger.exception("subtask failed after retries")
+        recorded = deps.tasks.finish_subtask(
+            ev.task_id, ev.index, token, status=SubtaskStatus.FAIL, now=clock.now_iso(),
+            err_code=media_errors.INTERNAL, message=f"internal error after {MAX_TRIES} runs: {exc}")
+        outcome = "FAIL"
+    notify_aggregator(deps, ev.task_id)
+    return {"task_id": ev.task_id, "index": ev.index, "status": outcome, "recorded": recorded}
+
+
+def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
+             time_budget: float) -> tuple[list[dict[str, Any]], str]:
+    task = deps.tasks.get_task(sub.task_id)
+    if task is None:
+        raise PermanentProcessingError("the task record is missing", code=media_errors.INTERNAL)
+    settings = deps.settings
+    with tempfile.TemporaryDirectory(prefix="openmps-", dir=settings.work_dir or None) as work:
+        src = Path(work) / ("input" + input_suffix(task.input_key))
+        _fetch_input(deps, task, src)
+        params = params_from_dict(sub.type, sub.template.get("params", {}))
+        stem = output_stem(sub.type, sub.template.get("kind", "sampled"), task.input_key,
+                           int(sub.template["definition"]))
+        out_dir = Path(work) / "out"
+        out_dir.mkdir()
+        with Heartbeat(deps.tasks, sub.task_id, sub.index, token, settings.heartbeat_seconds) as beat:
+            files, log_tail = engine(src, params, out_dir, stem, timeout=time_budget,
+                                     on_progress=beat.report)
+        if beat.lost:
+            raise ClaimLostError("this run no longer holds its subtask")
+        published = []
+        for f in files:
+            key = task.output_dir + f.name
+            deps.storage.upload(task.output_bucket, key, f.path)
+            published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
+        return published, log_tail
+
+
+def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
+    try:
+        head = deps.storage.head(task.input_bucket, task.input_key)
+    except NotFoundError:
+        raise PermanentProcessingError(
+            f"the input object {task.input_key!r} no longer exists in bucket {task.input_bucket}",
+            code=media_errors.INPUT_NOT_FOUND) from None
+    if head.size > deps.settings.max_input_bytes:
+        raise MediaError(f"the input is {head.size} bytes; the limit is {deps.settings.max_input_bytes}",
+                         code=media_errors.MEDIA_TOO_LARGE)
+    deps.storage.download(task.input_bucket, task.input_key, dest)
