@@ -1,0 +1,1 @@
+"""Infrastructure that is not a function: the local stack (infra/local) and deployment glue."""

@@ -1,0 +1,81 @@
+"""A small REST client for the CLI (and the end-to-end tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import requests
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+class _ProgressReader:
+    """A file with a length (so requests sends Content-Length, not chunks) that reports progress."""
+
+    def __init__(self, f: BinaryIO, size: int, progress: Callable[[int, int], None] | None) -> None:
+        self.f, self.size, self.progress, self.sent = f, size, progress, 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.f.read(n)
+        self.sent += len(chunk)
+        if self.progress:
+            self.progress(self.sent, self.size)
+        return chunk
+
+
+class Client:
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        if resp.status_code >= 400:
+            try:
+                err = resp.json()["error"]
+                raise ApiError(resp.status_code, err["code"], err["message"])
+            except (ValueError, KeyError, TypeError):
+                raise ApiError(resp.status_code, "HTTPError", resp.text[:300]) from None
+        return resp.json() if resp.content else None
+
+    def upload(self, path: Path, key: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"filename": path.name}
+        if key:
+            body["key"] = key
+        ticket = self._call("POST", "/api/v1/uploads", json=body)
+        with path.open("rb") as f:
+            resp = requests.put(ticket["upload_url"], data=_ProgressReader(f, path.stat().st_size, progress),
+                                timeout=max(self.timeout, 600))
+        if resp.status_code != 200:
+            raise ApiError(resp.status_code, "UploadFailed", resp.text[:300])
+        return ticket
+
+    def tasks(self, **params: Any) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/tasks", params={k: v for k, v in params.items() if v is not None})
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/tasks/{task_id}")
+
+    def find_task_for_key(self, key: str, pages: int = 5) -> dict[str, Any] | None:
+        cursor = None
+        for _ in range(pages):
+            page = self.tasks(limit=100, cursor=cursor)
+            for task in page["tasks"]:
+                if task["input"]["key"] == key:
+                    return task
+            cursor = page["next_cursor"]
+            if not cursor:
+                return None
+        return None

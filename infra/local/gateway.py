@@ -1,0 +1,301 @@
+"""The local HTTP gateway on 127.0.0.1.
+
+- Every API request becomes the SCF API gateway event and is answered with the api function's
+  integration response, through the local runtime (as API Gateway -> SCF in the cloud).
+- ``/storage/{bucket}/{key}`` serves signed storage URLs, standing in for COS presigned URLs:
+  GET/HEAD with HTTP Range (players seek), PUT for uploads. A finished PUT into the input
+  bucket emits the SCF COS event to the trigger function, as a COS upload does.
+- ``/__runtime/invoke/{function}`` is the runtime's async Invoke endpoint for the functions
+  (guarded by a per-start secret).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, BinaryIO
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from shared.domain.errors import BadInputError, NotFoundError
+from shared.storage.local import LocalStorage
+from shared.storage.port import ObjectInfo
+from shared.storage.signing import verify
+
+COPY_CHUNK = 256 * 1024
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class LimitedReader:
+    """Reads exactly Content-Length bytes from the socket, never more."""
+
+    def __init__(self, raw: BinaryIO, length: int) -> None:
+        self.raw, self.left = raw, length
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.raw.read(size)
+        if not data:
+            raise ConnectionError("client closed the connection before sending the whole body")
+        self.left -= len(data)
+        return data
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end inclusive), or None for 'not satisfiable'. Raises ValueError if malformed."""
+    match = _RANGE_RE.match(header.strip())
+    if not match or match.groups() == ("", ""):
+        raise ValueError(header)
+    first, last = match.groups()
+    if first == "":
+        length = int(last)
+        if length == 0:
+            return None
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return None
+    return start, end
+
+
+class Gateway:
+    def __init__(self, *, host: str, port: int, storage: LocalStorage, signing_key: str, invoke_secret: str,
+                 invoke_sync: Callable[[str, dict[str, Any]], Any],
+                 invoke_async: Callable[[str, dict[str, Any]], str],
+                 on_upload: Callable[[ObjectInfo], None], max_upload_bytes: int) -> None:
+        self.storage, self.signing_key, self.invoke_secret = storage, signing_key, invoke_secret
+        self.invoke_sync, self.invoke_async, self.on_upload = invoke_sync, invoke_async, on_upload
+        self.max_upload_bytes = max_upload_bytes
+        gateway = self
+
+        class Handler(_Handler):
+            owner = gateway
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever(poll_interval=0.2)
+
+    def shutdown(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: Gateway
+    protocol_version = "HTTP/1.1"
+    server_version = "openmps-local"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the api function logs requests; storage traffic would drown the console
+
+    # ---- dispatch -------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        try:
+            path = urlsplit(self.path).path
+            if path.startswith("/storage/"):
+                self._storage()
+            elif path.startswith("/__runtime/invoke/"):
+                self._invoke()
+            else:
+                self._api()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    # ---- responses ------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        self._send(status, json.dumps({"error": {"code": code, "message": message}}).encode())
+
+    def _read_body(self, limit: int) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > limit:
+            raise BadInputError(f"request body larger than {limit} bytes", code="RequestSizeLimitExceeded")
+        return LimitedReader(self.rfile, length).read() if length else b""
+
+    # ---- API: SCF API gateway event -> api function ----------------------------------------
+    def _api(self) -> None:
+        parts = urlsplit(self.path)
+        try:
+            body = self._read_body(6 * 1024 * 1024)  # SCF's sync invoke payload limit
+        except BadInputError as exc:
+            self._error(413, exc.code, exc.message)
+            return
+        query: dict[str, Any] = {}
+        for key, values in parse_qs(parts.query, keep_blank_values=True).items():
+            query[key] = values if len(values) > 1 else values[0]
+        text_body: str | None
+        try:
+            text_body, is_b64 = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text_body, is_b64 = base64.b64encode(body).decode(), True
+        event = {
+            "requestContext": {"serviceId": "service-local", "path": "/", "httpMethod": self.command,
+                               "requestId": str(uuid.uuid4()), "identity": {},
+                               "sourceIp": self.client_address[0], "stage": "release"},
+            "headers": {k: v for k, v in self.headers.items()},
+            "body": text_body or "", "isBase64Encoded": is_b64,
+            "pathParameters": {}, "queryStringParameters": {}, "headerParameters": {},
+            "stageVariables": {"stage": "release"}, "path": unquote(parts.path) or "/",
+            "queryString": query, "httpMethod": self.command,
+        }
+        try:
+            result = self.owner.invoke_sync("api", event)
+        except Exception as exc:  # the function crashed or timed out: the gateway answers 502
+            self._error(502, "FunctionError", f"the api function failed: {exc}")
+            return
+        if not isinstance(result, dict) or "statusCode" not in result:
+            self._error(502, "FunctionError", "invalid integration response from the api function")
+            return
+        raw = result.get("body") or ""
+        data = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        content_type = headers.pop("Content-Type", headers.pop("content-type", "application/json"))
+        headers.pop("Content-Length", None)
+        self._send(int(result["statusCode"]), data, content_type, headers)
+
+    # ---- async invoke endpoint for the functions ----------------------------------------
+    def _invoke(self) -> None:
+        secret = self.headers.get("X-OpenMPS-Runtime-Secret", "")
+        if not hmac.compare_digest(secret, self.owner.invoke_secret):
+            self._error(403, "AuthFailure", "bad runtime secret")
+            return
+        function = urlsplit(self.path).path.rsplit("/", 1)[-1]
+        try:
+            event = json.loads(self._read_body(128 * 1024) or b"{}")  # SCF's async payload limit
+            request_id = self.owner.invoke_async(function, event)
+        except KeyError:
+            self._error(404, "ResourceNotFound.Function", f"no function {function!r}")
+            return
+        except (ValueError, BadInputError) as exc:
+            self._error(400, "InvalidParameter", str(exc))
+            return
+        self._send(202, json.dumps({"request_id": request_id}).encode())
+
+    # ---- signed storage URLs ------------------------------------------------------------------
+    def _storage(self) -> None:
+        parts = urlsplit(self.path)
+        rest = parts.path[len("/storage/"):]
+        bucket, _, raw_key = rest.partition("/")
+        key = unquote(raw_key)
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        signed_method = query.get("method", "")
+        method = "GET" if self.command == "HEAD" else self.command
+        try:
+            expires = int(query.get("expires", "0"))
+        except ValueError:
+            expires = 0
+        reason = verify(self.owner.signing_key, signed_method, bucket, key, expires,
+                        query.get("disposition", ""), query.get("sig", ""), time.time())
+        if reason is None and signed_method != method:
+            reason = f"URL is signed for {signed_method}, not {method}"
+        if reason:
+            self._error(403, "AccessDenied", reason)
+            return
+        try:
+            if method == "GET":
+                self._storage_get(bucket, key, query.get("disposition", ""))
+            elif method == "PUT":
+                self._storage_put(bucket, key)
+            else:
+                self._error(405, "MethodNotAllowed", method)
+        except NotFoundError as exc:
+            self._error(404, "NoSuchKey", exc.message)
+        except BadInputError as exc:
+            self._error(400, exc.code, exc.message)
+
+    def _storage_get(self, bucket: str, key: str, disposition: str) -> None:
+        info = self.owner.storage.head(bucket, key)
+        headers = {"Accept-Ranges": "bytes", "ETag": f'"{info.etag}"',
+                   "Last-Modified": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(info.last_modified)),
+                   "Cache-Control": "private, max-age=60"}
+        if disposition:
+            headers["Content-Disposition"] = disposition
+        start, end, status = 0, info.size - 1, 200
+        range_header = self.headers.get("Range")
+        if range_header and info.size > 0:
+            try:
+                span = parse_range(range_header, info.size)
+            except ValueError:
+                span = (0, info.size - 1)  # malformed Range is ignored, as RFC 9110 allows
+            if span is None:
+                self._send(416, b"", "application/octet-stream", {"Content-Range": f"bytes */{info.size}"})
+                return
+            start, end = span
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
+        length = max(0, end - start + 1)
+        self.send_response(status)
+        self.send_header("Content-Type", info.content_type)
+        self.send_header("Content-Length", str(length))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command == "HEAD" or length == 0:
+            return
+        with self.owner.storage.open_read(bucket, key) as src:
+            src.seek(start)
+            left = length
+            while left > 0:
+                chunk = src.read(min(COPY_CHUNK, left))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
+
+    def _storage_put(self, bucket: str, key: str) -> None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked" or "Content-Length" not in self.headers:
+            self._error(411, "MissingContentLength", "uploads need a Content-Length")
+            return
+        length = int(self.headers["Content-Length"])
+        if length > self.owner.max_upload_bytes:
+            self._error(413, "EntityTooLarge", f"uploads are limited to {self.owner.max_upload_bytes} bytes")
+            return
+        content_type = self.headers.get("Content-Type") or None
+        info = self.owner.storage.put_stream(bucket, key, LimitedReader(self.rfile, length), content_type)
+        self.owner.on_upload(info)
+        self._send(200, b"", "application/octet-stream", {"ETag": f'"{info.etag}"'})

@@ -1,0 +1,203 @@
+"""`openmps up`: the whole product on one machine.
+
+Starts dynalite, creates the tables, makes sure the default workflow and the local token exist,
+starts the local function runtime (functions from serverless.yml), the HTTP gateway, the input
+folder watcher and the timers; stops all of it on Ctrl-C. Tasks and files live in the data dir,
+so a restart keeps them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.local.dynalite import Dynalite
+from infra.local.gateway import Gateway
+from infra.local.runtime import LocalRuntime, load_serverless
+from infra.local.watcher import FolderWatcher
+from shared.domain import clock
+from shared.domain.events import build_cos_event
+from shared.runtime.deps import build_deps
+from shared.runtime.settings import settings_from_env
+from shared.services.bootstrap import ensure_default_workflow, ensure_token
+from shared.storage.local import LocalStorage
+from shared.storage.port import ObjectInfo
+from shared.store.models import create_missing_tables
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL_ACCOUNT = "local"
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    port: int = 8080
+    api_token: str | None = None
+    host: str = "127.0.0.1"
+    reconcile_every: float | None = None  # default: the timer in serverless.yml
+    concurrency: dict[str, int] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # extra OPENMPS_* settings for the functions
+
+
+def _secret_file(path: Path, given: str | None = None) -> str:
+    """A secret kept in the data dir: generated on first start, or fixed by the caller."""
+    if given:
+        path.write_text(given)
+        path.chmod(0o600)
+        return given
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(24)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        data = config.data_dir.resolve()
+        data.mkdir(parents=True, exist_ok=True)
+        self.data = data
+        self.token = _secret_file(data / "api-token", config.api_token)
+        signing_key = _secret_file(data / "signing-key")
+        self.dynalite = Dynalite(data / "table")
+        self.public_url = f"http://{config.host}:{config.port}"
+        (data / "work").mkdir(exist_ok=True)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OPENMPS_")},
+            "OPENMPS_TABLE_ENDPOINT": self.dynalite.endpoint,
+            "OPENMPS_STORAGE": "local",
+            "OPENMPS_STORAGE_ROOT": str(data / "buckets"),
+            "OPENMPS_PUBLIC_URL": self.public_url,
+            "OPENMPS_SIGNING_KEY": signing_key,
+            "OPENMPS_INVOKER": "local",
+            "OPENMPS_INVOKE_URL": f"{self.public_url}/__runtime/invoke",
+            "OPENMPS_INVOKE_SECRET": secrets.token_urlsafe(24),
+            "OPENMPS_WORK_DIR": str(data / "work"),
+            "OPENMPS_STAGE": "local",
+            "PYTHONPATH": str(REPO),
+            **{k: v for k, v in os.environ.items() if k.startswith("OPENMPS_") and k not in (
+                "OPENMPS_DATA_DIR", "OPENMPS_PORT", "OPENMPS_API_TOKEN")},
+            **config.env,
+        }
+        self.settings = settings_from_env(self.env)
+        self.storage = LocalStorage(self.settings.storage_root, public_url=self.public_url,
+                                    signing_key=signing_key)
+        self.runtime: LocalRuntime | None = None
+        self.gateway: Gateway | None = None
+        self.watcher: FolderWatcher | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    # ---- start -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.dynalite.start()
+        create_missing_tables(self.settings)
+        for bucket in (self.settings.input_bucket, self.settings.output_bucket):
+            self.storage.ensure_bucket(bucket)
+        deps = build_deps(self.settings, storage=self.storage)
+        ensure_default_workflow(deps, LOCAL_ACCOUNT)
+        ensure_token(deps, self.token, LOCAL_ACCOUNT)
+
+        specs, timers = load_serverless(REPO / "serverless.yml", self.env)
+        self.runtime = LocalRuntime(specs, base_env=self.env, cwd=str(REPO),
+                                    concurrency_overrides=self.config.concurrency, retry_delays=(5.0, 15.0))
+        self.runtime.start()
+        self.gateway = Gateway(
+            host=self.config.host, port=self.config.port, storage=self.storage,
+            signing_key=self.settings.signing_key, invoke_secret=self.settings.invoke_secret,
+            invoke_sync=lambda fn, ev: self._runtime().invoke_sync(fn, ev),
+            invoke_async=lambda fn, ev: self._runtime().invoke_async(fn, ev),
+            on_upload=self._on_upload, max_upload_bytes=self.settings.max_input_bytes)
+        self._spawn(self.gateway.serve_forever, "gateway")
+        self.watcher = FolderWatcher(self.storage.bucket_dir(self.settings.input_bucket),
+                                     self.data / "watcher-state.json", self._announce_key)
+        self.watcher.start()
+        for timer in timers:
+            every = self.config.reconcile_every if timer.function == "reconciler" and \
+                self.config.reconcile_every else timer.every_seconds
+            self._spawn(lambda fn=timer.function, name=timer.name, s=every: self._tick(fn, name, s),
+                        f"timer-{timer.name}")
+
+    def _runtime(self) -> LocalRuntime:
+        assert self.runtime is not None
+        return self.runtime
+
+    def _spawn(self, target, name: str) -> None:  # type: ignore[no-untyped-def]
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _tick(self, function: str, name: str, every: float) -> None:
+        while not self._stopping.wait(every):
+            event = {"Type": "Timer", "TriggerName": name, "Time": clock.now_iso()[:19] + "Z", "Message": ""}
+            self._runtime().invoke_async(function, event)
+
+    # ---- uploads -> COS events ----------------------------------------------------------
+    def _emit_created(self, info: ObjectInfo) -> None:
+        event = build_cos_event(appid=self.settings.appid, bucket=info.bucket, region=self.settings.region,
+                                key=info.key, size=info.size, etag=info.etag, event_time=int(time.time()),
+                                content_type=info.content_type)
+        self._runtime().invoke_async("trigger", event)
+
+    def _on_upload(self, info: ObjectInfo) -> None:
+        if info.bucket != self.settings.input_bucket:
+            return  # the COS trigger is configured on the input bucket only
+        if self.watcher:
+            self.watcher.mark_seen(info.key)
+        self._emit_created(info)
+
+    def _announce_key(self, key: str) -> None:
+        self._emit_created(self.storage.head(self.settings.input_bucket, key))
+
+    # ---- stop ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.watcher:
+            self.watcher.stop()
+        if self.gateway:
+            self.gateway.shutdown()
+        if self.runtime:
+            self.runtime.stop()
+        self.dynalite.stop()
+
+    def banner(self) -> str:
+        return (f"openmps is running\n"
+                f"  console / API : {self.public_url}/\n"
+                f"  API docs      : {self.public_url}/swagger\n"
+                f"  API token     : {self.token}\n"
+                f"  data dir      : {self.data}\n"
+                f"  input bucket  : {self.settings.input_bucket} "
+                f"(drop files into {self.storage.bucket_dir(self.settings.input_bucket)}/input/)\n"
+                f"Press Ctrl-C to stop.")
+
+
+def run_forever(config: StackConfig) -> int:
+    stack = Stack(config)
+    stopped = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start()
+    except Exception as exc:
+        print(f"openmps: could not start: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(stack.banner(), flush=True)
+    while not stopped.wait(0.5):
+        pass
+    print("openmps: stopping ...", flush=True)
+    stack.stop()
+    print("openmps: stopped", flush=True)
+    return 0

@@ -1,0 +1,1 @@
+"""Tiny SCF handlers for the local runtime's tests (tests/integration/test_local_runtime.py)."""
