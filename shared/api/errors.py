@@ -7,8 +7,14 @@ import json
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from shared.domain.errors import (AuthError, BadInputError, ConflictError, ForbiddenError, NotFoundError,
-                                  OpenMpsError)
+from shared.domain.errors import (
+    AuthError,
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    OpenMpsError,
+)
 from shared.runtime.observability import logger
 
 STATUS_BY_ERROR: list[tuple[type[OpenMpsError], int]] = [

@@ -16,8 +16,13 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from shared.domain import clock, media_errors
-from shared.domain.errors import (BadInputError, MediaError, NotFoundError, PermanentProcessingError,
-                                  RetryableProcessingError)
+from shared.domain.errors import (
+    BadInputError,
+    MediaError,
+    NotFoundError,
+    PermanentProcessingError,
+    RetryableProcessingError,
+)
 from shared.domain.model import Subtask, Task
 from shared.domain.naming import input_suffix, output_stem
 from shared.domain.status import SubtaskStatus

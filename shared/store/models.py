@@ -12,8 +12,14 @@ Tables (names prefixed by settings.table_prefix):
 
 from __future__ import annotations
 
-from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, UnicodeAttribute)
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 

@@ -1,0 +1,60 @@
+"""Shared fixtures: a real dynalite for the session, local buckets, a recording invoker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.invoke.port import RecordingInvoker
+from shared.runtime.deps import Deps, build_deps
+from shared.runtime.settings import Settings
+from shared.storage.local import LocalStorage
+from shared.store.models import create_missing_tables
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def dynalite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from infra.local.dynalite import Dynalite
+    server = Dynalite(tmp_path_factory.mktemp("dynalite"))
+    server.start()
+    yield server.endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("buckets")
+    value = Settings(table_endpoint=dynalite_endpoint, storage_root=str(root),
+                     signing_key="test-signing-key", heartbeat_seconds=0.5,
+                     work_dir=str(tmp_path_factory.mktemp("work")))
+    create_missing_tables(value)
+    return value
+
+
+@pytest.fixture
+def invoker() -> RecordingInvoker:
+    return RecordingInvoker()
+
+
+@pytest.fixture
+def storage(settings: Settings) -> LocalStorage:
+    store = LocalStorage(settings.storage_root, public_url=settings.public_url, signing_key=settings.signing_key)
+    store.ensure_bucket(settings.input_bucket)
+    store.ensure_bucket(settings.output_bucket)
+    return store
+
+
+@pytest.fixture
+def deps(settings: Settings, storage: LocalStorage, invoker: RecordingInvoker) -> Deps:
+    return build_deps(settings, storage=storage, invoker=invoker)
+
+
+@pytest.fixture
+def account() -> str:
+    """A fresh account per test, so list queries see only the test's own tasks."""
+    return f"acct-{uuid.uuid4().hex[:10]}"

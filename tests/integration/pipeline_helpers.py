@@ -1,0 +1,51 @@
+"""Drive the pipeline by hand: the recording invoker holds invocations, we run them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from shared.domain import clock
+from shared.domain.events import build_cos_event
+from shared.domain.workflow import SubtaskSpec, Workflow
+from shared.invoke.port import RecordingInvoker
+from shared.media.engines import run_snapshot, run_transcode
+from shared.runtime.deps import Deps
+from shared.services.aggregate import aggregate_task
+from shared.services.trigger import handle_cos_event
+from shared.services.worker import run_subtask
+
+ENGINES = {"transcode": run_transcode, "snapshot": run_snapshot}
+
+
+def add_workflow(deps: Deps, account: str, prefix: str, specs: list[SubtaskSpec]) -> Workflow:
+    wf = Workflow(workflow_id=f"wf-{account}-{prefix.strip('/')}", account=account, name="test",
+                  bucket=deps.settings.input_bucket, prefix=prefix, suffixes=(), subtasks=tuple(specs),
+                  output_bucket=deps.settings.output_bucket, create_time=clock.now_iso())
+    deps.workflows.create_if_missing(wf)
+    return wf
+
+
+def upload(deps: Deps, local: Path, key: str) -> dict[str, Any]:
+    with local.open("rb") as f:
+        info = deps.storage.put_stream(deps.settings.input_bucket, key, f)
+    return build_cos_event(appid=deps.settings.appid, bucket=info.bucket, region=deps.settings.region,
+                           key=key, size=info.size, etag=info.etag, event_time=1)
+
+
+def drain(deps: Deps, invoker: RecordingInvoker, rounds: int = 20) -> None:
+    """Run queued invocations until none are left (workers, then aggregators)."""
+    for _ in range(rounds):
+        if not invoker.calls:
+            return
+        for function, event in list(invoker.calls):
+            invoker.calls.remove((function, event))
+            if function == "aggregator":
+                aggregate_task(deps.tasks, event["task_id"])
+            else:
+                run_subtask(deps, event, ENGINES[function], time_budget=120)
+    raise AssertionError(f"invocations still queued: {invoker.calls}")
+
+
+def trigger(deps: Deps, event: dict[str, Any]) -> list[str]:
+    return [o.task_id for o in handle_cos_event(deps, event)]
