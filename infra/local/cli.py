@@ -40,8 +40,10 @@ def _client() -> Client:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from infra.local.stack import StackConfig, run_forever
+    every = os.environ.get("OPENMPS_RECONCILE_EVERY")
     return run_forever(StackConfig(data_dir=_data_dir(), port=int(os.environ.get("OPENMPS_PORT", "8080")),
-                                   api_token=os.environ.get("OPENMPS_API_TOKEN") or None))
+                                   api_token=os.environ.get("OPENMPS_API_TOKEN") or None,
+                                   reconcile_every=float(every) if every else None))
 
 
 def cmd_upload(args: argparse.Namespace) -> int:

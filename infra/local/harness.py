@@ -1,0 +1,82 @@
+"""Run `openmps up` in a subprocess and wait until it answers: for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from infra.local.client import Client
+from infra.local.dynalite import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunningStack:
+    url: str
+    token: str
+    data_dir: Path
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def client(self) -> Client:
+        return Client(self.url, self.token)
+
+    def bucket_path(self, bucket: str, key: str) -> Path:
+        return self.data_dir / "buckets" / bucket / key
+
+    def worker_pids(self, function: str) -> list[int]:
+        """Worker processes of one function, found among the stack's children."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == self.proc.pid and f"functions.{function}.index" in cmdline:
+                pids.append(int(entry.name))
+        return pids
+
+
+def start_stack(data_dir: Path, token: str, extra_env: dict[str, str] | None = None) -> RunningStack:
+    port = free_port()
+    log = data_dir.parent / f"{data_dir.name}-stack-{port}.log"
+    env = {**os.environ, "OPENMPS_DATA_DIR": str(data_dir), "OPENMPS_PORT": str(port),
+           "OPENMPS_API_TOKEN": token, **(extra_env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "infra.local.cli", "up"], cwd=REPO, env=env,
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"stack exited: {log.read_text()[-2000:]}")
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return RunningStack(url, token, data_dir, proc, log)
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"stack did not come up: {log.read_text()[-2000:]}")
+
+
+def stop_stack(stack: RunningStack) -> int:
+    stack.proc.send_signal(signal.SIGINT)
+    try:
+        return stack.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.proc.kill()
+        stack.proc.wait()
+        raise
