@@ -58,3 +58,17 @@ def deps(settings: Settings, storage: LocalStorage, invoker: RecordingInvoker) -
 def account() -> str:
     """A fresh account per test, so list queries see only the test's own tasks."""
     return f"acct-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def api(deps: Deps, account: str):  # type: ignore[no-untyped-def]
+    """The REST API in-process, as ``account``, over the test's adapters."""
+    from shared.api import deps as api_deps
+    from shared.domain import clock
+    from tests.integration.api_client import InProcessApi
+
+    token = f"token-{account}"
+    deps.accounts.put_token(token, account, "test", clock.now_iso())
+    api_deps.use(deps)
+    yield InProcessApi(token)
+    api_deps.use(None)

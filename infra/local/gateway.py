@@ -22,7 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from shared.domain.errors import BadInputError, NotFoundError
+from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError
+from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
 from shared.storage.signing import verify
@@ -70,8 +71,10 @@ class Gateway:
     def __init__(self, *, host: str, port: int, storage: LocalStorage, signing_key: str, invoke_secret: str,
                  invoke_sync: Callable[[str, dict[str, Any]], Any],
                  invoke_async: Callable[[str, dict[str, Any]], str],
-                 on_upload: Callable[[ObjectInfo], None], max_upload_bytes: int) -> None:
+                 on_upload: Callable[[ObjectInfo], None], max_upload_bytes: int,
+                 zip_members: Callable[[str, int, int, str], list[tuple[str, str, str]]] | None = None) -> None:
         self.storage, self.signing_key, self.invoke_secret = storage, signing_key, invoke_secret
+        self.zip_members = zip_members
         self.invoke_sync, self.invoke_async, self.on_upload = invoke_sync, invoke_async, on_upload
         self.max_upload_bytes = max_upload_bytes
         gateway = self
@@ -129,6 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
             path = urlsplit(self.path).path
             if path.startswith("/storage/"):
                 self._storage()
+            elif path.startswith("/zip/"):
+                self._zip()
             elif path.startswith("/__runtime/invoke/"):
                 self._invoke()
             else:
@@ -215,6 +220,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "InvalidParameter", str(exc))
             return
         self._send(202, json.dumps({"request_id": request_id}).encode())
+
+    # ---- signed zip of a subtask's outputs, streamed ---------------------------------------------
+    def _zip(self) -> None:
+        parts = urlsplit(self.path)
+        segments = parts.path.split("/")  # "", "zip", task_id, index, filename
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if self.command not in ("GET", "HEAD") or len(segments) != 5 or self.owner.zip_members is None:
+            self._error(404, "ResourceNotFound", "no such download")
+            return
+        try:
+            members = self.owner.zip_members(segments[2], int(segments[3]), int(query.get("expires", "0")),
+                                             query.get("sig", ""))
+        except ValueError:
+            self._error(400, "InvalidParameter", "malformed download link")
+            return
+        except OpenMpsError as exc:
+            self._error(403 if exc.code.startswith("AuthFailure") else 404, exc.code, exc.message)
+            return
+        filename = unquote(segments[4]).replace('"', "")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/zip")
+        self.send_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.send_header("Connection", "close")  # length unknown until the last byte: end = close
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "GET":
+            stream_zip(self.owner.storage, members, self.wfile)
 
     # ---- signed storage URLs ------------------------------------------------------------------
     def _storage(self) -> None:

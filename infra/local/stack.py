@@ -26,6 +26,7 @@ from shared.domain.events import build_cos_event
 from shared.runtime.deps import build_deps
 from shared.runtime.settings import settings_from_env
 from shared.services.bootstrap import ensure_default_workflow, ensure_token
+from shared.services.media_access import zip_members
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
 from shared.store.models import create_missing_tables
@@ -103,6 +104,7 @@ class Stack:
         for bucket in (self.settings.input_bucket, self.settings.output_bucket):
             self.storage.ensure_bucket(bucket)
         deps = build_deps(self.settings, storage=self.storage)
+        self.deps = deps
         ensure_default_workflow(deps, LOCAL_ACCOUNT)
         ensure_token(deps, self.token, LOCAL_ACCOUNT)
 
@@ -115,7 +117,8 @@ class Stack:
             signing_key=self.settings.signing_key, invoke_secret=self.settings.invoke_secret,
             invoke_sync=lambda fn, ev: self._runtime().invoke_sync(fn, ev),
             invoke_async=lambda fn, ev: self._runtime().invoke_async(fn, ev),
-            on_upload=self._on_upload, max_upload_bytes=self.settings.max_input_bytes)
+            on_upload=self._on_upload, max_upload_bytes=self.settings.max_input_bytes,
+            zip_members=lambda task_id, index, expires, sig: zip_members(deps, task_id, index, expires, sig))
         self._spawn(self.gateway.serve_forever, "gateway")
         self.watcher = FolderWatcher(self.storage.bucket_dir(self.settings.input_bucket),
                                      self.data / "watcher-state.json", self._announce_key)

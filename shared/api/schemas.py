@@ -27,6 +27,68 @@ class Location(BaseModel):
     dir: str | None = None
 
 
+class CreateTaskRequest(BaseModel):
+    input: dict[str, Any] = Field(description='{"bucket", "key"} of an existing object')
+    output: dict[str, Any] = Field(default_factory=dict,
+                                   description='{"bucket", "dir"}; dir may contain {task_id}')
+    subtasks: list[Any] = Field(description='[{"type": "Transcode", "definition": 100030}, ...]')
+    session_id: str | None = Field(None, description="the same id within 3 days returns the first task")
+    session_context: str | None = None
+    origin: str | None = Field(None, description="api | console")
+
+
+class SignedUrl(BaseModel):
+    url: str
+    expires_in: int
+    content_type: str
+
+
+class ViewItem(BaseModel):
+    model_config = {"extra": "allow"}
+    url: str
+    name: str
+    content_type: str
+
+
+class ViewOut(BaseModel):
+    kind: str
+    items: list[ViewItem]
+    result: dict[str, Any] | None = None
+    expires_in: int
+
+
+class DownloadOut(BaseModel):
+    url: str
+    filename: str
+    files: int
+    expires_in: int
+
+
+class TaskCounts(BaseModel):
+    waiting: int
+    processing: int
+    finish: int
+    failed: int
+    total: int
+
+
+class TemplateList(BaseModel):
+    templates: list[dict[str, Any]]
+
+
+class WorkflowList(BaseModel):
+    workflows: list[dict[str, Any]]
+
+
+class MatchRequest(BaseModel):
+    bucket: str
+    key: str
+
+
+class Deleted(BaseModel):
+    deleted: str
+
+
 class SubtaskOut(BaseModel):
     index: int
     type: str
@@ -56,7 +118,18 @@ class TaskOut(BaseModel):
     has_failed: bool
     err_code: str | None
     message: str | None
+    session_id: str | None = None
+    session_context: str | None = None
     subtasks: list[SubtaskOut] | None = None
+    history: list[dict[str, Any]] | None = None
+
+
+class SubtaskDetail(SubtaskOut):
+    params: dict[str, Any]
+    log_tail: str | None
+    result: dict[str, Any] | None
+    tries: int
+    heartbeat: str | None
 
 
 class TaskList(BaseModel):

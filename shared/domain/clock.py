@@ -25,3 +25,7 @@ def parse_iso(value: str) -> datetime:
 
 def iso_ago(seconds: float) -> str:
     return iso(now() - timedelta(seconds=seconds))
+
+
+def from_epoch(seconds: float) -> str:
+    return iso(datetime.fromtimestamp(seconds, UTC))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.domain.media_errors import TERMINATED
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus
 
 
@@ -26,6 +27,7 @@ class Subtask:
     err_code: str | None = None
     message: str | None = None
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    result: dict[str, Any] | None = None
     log_tail: str | None = None
     queued_time: str | None = None
 
@@ -57,4 +59,5 @@ class Task:
 
     @property
     def has_failed(self) -> bool:
-        return self.status == TaskStatus.FINISH and self.counts.fail > 0
+        """Finished with failed subtasks; a terminated task is not a failure of its own."""
+        return self.status == TaskStatus.FINISH and self.counts.fail > 0 and self.err_code != TERMINATED

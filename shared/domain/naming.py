@@ -13,10 +13,14 @@ _STEM_PATTERNS = {
     ("Snapshot", "sampled"): "{name}_sampleSnapshot_{definition}",
     ("Snapshot", "time_offset"): "{name}_snapshotByTimeOffset_{definition}",
     ("Snapshot", "sprite"): "{name}_imageSprite_{definition}",
+    ("ContentReview", ""): "{name}_contentReview_{definition}",
+    ("ContentAnalysis", ""): "{name}_contentAnalysis_{definition}",
+    ("Enhancement", ""): "{name}_enhancement_{definition}",
 }
 INPUT_EXTENSIONS = {"mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v", "mp3", "wav", "m4a",
                     "aac", "flac", "ogg", "3gp", "mpg", "mpeg", "wmv", "m2ts", "mts", "opus"}
-WORKER_FUNCTIONS = {"Transcode": "transcode", "Snapshot": "snapshot"}
+WORKER_FUNCTIONS = {"Transcode": "transcode", "Snapshot": "snapshot", "ContentReview": "review",
+                    "ContentAnalysis": "analysis", "Enhancement": "enhance"}
 
 
 def safe_name(text: str, limit: int = 80) -> str:

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.errors import BadInputError
-from shared.domain.templates import Template, resolve_template
 
 MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v",
                   "mp3", "wav", "m4a", "aac", "flac")
 DEFAULT_WORKFLOW_ID = "default"
 
 
+SNAPSHOT_KINDS = ("time_offset", "sampled", "sprite")
+MAX_SUBTASKS = 20
+
+
 @dataclass(frozen=True)
 class SubtaskSpec:
+    """What a workflow or a create request asks for; the template catalog resolves it."""
+
     type: str
     definition: int
     kind: str = "sampled"  # Snapshot family: time_offset | sampled | sprite
-
-    def template(self) -> Template:
-        return resolve_template(self.type, self.definition, self.kind)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": self.type, "definition": self.definition}
@@ -29,15 +31,30 @@ class SubtaskSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SubtaskSpec:
-        try:
-            spec = cls(type=str(data["type"]), definition=int(data["definition"]),
-                       kind=str(data.get("kind", "sampled")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadInputError(f"a subtask needs 'type' and an integer 'definition': {data!r}",
-                                code="InvalidParameter.Subtask") from exc
-        spec.template()  # unknown type or definition -> BadInputError now, not at run time
-        return spec
+    def from_dict(cls, data: Any) -> SubtaskSpec:
+        if not isinstance(data, dict) or "type" not in data or "definition" not in data:
+            raise BadInputError(f"a subtask needs 'type' and 'definition': {data!r}",
+                                code="InvalidParameter.Subtask")
+        definition = data["definition"]
+        if isinstance(definition, bool) or not isinstance(definition, int) or definition < 0:
+            raise BadInputError(f"definition must be a non-negative integer: {definition!r}",
+                                code="InvalidParameterValue.Definition")
+        kind = data.get("kind") or "sampled"
+        if kind not in SNAPSHOT_KINDS:
+            raise BadInputError(f"kind must be one of {', '.join(SNAPSHOT_KINDS)}", code="InvalidParameterValue.Kind")
+        unknown = set(data) - {"type", "definition", "kind"}
+        if unknown:
+            raise BadInputError(f"unknown subtask fields: {', '.join(sorted(unknown))}",
+                                code="InvalidParameter.Subtask")
+        return cls(type=str(data["type"]), definition=definition, kind=kind)
+
+
+def parse_specs(data: Any) -> tuple[SubtaskSpec, ...]:
+    if not isinstance(data, list) or not data:
+        raise BadInputError("subtasks must be a non-empty list", code="InvalidParameterValue.Subtasks")
+    if len(data) > MAX_SUBTASKS:
+        raise BadInputError(f"at most {MAX_SUBTASKS} subtasks", code="InvalidParameterValue.Subtasks")
+    return tuple(SubtaskSpec.from_dict(item) for item in data)
 
 
 @dataclass(frozen=True)
@@ -53,7 +70,7 @@ class Workflow:
     output_dir: str = "output/{task_id}/"
     enabled: bool = True
     create_time: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    update_time: str = ""
 
     def matches(self, bucket: str, key: str) -> bool:
         if not self.enabled or bucket != self.bucket or not key.startswith(self.prefix):

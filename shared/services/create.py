@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from shared.domain import clock
 from shared.domain.errors import RetryableProcessingError
 from shared.domain.model import Subtask, Task
 from shared.domain.naming import WORKER_FUNCTIONS
 from shared.domain.status import SubtaskCounts
+from shared.domain.templates import Template
 from shared.domain.workflow import SubtaskSpec
 from shared.invoke.port import Invoker
 from shared.runtime.observability import logger
+from shared.services.templates import params_to_json
 from shared.store.repo import TaskStore
 
 
 def new_task(*, task_id: str, account: str, input_bucket: str, input_key: str, input_etag: str | None,
              input_size: int | None, output_bucket: str, output_dir: str, origin: str,
-             specs: Sequence[SubtaskSpec], workflow_id: str | None = None) -> tuple[Task, list[Subtask]]:
+             specs: Sequence[tuple[SubtaskSpec, Template]], workflow_id: str | None = None,
+             session_id: str | None = None, session_context: str | None = None) -> tuple[Task, list[Subtask]]:
+    """The records of a new task; each subtask keeps a snapshot of its template's parameters."""
     now = clock.now_iso()
     task = Task(task_id=task_id, account=account, create_time=now, input_bucket=input_bucket,
                 input_key=input_key, input_etag=input_etag, input_size=input_size,
                 output_bucket=output_bucket, output_dir=output_dir, origin=origin,
-                workflow_id=workflow_id)
+                workflow_id=workflow_id, session_id=session_id, session_context=session_context)
     task.counts = SubtaskCounts(waiting=len(specs))
     subtasks = [Subtask(task_id=task_id, index=i, type=spec.type, account=account,
-                        template=spec.template().to_dict() | {"kind": spec.kind}, queued_time=now)
-                for i, spec in enumerate(specs, start=1)]
+                        template=template_snapshot(spec, template), queued_time=now)
+                for i, (spec, template) in enumerate(specs, start=1)]
     return task, subtasks
+
+
+def template_snapshot(spec: SubtaskSpec, template: Template) -> dict[str, Any]:
+    kind = getattr(template.params, "kind", None) if spec.type == "Snapshot" else None
+    return {"definition": template.definition, "type": template.type, "name": template.name,
+            "preset": template.preset, "kind": kind, "params": params_to_json(template.params)}
 
 
 def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:

@@ -18,6 +18,7 @@ from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.aggregate import aggregate_task
 from shared.services.create import dispatch
+from shared.services.operations import finish_reopen
 
 LOST_RUNS_BEFORE_FAIL = 2  # the first lost run is retried once; the second one fails
 
@@ -77,7 +78,12 @@ def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: f
             report.reinvoked.append(name)
 
     for task in tasks.open_tasks(before=_ago(reaggregate_after)):
-        touched.add(task.task_id)
+        before = (task.status, task.counts)
+        finish_reopen(deps, task)  # completes a half-done restart; aggregates
+        after = tasks.get_task(task.task_id)
+        if after and (after.status, after.counts) != before:
+            report.reaggregated.append(task.task_id)
+        touched.discard(task.task_id)
     for task_id in sorted(touched):
         before = tasks.get_task(task_id)
         after = aggregate_task(tasks, task_id)

@@ -10,6 +10,7 @@ from shared.domain.ids import upload_task_id
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.create import create_and_dispatch, new_task
+from shared.services.templates import TemplateCatalog
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
         logger.warning("object vanished before processing", extra={"bucket": obj.bucket, "key": obj.key})
         return []
     etag = obj.etag or head.etag
+    catalog = TemplateCatalog(deps.settings)
     outcomes = []
     for rule in rules:
         try:
@@ -48,10 +50,16 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
             logger.error("workflow skipped", extra={"workflow_id": rule.workflow_id, "error": exc.message})
             continue
         task_id = upload_task_id(deps.settings.appid, obj.bucket, obj.key, etag, rule.workflow_id)
+        try:
+            specs = [(spec, catalog.resolve(rule.account, spec.type, spec.definition, spec.kind))
+                     for spec in rule.subtasks]
+        except BadInputError as exc:  # a template the rule names was deleted
+            logger.error("workflow skipped", extra={"workflow_id": rule.workflow_id, "error": exc.message})
+            continue
         task, subtasks = new_task(
             task_id=task_id, account=rule.account, input_bucket=obj.bucket, input_key=obj.key,
             input_etag=etag, input_size=head.size, output_bucket=rule.output_bucket,
-            output_dir=rule.output_dir_for(task_id), origin="upload", specs=rule.subtasks,
+            output_dir=rule.output_dir_for(task_id), origin="upload", specs=specs,
             workflow_id=rule.workflow_id)
         created = create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
         logger.info("task created" if created else "duplicate event, task exists",

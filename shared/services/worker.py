@@ -26,10 +26,10 @@ from shared.domain.errors import (
 from shared.domain.model import Subtask, Task
 from shared.domain.naming import input_suffix, output_stem
 from shared.domain.status import SubtaskStatus
-from shared.domain.templates import params_from_dict
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.heartbeat import ClaimLostError, Heartbeat
+from shared.services.templates import params_from_snapshot
 
 MAX_TRIES = 3  # runs of one subtask within an attempt before a passing fault becomes a FAIL
 
@@ -110,7 +110,7 @@ def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
     with tempfile.TemporaryDirectory(prefix="openmps-", dir=settings.work_dir or None) as work:
         src = Path(work) / ("input" + input_suffix(task.input_key))
         _fetch_input(deps, task, src)
-        params = params_from_dict(sub.type, sub.template.get("params", {}))
+        params = params_from_snapshot(sub.type, sub.template.get("params", {}))
         stem = output_stem(sub.type, sub.template.get("kind", "sampled"), task.input_key,
                            int(sub.template["definition"]))
         out_dir = Path(work) / "out"

@@ -35,7 +35,8 @@ def task_to_item(task: Task) -> TaskModel:
         n_processing=task.counts.processing, n_success=task.counts.success, n_fail=task.counts.fail,
         err_code=task.err_code, message=task.message, session_id=task.session_id,
         session_context=task.session_context, history=task.history or None,
-        open_shard=None if task.status == TaskStatus.FINISH else OPEN_SHARD)
+        open_shard=None if task.status == TaskStatus.FINISH else OPEN_SHARD,
+        failed_account=task.account if task.has_failed else None)
 
 
 def subtask_from_item(item: SubtaskModel) -> Subtask:
@@ -45,7 +46,8 @@ def subtask_from_item(item: SubtaskModel) -> Subtask:
         attempt=int(item.attempt), tries=int(item.tries), begin_time=item.begin_time,
         finish_time=item.finish_time, progress=int(item.progress), heartbeat=item.heartbeat,
         claim_token=item.claim_token, err_code=item.err_code, message=item.message,
-        outputs=list(item.outputs or []), log_tail=item.log_tail, queued_time=item.queued_time)
+        outputs=list(item.outputs or []), result=item.result, log_tail=item.log_tail,
+        queued_time=item.queued_time)
 
 
 def subtask_to_item(sub: Subtask) -> SubtaskModel:
@@ -55,5 +57,5 @@ def subtask_to_item(sub: Subtask) -> SubtaskModel:
         attempt=sub.attempt, tries=sub.tries, template=sub.template, begin_time=sub.begin_time,
         finish_time=sub.finish_time, progress=sub.progress, heartbeat=sub.heartbeat,
         claim_token=sub.claim_token, err_code=sub.err_code, message=sub.message,
-        outputs=sub.outputs or None, log_tail=sub.log_tail, queued_time=sub.queued_time,
+        outputs=sub.outputs or None, result=sub.result, log_tail=sub.log_tail, queued_time=sub.queued_time,
         active=active, active_at=sub.queued_time if active else None)

@@ -8,6 +8,8 @@ Tables (names prefixed by settings.table_prefix):
              reconciler find queued or running subtasks without a scan.
 - workflows  hash workflow_id; GSI by_bucket (bucket) for the trigger.
 - tokens     hash token_hash -> account.
+- templates  hash account, range definition: custom templates.
+- counters   hash name: atomic counters and session-id claims.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ class OpenTasks(_Index):
     create_time = UnicodeAttribute(range_key=True)
 
 
+class FailedTasks(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_failed"
+
+    failed_account = UnicodeAttribute(hash_key=True)
+    create_time = UnicodeAttribute(range_key=True)
+
+
 class TaskModel(Model):
     class Meta:
         table_name = "openmps-tasks"
@@ -89,10 +99,13 @@ class TaskModel(Model):
     history = JSONAttribute(null=True)
     # Sparse: present until the task is FINISH, so the reconciler finds unfinished tasks.
     open_shard = UnicodeAttribute(null=True)
+    # Sparse: the account, while the task is FINISH with failed subtasks ("finished with failures").
+    failed_account = UnicodeAttribute(null=True)
 
     by_account = TasksByAccount()
     by_status = TasksByStatus()
     by_open = OpenTasks()
+    by_failed = FailedTasks()
 
 
 class SubtasksByActive(_Index):
@@ -124,6 +137,7 @@ class SubtaskModel(Model):
     err_code = UnicodeAttribute(null=True)
     message = UnicodeAttribute(null=True)
     outputs = JSONAttribute(null=True)
+    result = JSONAttribute(null=True)  # review / analysis / enhancement summary
     log_tail = UnicodeAttribute(null=True)
     queued_time = UnicodeAttribute(null=True)
     # Sparse index keys: present only while the subtask is WAITING or PROCESSING.
@@ -138,6 +152,14 @@ class WorkflowsByBucket(_Index):
         index_name = "by_bucket"
 
     bucket = UnicodeAttribute(hash_key=True)
+
+
+class WorkflowsByAccount(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_owner"
+
+    account = UnicodeAttribute(hash_key=True)
+    create_time = UnicodeAttribute(range_key=True)
 
 
 class SubtaskSpecMap(MapAttribute):
@@ -162,8 +184,10 @@ class WorkflowModel(Model):
     output_dir = UnicodeAttribute()
     enabled = BooleanAttribute(default=True)
     create_time = UnicodeAttribute()
+    update_time = UnicodeAttribute(null=True)
 
     by_bucket = WorkflowsByBucket()
+    by_owner = WorkflowsByAccount()
 
 
 class TokenModel(Model):
@@ -177,8 +201,40 @@ class TokenModel(Model):
     create_time = UnicodeAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (TaskModel, SubtaskModel, WorkflowModel, TokenModel)
-_BASE_NAMES = {TaskModel: "tasks", SubtaskModel: "subtasks", WorkflowModel: "workflows", TokenModel: "tokens"}
+class TemplateModel(Model):
+    """Custom templates of an account; presets live in code."""
+
+    class Meta:
+        table_name = "openmps-templates"
+        billing_mode = "PAY_PER_REQUEST"
+
+    account = UnicodeAttribute(hash_key=True)
+    definition = NumberAttribute(range_key=True)
+    type = UnicodeAttribute()
+    name = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
+    params = JSONAttribute()
+    create_time = UnicodeAttribute()
+    update_time = UnicodeAttribute()
+
+
+class CounterModel(Model):
+    """Atomic counters: template definitions, tasks per account, session ids."""
+
+    class Meta:
+        table_name = "openmps-counters"
+        billing_mode = "PAY_PER_REQUEST"
+
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+    ref = UnicodeAttribute(null=True)  # sessions: the task id the session id maps to
+    time = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (TaskModel, SubtaskModel, WorkflowModel, TokenModel, TemplateModel,
+                                       CounterModel)
+_BASE_NAMES = {TaskModel: "tasks", SubtaskModel: "subtasks", WorkflowModel: "workflows", TokenModel: "tokens",
+               TemplateModel: "templates", CounterModel: "counters"}
 _bound: tuple[str | None, str, str] | None = None
 
 

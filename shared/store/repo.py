@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.domain.errors import BadInputError
@@ -32,7 +32,7 @@ def _conditional() -> Iterator[None]:
     """Map a failed condition to _LostCondition in one place; other errors propagate."""
     try:
         yield
-    except (UpdateError, PutError) as exc:
+    except (UpdateError, PutError, DeleteError) as exc:
         if getattr(exc, "cause_response_code", None) == CONDITION_FAILED:
             raise _LostCondition() from exc
         raise
@@ -102,17 +102,54 @@ class TaskStore:
         except SubtaskModel.DoesNotExist:
             return None
 
-    def list_tasks(self, account: str, *, status: TaskStatus | None = None, limit: int = 20,
-                   cursor: str | None = None) -> tuple[list[Task], str | None]:
-        start = decode_cursor(cursor)
-        if status is None:
-            result = TaskModel.by_account.query(account, scan_index_forward=False, limit=limit,
-                                                last_evaluated_key=start)
+    def list_tasks(self, account: str, *, status: TaskStatus | None = None, failed: bool = False,
+                   created_from: str | None = None, created_to: str | None = None,
+                   input_prefix: str | None = None, limit: int = 20, cursor: str | None = None,
+                   max_read: int = 5000) -> tuple[list[Task], str | None]:
+        """Newest first, from the index that fits the filter (never a scan). The input-key prefix is
+        a filter on that index: a page may read up to ``max_read`` index items to fill itself."""
+        if failed:
+            index, hash_key = TaskModel.by_failed, account
+        elif status is not None:
+            index, hash_key = TaskModel.by_status, f"{account}#{status.value}"
         else:
-            result = TaskModel.by_status.query(f"{account}#{status.value}", scan_index_forward=False,
-                                               limit=limit, last_evaluated_key=start)
-        tasks = [task_from_item(i) for i in result]
-        return tasks, encode_cursor(result.last_evaluated_key) if len(tasks) == limit else None
+            index, hash_key = TaskModel.by_account, account
+        range_condition = None
+        if created_from and created_to:
+            range_condition = TaskModel.create_time.between(created_from, created_to)
+        elif created_from:
+            range_condition = TaskModel.create_time >= created_from
+        elif created_to:
+            range_condition = TaskModel.create_time <= created_to
+        filter_condition = TaskModel.input_key.startswith(input_prefix) if input_prefix else None
+        # Page through raw query pages so the read budget is ours: DynamoDB applies Limit before the
+        # filter, so a filtered page may need several reads, and a rare prefix must not read forever.
+        pages = index.query(hash_key, range_condition, filter_condition=filter_condition,
+                            scan_index_forward=False, last_evaluated_key=decode_cursor(cursor),
+                            page_size=limit if filter_condition is None else max(limit, 200)).page_iter
+        tasks: list[Task] = []
+        scanned = 0
+        next_key: dict[str, Any] | None = None
+        for page in pages:
+            items = page.get("Items", [])
+            for n, raw in enumerate(items):
+                tasks.append(task_from_item(TaskModel.from_raw_data(raw)))
+                if len(tasks) == limit:
+                    more = n + 1 < len(items) or page.get("LastEvaluatedKey")
+                    return tasks, encode_cursor({k: raw[k] for k in pages.key_names}) if more else None
+            next_key = page.get("LastEvaluatedKey")
+            scanned += int(page.get("ScannedCount", len(items)))
+            if not next_key or scanned >= max_read:
+                break
+        return tasks, encode_cursor(next_key)
+
+    def count_tasks(self, account: str, status: TaskStatus | None = None, failed: bool = False) -> int:
+        """A COUNT query on the index (reads keys, returns no items)."""
+        if failed:
+            return TaskModel.by_failed.count(account)
+        if status is None:
+            return TaskModel.by_account.count(account)
+        return TaskModel.by_status.count(f"{account}#{status.value}")
 
     # ---- worker side ----------------------------------------------------------------------
     def claim_task(self, task_id: str, account: str, attempt: int, now: str) -> bool:
@@ -149,7 +186,8 @@ class TaskStore:
 
     def finish_subtask(self, task_id: str, index: int, token: str, *, status: SubtaskStatus,
                        now: str, outputs: list[dict[str, Any]] | None = None, err_code: str | None = None,
-                       message: str | None = None, log_tail: str | None = None) -> bool:
+                       message: str | None = None, log_tail: str | None = None,
+                       result: dict[str, Any] | None = None) -> bool:
         """Record a result, only for the run that holds the claim: a stale attempt, a run the
         reconciler gave up on, or a duplicate can never overwrite the current state."""
         actions = [
@@ -166,6 +204,8 @@ class TaskStore:
             actions += [SubtaskModel.err_code.set(err_code), SubtaskModel.message.set(message or err_code)]
         if log_tail:
             actions.append(SubtaskModel.log_tail.set(log_tail[-8000:]))
+        if result is not None:
+            actions.append(SubtaskModel.result.set(result))
         return _update(SubtaskModel(task_id, index), actions,
                        (SubtaskModel.claim_token == token)
                        & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
@@ -234,6 +274,8 @@ class TaskStore:
         ]
         if task.status == TaskStatus.FINISH:
             actions.append(TaskModel.open_shard.remove())
+        if task.has_failed:
+            actions.append(TaskModel.failed_account.set(task.account))
         if task.begin_process_time:
             actions.append(TaskModel.begin_process_time.set(task.begin_process_time))
         if task.finish_time:
@@ -256,3 +298,57 @@ class TaskStore:
         """Unfinished tasks created before ``before``, oldest first."""
         items = TaskModel.by_open.query(OPEN_SHARD, TaskModel.create_time < before, limit=limit)
         return [task_from_item(i) for i in items]
+
+    # ---- restart / retry-failed ----------------------------------------------------------
+    def reopen_task(self, task: Task, *, only_failed: bool, history_entry: dict[str, Any], now: str) -> bool:
+        """Open a new attempt of a FINISH task. Conditional on the attempt the caller saw, so two
+        restarts racing each other make one new attempt, not two."""
+        condition = (TaskModel.status == TaskStatus.FINISH.value) & (TaskModel.attempt == task.attempt)
+        if only_failed:
+            condition &= TaskModel.n_fail > 0
+        waiting = task.counts.fail if only_failed else task.counts.total
+        success = task.counts.success if only_failed else 0
+        return _update(TaskModel(task.task_id), [
+            TaskModel.attempt.set(task.attempt + 1),
+            TaskModel.status.set(TaskStatus.WAITING.value),
+            TaskModel.account_status.set(f"{task.account}#{TaskStatus.WAITING.value}"),
+            TaskModel.begin_process_time.remove(),
+            TaskModel.finish_time.remove(),
+            TaskModel.err_code.remove(),
+            TaskModel.message.remove(),
+            TaskModel.n_waiting.set(waiting),
+            TaskModel.n_processing.set(0),
+            TaskModel.n_success.set(success),
+            TaskModel.n_fail.set(0),
+            TaskModel.history.set([*task.history, history_entry]),
+            TaskModel.open_shard.set(OPEN_SHARD),
+            TaskModel.failed_account.remove(),
+            TaskModel.rev.add(1),
+        ], condition)
+
+    def requeue_subtask(self, task_id: str, index: int, from_attempt: int, to_attempt: int, now: str) -> bool:
+        """Move a subtask of an old attempt into the new one, queued and clean."""
+        return _update(SubtaskModel(task_id, index), [
+            SubtaskModel.attempt.set(to_attempt),
+            SubtaskModel.status.set(SubtaskStatus.WAITING.value),
+            SubtaskModel.tries.set(0),
+            SubtaskModel.progress.set(0),
+            SubtaskModel.queued_time.set(now),
+            SubtaskModel.active.set(SubtaskStatus.WAITING.value),
+            SubtaskModel.active_at.set(now),
+            SubtaskModel.begin_time.remove(),
+            SubtaskModel.finish_time.remove(),
+            SubtaskModel.heartbeat.remove(),
+            SubtaskModel.claim_token.remove(),
+            SubtaskModel.err_code.remove(),
+            SubtaskModel.message.remove(),
+            SubtaskModel.outputs.remove(),
+            SubtaskModel.result.remove(),
+            SubtaskModel.log_tail.remove(),
+        ], SubtaskModel.attempt == from_attempt)
+
+    def carry_subtask(self, task_id: str, index: int, from_attempt: int, to_attempt: int) -> bool:
+        """Keep a successful subtask, and its outputs, in the new attempt (retry-failed)."""
+        return _update(SubtaskModel(task_id, index), [SubtaskModel.attempt.set(to_attempt)],
+                       (SubtaskModel.attempt == from_attempt)
+                       & (SubtaskModel.status == SubtaskStatus.SUCCESS.value))

@@ -14,7 +14,7 @@ def _from_item(item: WorkflowModel) -> Workflow:
         prefix=item.prefix, suffixes=tuple(item.suffixes or ()),
         subtasks=tuple(SubtaskSpec(s.type, int(s.definition), s.kind or "sampled") for s in item.subtasks),
         output_bucket=item.output_bucket, output_dir=item.output_dir, enabled=bool(item.enabled),
-        create_time=item.create_time)
+        create_time=item.create_time, update_time=item.update_time or item.create_time)
 
 
 def _to_item(wf: Workflow) -> WorkflowModel:
@@ -23,7 +23,7 @@ def _to_item(wf: Workflow) -> WorkflowModel:
         suffixes=list(wf.suffixes),
         subtasks=[SubtaskSpecMap(type=s.type, definition=s.definition, kind=s.kind) for s in wf.subtasks],
         output_bucket=wf.output_bucket, output_dir=wf.output_dir, enabled=wf.enabled,
-        create_time=wf.create_time)
+        create_time=wf.create_time, update_time=wf.update_time or wf.create_time)
 
 
 class WorkflowStore:
@@ -38,6 +38,28 @@ class WorkflowStore:
             return _from_item(WorkflowModel.get(workflow_id, consistent_read=True))
         except WorkflowModel.DoesNotExist:
             return None
+
+    def for_account(self, account: str) -> list[Workflow]:
+        return [_from_item(i) for i in WorkflowModel.by_owner.query(account)]
+
+    def save(self, wf: Workflow, *, create: bool) -> bool:
+        """Create a new rule, or replace an existing one of the same account."""
+        condition = (WorkflowModel.workflow_id.does_not_exist() if create
+                     else WorkflowModel.account == wf.account)
+        try:
+            with _conditional():
+                _to_item(wf).save(condition=condition)
+            return True
+        except _LostCondition:
+            return False
+
+    def delete(self, account: str, workflow_id: str) -> bool:
+        try:
+            with _conditional():
+                WorkflowModel(workflow_id).delete(condition=WorkflowModel.account == account)
+            return True
+        except _LostCondition:
+            return False
 
     def create_if_missing(self, wf: Workflow) -> bool:
         try:

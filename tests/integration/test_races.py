@@ -11,6 +11,7 @@ import pytest
 from shared.domain import clock, media_errors
 from shared.domain.ids import random_task_id
 from shared.domain.status import SubtaskStatus, TaskStatus
+from shared.domain.templates import SNAPSHOT_PRESETS
 from shared.domain.workflow import SubtaskSpec
 from shared.services.aggregate import aggregate_task
 from shared.services.create import new_task
@@ -27,7 +28,8 @@ def make_task(deps, account, n):
                               input_bucket=deps.settings.input_bucket, input_key="k.mp4", input_etag="e",
                               input_size=1, output_bucket=deps.settings.output_bucket,
                               output_dir="output/x/", origin="api",
-                              specs=[SubtaskSpec("Snapshot", 10, "sampled")] * n)
+                              specs=[(SubtaskSpec("Snapshot", 10, "sampled"),
+                                      SNAPSHOT_PRESETS[("sampled", 10)])] * n)
     assert deps.tasks.create_task(task, subtasks)
     return task
 

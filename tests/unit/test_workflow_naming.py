@@ -77,8 +77,10 @@ def test_presets_cover_the_mps_ladder():
     assert resolve_template("Transcode", 100230).params.container == "hls"
 
 
-@pytest.mark.parametrize("spec", [{"type": "Transcode", "definition": 1}, {"type": "Nope", "definition": 10},
-                                  {"type": "Snapshot"}, {"type": "Snapshot", "definition": "x"}])
-def test_unknown_subtask_specs_are_refused(spec):
+@pytest.mark.parametrize("spec", [{"type": "Snapshot"}, {"type": "Snapshot", "definition": "x"},
+                                  {"type": "Snapshot", "definition": -1}, {"type": "Snapshot", "definition": True},
+                                  {"type": "Snapshot", "definition": 10, "kind": "gif"},
+                                  {"type": "Snapshot", "definition": 10, "extra": 1}, "Transcode"])
+def test_malformed_subtask_specs_are_refused(spec):
     with pytest.raises(BadInputError):
         SubtaskSpec.from_dict(spec)

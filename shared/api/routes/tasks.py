@@ -1,28 +1,120 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
-from shared.api.schemas import TaskList, TaskOut
-from shared.services import queries
+from shared.api.schemas import (
+    CreateTaskRequest,
+    DownloadOut,
+    SignedUrl,
+    SubtaskDetail,
+    TaskCounts,
+    TaskList,
+    TaskOut,
+    ViewOut,
+)
+from shared.services import media_access, operations, queries
 
 router = APIGatewayRouter()
+
+
+def _account() -> str:
+    return router.context["account"]
 
 
 @router.get("/api/v1/tasks", summary="List tasks, newest first", tags=["tasks"])
 def list_tasks(
     status: Annotated[str | None, Query(description="WAITING | PROCESSING | FINISH")] = None,
+    failed: Annotated[bool, Query(description="only tasks finished with failed subtasks")] = False,
     task_id: Annotated[str | None, Query(description="exact task id")] = None,
+    input_prefix: Annotated[str | None, Query(description="input object key prefix")] = None,
+    created_from: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    created_to: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> TaskList:
     return TaskList.model_validate(queries.list_tasks(
-        deps().tasks, router.context["account"], status=status, task_id=task_id, limit=limit, cursor=cursor))
+        deps().tasks, _account(), status=status, task_id=task_id, limit=limit, cursor=cursor, failed=failed,
+        input_prefix=input_prefix, created_from=created_from, created_to=created_to))
 
 
-@router.get("/api/v1/tasks/<task_id>", summary="A task with its subtasks", tags=["tasks"])
+@router.get("/api/v1/tasks/counts", summary="Task counts by status", tags=["tasks"])
+def count_tasks() -> TaskCounts:
+    return TaskCounts.model_validate(queries.count_tasks(deps().tasks, _account()))
+
+
+@router.post("/api/v1/tasks", summary="Create a task", tags=["tasks"],
+             responses={201: {"description": "created"}, 200: {"description": "the task of this session_id"}})
+def create_task(body: CreateTaskRequest) -> Response[TaskOut]:
+    view, created = operations.create_task(deps(), _account(), body.model_dump(exclude_none=True))
+    return Response(status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON,
+                    body=TaskOut.model_validate(view))
+
+
+@router.get("/api/v1/tasks/<task_id>", summary="A task with its subtasks and history", tags=["tasks"])
 def get_task(task_id: str) -> TaskOut:
-    return TaskOut.model_validate(queries.get_task(deps().tasks, router.context["account"], task_id))
+    return TaskOut.model_validate(queries.get_task(deps().tasks, _account(), task_id))
+
+
+def _task_out(task: Any) -> TaskOut:
+    d = deps()
+    return TaskOut.model_validate(queries.task_view(task, d.tasks.get_subtasks(task.task_id), history=True))
+
+
+@router.post("/api/v1/tasks/<task_id>/restart", summary="Re-run every subtask (finished tasks only)",
+             tags=["operations"])
+def restart(task_id: str) -> TaskOut:
+    return _task_out(operations.reopen(deps(), _account(), task_id, only_failed=False))
+
+
+@router.post("/api/v1/tasks/<task_id>/retry-failed", summary="Re-run only the failed subtasks",
+             tags=["operations"])
+def retry_failed(task_id: str) -> TaskOut:
+    return _task_out(operations.reopen(deps(), _account(), task_id, only_failed=True))
+
+
+@router.post("/api/v1/tasks/<task_id>/terminate", summary="Stop a queued task (WAITING only)",
+             tags=["operations"])
+def terminate(task_id: str) -> TaskOut:
+    return _task_out(operations.terminate(deps(), _account(), task_id))
+
+
+@router.get("/api/v1/tasks/<task_id>/source", summary="A signed, seekable URL of the input", tags=["media"])
+def source(task_id: str, expires_in: Annotated[int | None, Query(ge=1)] = None) -> SignedUrl:
+    return SignedUrl.model_validate(media_access.source(deps(), _account(), task_id, expires_in))
+
+
+@router.get("/api/v1/tasks/<task_id>/subtasks/<index>", summary="Full details of a subtask", tags=["media"])
+def subtask(task_id: str, index: int) -> SubtaskDetail:
+    return SubtaskDetail.model_validate(media_access.subtask_detail(deps(), _account(), task_id, index))
+
+
+@router.get("/api/v1/tasks/<task_id>/subtasks/<index>/view", summary="What to play or show", tags=["media"])
+def view(task_id: str, index: int, expires_in: Annotated[int | None, Query(ge=1)] = None) -> ViewOut:
+    return ViewOut.model_validate(media_access.view(deps(), _account(), task_id, index, expires_in))
+
+
+@router.get("/api/v1/tasks/<task_id>/subtasks/<index>/download",
+            summary="Download: one file, or a streamed zip of several", tags=["media"],
+            responses={302: {"description": "redirect to the signed URL"}})
+def download(task_id: str, index: int, mode: Annotated[str | None, Query(pattern="^(url|redirect)$")] = None,
+             expires_in: Annotated[int | None, Query(ge=1)] = None) -> Response[DownloadOut]:
+    out = media_access.download(deps(), _account(), task_id, index, expires_in)
+    if mode == "url":
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON,
+                        body=DownloadOut.model_validate(out))
+    return Response(status_code=302, content_type=content_types.APPLICATION_JSON,
+                    headers={"Location": out["url"]}, body=DownloadOut.model_validate(out))
+
+
+@router.get("/api/v1/play/<task_id>/<index>/<name>", summary="A signed HLS playlist (no token needed)",
+            tags=["media"])
+def play(task_id: str, index: int, name: str, expires: Annotated[int, Query()] = 0,
+         sig: Annotated[str, Query()] = "") -> Response[str]:
+    text = media_access.signed_playlist(deps(), task_id, index, name, expires, sig)
+    return Response(status_code=200, content_type="application/vnd.apple.mpegurl", body=text,
+                    headers={"Cache-Control": "private, max-age=30"})

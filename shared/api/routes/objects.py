@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.api.deps import deps
+from shared.services import objects
+
+router = APIGatewayRouter()
+
+
+@router.get("/api/v1/objects", summary="Objects in a bucket, by key prefix", tags=["storage"])
+def list_objects(bucket: Annotated[str | None, Query()] = None, prefix: Annotated[str, Query()] = "",
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+    return objects.list_objects(deps(), bucket, prefix, limit)
+
+
+@router.get("/api/v1/config", summary="Buckets and defaults of this installation", tags=["storage"])
+def config() -> dict[str, Any]:
+    return objects.config(deps())

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.api.deps import deps
+from shared.api.schemas import Deleted, TemplateList
+from shared.domain.errors import ConflictError
+from shared.services.templates import TemplateCatalog
+from shared.services.workflows import templates_in_use
+
+router = APIGatewayRouter()
+TYPES_HELP = "Transcode | Snapshot | ContentReview | ContentAnalysis | Enhancement"
+
+
+def _catalog() -> TemplateCatalog:
+    return TemplateCatalog(deps().settings)
+
+
+@router.get("/api/v1/templates", summary="Presets and custom templates", tags=["templates"])
+def list_templates(
+    type: Annotated[str | None, Query(description=TYPES_HELP)] = None,  # noqa: A002 - the API's name
+) -> TemplateList:
+    return TemplateList(templates=_catalog().list(router.context["account"], type))
+
+
+@router.post("/api/v1/templates", summary="Create a custom template", tags=["templates"])
+def create_template(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
+    created = _catalog().create(router.context["account"], body)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
+
+
+@router.put("/api/v1/templates/<definition>", summary="Change a custom template", tags=["templates"])
+def update_template(definition: int, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    return _catalog().update(router.context["account"], definition, body)
+
+
+@router.delete("/api/v1/templates/<definition>", summary="Delete a custom template", tags=["templates"])
+def delete_template(definition: int) -> Deleted:
+    account = router.context["account"]
+    users = templates_in_use(deps(), account, definition)
+    if users:
+        raise ConflictError(f"template {definition} is used by workflow(s): {', '.join(users)}",
+                            code="ResourceInUse.Template")
+    _catalog().delete(account, definition)
+    return Deleted(deleted=str(definition))

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.api.deps import deps
+from shared.api.schemas import Deleted, MatchRequest, WorkflowList
+from shared.services import workflows
+
+router = APIGatewayRouter()
+
+
+def _account() -> str:
+    return router.context["account"]
+
+
+@router.get("/api/v1/workflows", summary="Upload trigger rules", tags=["workflows"])
+def list_workflows() -> WorkflowList:
+    return WorkflowList(workflows=workflows.list_workflows(deps(), _account()))
+
+
+@router.post("/api/v1/workflows", summary="Create a rule", tags=["workflows"])
+def create_workflow(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON,
+                    body=workflows.create_workflow(deps(), _account(), body))
+
+
+@router.post("/api/v1/workflows/match", summary="Dry run: which rules fire for an object", tags=["workflows"])
+def match(body: MatchRequest) -> dict[str, Any]:
+    return workflows.match(deps(), _account(), body.bucket, body.key)
+
+
+@router.get("/api/v1/workflows/<workflow_id>", summary="One rule", tags=["workflows"])
+def get_workflow(workflow_id: str) -> dict[str, Any]:
+    return workflows.get_workflow(deps(), _account(), workflow_id)
+
+
+@router.put("/api/v1/workflows/<workflow_id>", summary="Replace a rule", tags=["workflows"])
+def update_workflow(workflow_id: str, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    return workflows.update_workflow(deps(), _account(), workflow_id, body)
+
+
+@router.post("/api/v1/workflows/<workflow_id>/enable", summary="Enable a rule", tags=["workflows"])
+def enable(workflow_id: str) -> dict[str, Any]:
+    return workflows.set_enabled(deps(), _account(), workflow_id, True)
+
+
+@router.post("/api/v1/workflows/<workflow_id>/disable", summary="Disable a rule without deleting it",
+             tags=["workflows"])
+def disable(workflow_id: str) -> dict[str, Any]:
+    return workflows.set_enabled(deps(), _account(), workflow_id, False)
+
+
+@router.delete("/api/v1/workflows/<workflow_id>", summary="Delete a rule", tags=["workflows"])
+def delete(workflow_id: str) -> Deleted:
+    workflows.delete_workflow(deps(), _account(), workflow_id)
+    return Deleted(deleted=workflow_id)

@@ -1,0 +1,180 @@
+"""Task operations: create (API), restart, retry-failed, terminate.
+
+Every state change is one conditional write on the task item, so operations racing each other,
+or racing workers, serialise there: a restart makes one new attempt, a terminate and a worker's
+claim never both succeed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from shared.domain import clock, media_errors
+from shared.domain.errors import BadInputError, ConflictError, NotFoundError
+from shared.domain.ids import is_task_id, random_task_id
+from shared.domain.model import Subtask, Task
+from shared.domain.status import SubtaskStatus, TaskStatus
+from shared.domain.workflow import parse_specs, render_output_dir
+from shared.runtime.deps import Deps
+from shared.services.aggregate import aggregate_task
+from shared.services.create import create_and_dispatch, dispatch, new_task
+from shared.services.templates import TemplateCatalog
+from shared.storage.port import check_bucket, check_key
+from shared.store.counters import CounterStore
+
+SESSION_WINDOW = timedelta(days=3)
+SESSION_MAX = 256
+ORIGINS = ("api", "console")
+
+
+def owned_task(deps: Deps, account: str, task_id: str) -> Task:
+    task = deps.tasks.get_task(task_id) if is_task_id(task_id) else None
+    if task is None or task.account != account:
+        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound")
+    return task
+
+
+def _field(body: dict[str, Any], name: str, kind: type) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind):
+        raise BadInputError(f"{name} must be {'an object' if kind is dict else 'a string'}",
+                            code=f"InvalidParameter.{name.title()}")
+    return value
+
+
+def allowed_buckets(deps: Deps) -> tuple[str, ...]:
+    return (deps.settings.input_bucket, deps.settings.output_bucket)
+
+
+def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> None:
+    """Outputs must never land where an enabled workflow would pick them up again."""
+    for wf in deps.workflows.for_bucket(bucket):
+        if wf.enabled and output_dir.startswith(wf.prefix):
+            raise BadInputError(f"output dir {output_dir!r} is under the prefix {wf.prefix!r} that workflow "
+                                f"{wf.name!r} watches: outputs would trigger it again",
+                                code="InvalidParameterValue.OutputDir")
+
+
+def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Returns (task view, created). A session id seen in the last 3 days returns that task."""
+    from shared.services.queries import task_view
+
+    source = _field(body, "input", dict)
+    output = _field(body, "output", dict)
+    bucket, key = source.get("bucket"), source.get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise BadInputError("input needs bucket and key", code="InvalidParameter.Input")
+    if bucket not in allowed_buckets(deps):
+        raise BadInputError(f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
+                            code="InvalidParameterValue.InputBucket")
+    head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
+    out_bucket = output.get("bucket", deps.settings.output_bucket)
+    if out_bucket not in allowed_buckets(deps):
+        raise BadInputError(f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
+                            code="InvalidParameterValue.OutputBucket")
+    out_dir_template = output.get("dir", "output/{task_id}/")
+    if not isinstance(out_dir_template, str) or len(out_dir_template) > 512:
+        raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
+    catalog = TemplateCatalog(deps.settings)
+    specs = [(s, catalog.resolve(account, s.type, s.definition, s.kind)) for s in parse_specs(body.get("subtasks"))]
+    origin = body.get("origin", "api")
+    if origin not in ORIGINS:
+        raise BadInputError(f"origin must be one of {ORIGINS}", code="InvalidParameterValue.Origin")
+    session_id, session_context = body.get("session_id"), body.get("session_context")
+    for name, value in (("session_id", session_id), ("session_context", session_context)):
+        if value is not None and (not isinstance(value, str) or len(value) > (SESSION_MAX if name == "session_id"
+                                                                             else 1000)):
+            raise BadInputError(f"{name} must be a short string", code=f"InvalidParameterValue.{name.title()}")
+
+    task_id = random_task_id(deps.settings.appid)
+    out_dir = render_output_dir(out_dir_template, task_id)
+    if out_dir:
+        check_key(out_dir.rstrip("/"))
+    check_output_dir(deps, account, out_bucket, out_dir)
+    if session_id:
+        now = clock.now()
+        mapped = CounterStore(deps.settings).claim_session(account, session_id, task_id, clock.iso(now),
+                                                           clock.iso(now - SESSION_WINDOW))
+        if mapped != task_id:
+            earlier = deps.tasks.get_task(mapped)
+            if earlier is not None:
+                return task_view(earlier, deps.tasks.get_subtasks(mapped)), False
+    task, subtasks = new_task(
+        task_id=task_id, account=account, input_bucket=bucket, input_key=key, input_etag=head.etag,
+        input_size=head.size, output_bucket=out_bucket, output_dir=out_dir, origin=origin, specs=specs,
+        session_id=session_id, session_context=session_context)
+    create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
+    return task_view(task, subtasks), True
+
+
+def _summary(task: Task, subtasks: list[Subtask], op: str, now: str) -> dict[str, Any]:
+    return {"attempt": task.attempt, "op": op, "at": now, "status": task.status.value,
+            "begin_process_time": task.begin_process_time, "finish_time": task.finish_time,
+            "err_code": task.err_code, "subtasks": [
+                {"index": s.index, "type": s.type, "status": s.status.value, "err_code": s.err_code,
+                 "message": s.message, "begin_time": s.begin_time, "finish_time": s.finish_time,
+                 "outputs": len(s.outputs)} for s in subtasks if s.attempt == task.attempt]}
+
+
+def reopen(deps: Deps, account: str, task_id: str, *, only_failed: bool) -> Task:
+    task = owned_task(deps, account, task_id)
+    if task.status != TaskStatus.FINISH:
+        raise ConflictError(f"only finished tasks can be {'retried' if only_failed else 'restarted'}; "
+                            f"this one is {task.status.value}", code="FailedOperation.TaskNotFinished")
+    if only_failed and not task.has_failed:
+        raise ConflictError("the task has no failed subtasks to retry", code="FailedOperation.NoFailedSubtasks")
+    now = clock.now_iso()
+    subtasks = deps.tasks.get_subtasks(task_id)
+    op = "retry_failed" if only_failed else "restart"
+    if not deps.tasks.reopen_task(task, only_failed=only_failed, history_entry=_summary(task, subtasks, op, now),
+                                  now=now):
+        raise ConflictError("the task changed meanwhile; reload and try again", code="FailedOperation.Conflict")
+    reopened = deps.tasks.get_task(task_id)
+    assert reopened is not None
+    finish_reopen(deps, reopened)
+    return reopened
+
+
+def finish_reopen(deps: Deps, task: Task) -> None:
+    """Bring subtasks left in an older attempt into the task's attempt, then dispatch the queued
+    ones. Idempotent: the reopen call runs it, and the reconciler runs it again if a crash left a
+    reopen half done."""
+    last_op = (task.history[-1] if task.history else {}).get("op")
+    queued = []
+    for sub in deps.tasks.get_subtasks(task.task_id):
+        if sub.attempt >= task.attempt:
+            continue
+        if last_op == "retry_failed" and sub.status == SubtaskStatus.SUCCESS:
+            deps.tasks.carry_subtask(task.task_id, sub.index, sub.attempt, task.attempt)
+        elif deps.tasks.requeue_subtask(task.task_id, sub.index, sub.attempt, task.attempt, clock.now_iso()):
+            sub.attempt, sub.status = task.attempt, SubtaskStatus.WAITING
+            queued.append(sub)
+    dispatch(deps.invoker, queued)
+    aggregate_task(deps.tasks, task.task_id)
+
+
+def terminate(deps: Deps, account: str, task_id: str) -> Task:
+    task = owned_task(deps, account, task_id)
+    if task.status != TaskStatus.WAITING:
+        raise ConflictError(f"only queued tasks can be terminated; this one is {task.status.value}",
+                            code="FailedOperation.TaskNotWaiting")
+    now = clock.now_iso()
+    if not deps.tasks.terminate_task(task_id, account, now, media_errors.TERMINATED, "terminated by the user"):
+        raise ConflictError("the task started meanwhile and can no longer be terminated",
+                            code="FailedOperation.TaskNotWaiting")
+    cancel_queued(deps, task_id)
+    done = deps.tasks.get_task(task_id)
+    assert done is not None
+    return done
+
+
+def cancel_queued(deps: Deps, task_id: str) -> None:
+    task = deps.tasks.get_task(task_id)
+    if task is None:
+        return
+    for sub in deps.tasks.get_subtasks(task_id):
+        if sub.status == SubtaskStatus.WAITING and sub.attempt == task.attempt:
+            deps.tasks.cancel_waiting_subtask(task_id, sub.index, sub.attempt, clock.now_iso(),
+                                              media_errors.CANCELLED, "cancelled: the task was terminated")
+    aggregate_task(deps.tasks, task_id)  # counts follow the subtasks; the task is FINISH already

@@ -1,0 +1,177 @@
+"""Workflows (upload trigger rules): manage them, and dry-run which ones fire for a key."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from shared.domain import clock
+from shared.domain.errors import BadInputError, ConflictError, NotFoundError
+from shared.domain.naming import output_stem
+from shared.domain.workflow import Workflow, parse_specs, render_output_dir
+from shared.runtime.deps import Deps
+from shared.services.templates import TemplateCatalog
+from shared.storage.port import check_bucket
+
+_SUFFIX_RE = re.compile(r"^[A-Za-z0-9]{1,10}$")
+MAX_WORKFLOWS = 100
+
+
+def workflow_view(wf: Workflow) -> dict[str, Any]:
+    return {"workflow_id": wf.workflow_id, "name": wf.name, "bucket": wf.bucket, "prefix": wf.prefix,
+            "suffixes": list(wf.suffixes), "subtasks": [s.to_dict() for s in wf.subtasks],
+            "output": {"bucket": wf.output_bucket, "dir": wf.output_dir}, "enabled": wf.enabled,
+            "create_time": wf.create_time, "update_time": wf.update_time or wf.create_time}
+
+
+def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
+    wf = deps.workflows.get(workflow_id)
+    if wf is None or wf.account != account:
+        raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
+    return wf
+
+
+def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time: str) -> Workflow:
+    if not isinstance(body, dict):
+        raise BadInputError("a workflow is a JSON object", code="InvalidParameter.Workflow")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 64:
+        raise BadInputError("name is required, at most 64 characters", code="InvalidParameterValue.Name")
+    bucket = body.get("bucket", deps.settings.input_bucket)
+    if bucket != deps.settings.input_bucket:
+        # The COS trigger (serverless.yml) listens on the input bucket only.
+        raise BadInputError(f"workflows watch the input bucket {deps.settings.input_bucket}",
+                            code="InvalidParameterValue.Bucket")
+    prefix = body.get("prefix", "")
+    if not isinstance(prefix, str) or len(prefix) > 256 or prefix.startswith("/") or ".." in prefix.split("/"):
+        raise BadInputError("prefix must be a relative key prefix such as input/", code="InvalidParameterValue.Prefix")
+    suffixes = body.get("suffixes", [])
+    if not isinstance(suffixes, list) or len(suffixes) > 50 or not all(
+            isinstance(s, str) and _SUFFIX_RE.match(s.lstrip(".")) for s in suffixes):
+        raise BadInputError("suffixes must be a list of file extensions such as mp4",
+                            code="InvalidParameterValue.Suffixes")
+    specs = parse_specs(body.get("subtasks"))
+    catalog = TemplateCatalog(deps.settings)
+    for spec in specs:
+        catalog.resolve(account, spec.type, spec.definition, spec.kind)
+    output = body.get("output") or {}
+    if not isinstance(output, dict):
+        raise BadInputError("output must be an object with bucket and dir", code="InvalidParameter.Output")
+    out_bucket = output.get("bucket", deps.settings.output_bucket)
+    if out_bucket not in (deps.settings.input_bucket, deps.settings.output_bucket):
+        raise BadInputError("output bucket must be the input or the output bucket",
+                            code="InvalidParameterValue.OutputBucket")
+    check_bucket(out_bucket)
+    out_dir = output.get("dir", "output/{task_id}/")
+    if not isinstance(out_dir, str) or len(out_dir) > 256:
+        raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
+    render_output_dir(out_dir, "x")  # rejects '..'
+    enabled = body.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise BadInputError("enabled must be true or false", code="InvalidParameterValue.Enabled")
+    return Workflow(workflow_id=workflow_id, account=account, name=name.strip(), bucket=bucket, prefix=prefix,
+                    suffixes=tuple(s.lower().lstrip(".") for s in suffixes), subtasks=specs,
+                    output_bucket=out_bucket, output_dir=out_dir, enabled=enabled, create_time=create_time,
+                    update_time=clock.now_iso())
+
+
+def _check_loops(deps: Deps, account: str, candidate: Workflow) -> None:
+    """No enabled rule may write where an enabled rule (itself included) would fire again."""
+    rules = [w for w in deps.workflows.for_account(account) if w.workflow_id != candidate.workflow_id]
+    rules.append(candidate)
+    for writer in rules:
+        for watcher in rules:
+            if writer.enabled and watcher.enabled and writer.output_bucket == watcher.bucket \
+                    and render_output_dir(writer.output_dir, "T").startswith(watcher.prefix):
+                raise BadInputError(
+                    f"workflow {writer.name!r} writes to {writer.output_dir!r}, under the prefix "
+                    f"{watcher.prefix!r} that workflow {watcher.name!r} watches: outputs would trigger it again",
+                    code="InvalidParameterValue.OutputDir")
+
+
+def list_workflows(deps: Deps, account: str) -> list[dict[str, Any]]:
+    return [workflow_view(w) for w in sorted(deps.workflows.for_account(account), key=lambda w: w.create_time)]
+
+
+def get_workflow(deps: Deps, account: str, workflow_id: str) -> dict[str, Any]:
+    return workflow_view(_owned(deps, account, workflow_id))
+
+
+def create_workflow(deps: Deps, account: str, body: Any) -> dict[str, Any]:
+    if len(deps.workflows.for_account(account)) >= MAX_WORKFLOWS:
+        raise ConflictError(f"at most {MAX_WORKFLOWS} workflows", code="LimitExceeded.Workflows")
+    wf = _parse(deps, account, body, workflow_id="wf-" + secrets.token_hex(6), create_time=clock.now_iso())
+    _check_loops(deps, account, wf)
+    deps.workflows.save(wf, create=True)
+    return workflow_view(wf)
+
+
+def update_workflow(deps: Deps, account: str, workflow_id: str, body: Any) -> dict[str, Any]:
+    old = _owned(deps, account, workflow_id)
+    wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time)
+    _check_loops(deps, account, wf)
+    if not deps.workflows.save(wf, create=False):
+        raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
+    return workflow_view(wf)
+
+
+def set_enabled(deps: Deps, account: str, workflow_id: str, enabled: bool) -> dict[str, Any]:
+    wf = replace(_owned(deps, account, workflow_id), enabled=enabled, update_time=clock.now_iso())
+    if enabled:
+        _check_loops(deps, account, wf)
+    deps.workflows.save(wf, create=False)
+    return workflow_view(wf)
+
+
+def delete_workflow(deps: Deps, account: str, workflow_id: str) -> None:
+    _owned(deps, account, workflow_id)
+    if not deps.workflows.delete(account, workflow_id):
+        raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
+
+
+def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
+    return [w.name for w in deps.workflows.for_account(account)
+            if any(s.definition == definition for s in w.subtasks)]
+
+
+def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
+    """Which enabled rules fire for this object, and the output keys they would write."""
+    if not isinstance(bucket, str) or not isinstance(key, str) or not key:
+        raise BadInputError("bucket and key are required", code="InvalidParameter.Match")
+    catalog = TemplateCatalog(deps.settings)
+    example_id = f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0"
+    matches = []
+    for wf in deps.workflows.for_bucket(bucket):
+        if wf.account != account or not wf.matches(bucket, key):
+            continue
+        out_dir = wf.output_dir_for(example_id).replace(example_id, "{task_id}")
+        outputs = []
+        for index, spec in enumerate(wf.subtasks, start=1):
+            template = catalog.resolve(account, spec.type, spec.definition, spec.kind)
+            kind = getattr(template.params, "kind", spec.kind)
+            outputs.append({"index": index, "type": spec.type, "definition": spec.definition,
+                            "template": template.name, "keys": _example_keys(out_dir, spec.type, kind, key,
+                                                                             spec.definition, template.params)})
+        matches.append({"workflow_id": wf.workflow_id, "name": wf.name, "output_bucket": wf.output_bucket,
+                        "output_dir": out_dir, "outputs": outputs})
+    return {"bucket": bucket, "key": key, "matches": matches}
+
+
+def _example_keys(out_dir: str, type_: str, kind: str, key: str, definition: int, params: Any) -> list[str]:
+    stem = output_stem(type_, kind, key, definition)
+    if type_ in ("ContentReview", "ContentAnalysis"):
+        return [f"{out_dir}{stem}_result.json"]
+    if type_ == "Enhancement":
+        return [f"{out_dir}{stem}.mp4", f"{out_dir}{stem}_result.json"]
+    if type_ == "Transcode":
+        container = getattr(params, "container", "mp4")
+        if container == "hls":
+            return [f"{out_dir}{stem}.m3u8", f"{out_dir}{stem}_{{number}}.ts"]
+        return [f"{out_dir}{stem}.{container}"]
+    fmt = getattr(params, "format", "jpg")
+    keys = [f"{out_dir}{stem}_{{number}}.{fmt}"]
+    if kind == "sprite":
+        keys.append(f"{out_dir}{stem}.vtt")
+    return keys
