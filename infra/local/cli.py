@@ -43,7 +43,19 @@ def cmd_up(args: argparse.Namespace) -> int:
     every = os.environ.get("OPENMPS_RECONCILE_EVERY")
     return run_forever(StackConfig(data_dir=_data_dir(), port=int(os.environ.get("OPENMPS_PORT", "8080")),
                                    api_token=os.environ.get("OPENMPS_API_TOKEN") or None,
-                                   reconcile_every=float(every) if every else None))
+                                   reconcile_every=float(every) if every else None,
+                                   concurrency=parse_concurrency(os.environ.get("OPENMPS_CONCURRENCY", ""))))
+
+
+def parse_concurrency(text: str) -> dict[str, int]:
+    """`transcode=1,snapshot=2` -> overrides of serverless.yml's reservedConcurrency."""
+    overrides: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if not value.isdigit() or int(value) < 1:
+            raise SystemExit(f"openmps: OPENMPS_CONCURRENCY: expected function=N, got {part!r}")
+        overrides[name.strip()] = int(value)
+    return overrides
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -109,6 +121,93 @@ def cmd_task(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subtask_arg(text: str) -> dict[str, Any]:
+    """`Transcode:100030`, `Snapshot:10:sampled`."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[1].isdigit():
+        raise argparse.ArgumentTypeError("expected TYPE:DEFINITION[:KIND], e.g. Transcode:100030")
+    spec: dict[str, Any] = {"type": parts[0], "definition": int(parts[1])}
+    if len(parts) == 3:
+        spec["kind"] = parts[2]
+    return spec
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    client = _client()
+    cfg = client.config()
+    body = {"input": {"bucket": args.bucket or cfg["input_bucket"], "key": args.key},
+            "output": {"bucket": args.output_bucket or cfg["output_bucket"], "dir": args.output_dir},
+            "subtasks": args.subtask or [{"type": "Transcode", "definition": 100030},
+                                         {"type": "Snapshot", "definition": 10, "kind": "sampled"}]}
+    if args.session_id:
+        body["session_id"] = args.session_id
+    print(client.create_task(body)["task_id"])
+    return 0
+
+
+def cmd_operation(args: argparse.Namespace) -> int:
+    task = _client().operate(args.task_id, args.command)
+    console.print(f"{task['task_id']}: {task['status']} (attempt {task['attempt']})")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    client = _client()
+    link = client.download_link(args.task_id, args.index)
+    dest = Path(args.output or link["filename"])
+    if dest.is_dir():
+        dest = dest / link["filename"]
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), console=console, transient=True) as bar:
+        job = bar.add_task(f"downloading {dest.name}", total=None)
+        size = client.fetch(link["url"], dest, lambda done, total: bar.update(job, completed=done, total=total))
+    console.print(f"{dest} ({size} bytes, {link['files']} file{'s' if link['files'] != 1 else ''})")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    client = _client()
+    if args.action == "create":
+        body = json.loads(Path(args.file).read_text() if args.file else sys.stdin.read())
+        print(json.dumps(client.create_template(body), indent=2, ensure_ascii=False))
+        return 0
+    if args.action == "delete":
+        client.delete_template(args.definition)
+        return 0
+    table = Table(title="templates")
+    for col in ("Definition", "Type", "Name", "Preset", "Key parameters"):
+        table.add_column(col)
+    for t in client.templates(args.type):
+        keys = ("container", "height", "video_bitrate_kbps", "kind", "interval", "sample_type")
+        table.add_row(str(t["definition"]), t["type"], t["name"], "yes" if t["preset"] else "",
+                      ", ".join(f"{k}={t[k]}" for k in keys if t.get(k) not in (None, "", 0)))
+    console.print(table)
+    return 0
+
+
+def cmd_workflows(args: argparse.Namespace) -> int:
+    client = _client()
+    if args.action == "create":
+        body = json.loads(Path(args.file).read_text() if args.file else sys.stdin.read())
+        print(json.dumps(client.create_workflow(body), indent=2, ensure_ascii=False))
+    elif args.action in ("enable", "disable", "delete"):
+        client.workflow_action(args.workflow_id, args.action)
+    elif args.action == "match":
+        print(json.dumps(client.match(args.bucket or client.config()["input_bucket"], args.key), indent=2,
+                         ensure_ascii=False))
+    else:
+        table = Table(title="workflows")
+        for col in ("ID", "Name", "Enabled", "Bucket / prefix", "Suffixes", "Subtasks", "Output"):
+            table.add_column(col)
+        for w in client.workflows():
+            table.add_row(w["workflow_id"], w["name"], "yes" if w["enabled"] else "no",
+                          f"{w['bucket']}/{w['prefix']}", " ".join(w["suffixes"]),
+                          ", ".join(f"{s['type']}:{s['definition']}" for s in w["subtasks"]),
+                          f"{w['output']['bucket']}/{w['output']['dir']}")
+        console.print(table)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="openmps", description="Self-hosted media processing tasks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,7 +225,44 @@ def main(argv: list[str] | None = None) -> int:
     one = sub.add_parser("task", help="show one task with its subtasks (JSON)")
     one.add_argument("task_id")
     one.set_defaults(func=cmd_task)
+    new = sub.add_parser("create", help="create a task for an object already in a bucket; prints the task id")
+    new.add_argument("key", help="object key, e.g. input/ab12cd34/clip.mp4")
+    new.add_argument("--bucket", help="input bucket (default: the input bucket)")
+    new.add_argument("--subtask", action="append", type=_subtask_arg,
+                     help="TYPE:DEFINITION[:KIND], repeatable (default: Transcode:100030 and Snapshot:10:sampled)")
+    new.add_argument("--output-bucket")
+    new.add_argument("--output-dir", default="output/{task_id}/")
+    new.add_argument("--session-id", help="the same id within 3 days returns the first task")
+    new.set_defaults(func=cmd_create)
+    for name, text in (("restart", "re-run every subtask of a finished task"),
+                       ("retry-failed", "re-run only the failed subtasks of a finished task"),
+                       ("terminate", "stop a queued task")):
+        op = sub.add_parser(name, help=text)
+        op.add_argument("task_id")
+        op.set_defaults(func=cmd_operation)
+    dl = sub.add_parser("download", help="download a subtask's outputs (several files arrive as one zip)")
+    dl.add_argument("task_id")
+    dl.add_argument("index", type=int)
+    dl.add_argument("-o", "--output", help="file or folder to write to")
+    dl.set_defaults(func=cmd_download)
+    tp = sub.add_parser("templates", help="list, create (JSON from --file or stdin) or delete templates")
+    tp.add_argument("action", nargs="?", choices=["list", "create", "delete"], default="list")
+    tp.add_argument("definition", nargs="?", type=int)
+    tp.add_argument("--type", choices=["Transcode", "Snapshot", "ContentReview", "ContentAnalysis", "Enhancement"])
+    tp.add_argument("--file")
+    tp.set_defaults(func=cmd_templates)
+    wf = sub.add_parser("workflows", help="list, create, enable, disable, delete or dry-run (match) workflows")
+    wf.add_argument("action", nargs="?", choices=["list", "create", "enable", "disable", "delete", "match"],
+                    default="list")
+    wf.add_argument("workflow_id", nargs="?", help="the workflow (enable/disable/delete) or the key (match)")
+    wf.add_argument("--file")
+    wf.add_argument("--bucket")
+    wf.set_defaults(func=cmd_workflows)
     args = parser.parse_args(argv)
+    if getattr(args, "action", None) == "match":
+        args.key = args.workflow_id
+    if getattr(args, "action", None) == "delete" and args.func is cmd_templates and args.definition is None:
+        parser.error("templates delete needs a DEFINITION")
     try:
         return int(args.func(args))
     except ApiError as exc:

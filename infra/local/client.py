@@ -68,10 +68,62 @@ class Client:
     def task(self, task_id: str) -> dict[str, Any]:
         return self._call("GET", f"/api/v1/tasks/{task_id}")
 
+    def create_task(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/tasks", json=body)
+
+    def operate(self, task_id: str, operation: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/tasks/{task_id}/{operation}")
+
+    def download_link(self, task_id: str, index: int) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/tasks/{task_id}/subtasks/{index}/download", params={"mode": "url"})
+
+    def fetch(self, url: str, dest: Path, progress: Callable[[int, int | None], None] | None = None) -> int:
+        """Stream a signed URL to a file (written under a temporary name, then renamed)."""
+        tmp = dest.with_name(dest.name + ".part")
+        with requests.get(url, stream=True, timeout=max(self.timeout, 600)) as resp:
+            if resp.status_code != 200:
+                raise ApiError(resp.status_code, "DownloadFailed", resp.text[:300])
+            total = int(resp.headers["Content-Length"]) if "Content-Length" in resp.headers else None
+            done = 0
+            with tmp.open("wb") as f:
+                for chunk in resp.iter_content(1024 * 1024):
+                    f.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+        tmp.replace(dest)
+        return done
+
+    def templates(self, type_: str | None = None) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/templates", params={"type": type_} if type_ else None)["templates"]
+
+    def create_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/templates", json=body)
+
+    def delete_template(self, definition: int) -> None:
+        self._call("DELETE", f"/api/v1/templates/{definition}")
+
+    def workflows(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/workflows")["workflows"]
+
+    def create_workflow(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/workflows", json=body)
+
+    def workflow_action(self, workflow_id: str, action: str) -> dict[str, Any] | None:
+        if action == "delete":
+            return self._call("DELETE", f"/api/v1/workflows/{workflow_id}")
+        return self._call("POST", f"/api/v1/workflows/{workflow_id}/{action}")
+
+    def match(self, bucket: str, key: str) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/workflows/match", json={"bucket": bucket, "key": key})
+
+    def config(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/config")
+
     def find_task_for_key(self, key: str, pages: int = 5) -> dict[str, Any] | None:
         cursor = None
         for _ in range(pages):
-            page = self.tasks(limit=100, cursor=cursor)
+            page = self.tasks(limit=100, cursor=cursor, input_prefix=key)
             for task in page["tasks"]:
                 if task["input"]["key"] == key:
                     return task

@@ -85,7 +85,8 @@ class Stack:
             "OPENMPS_STAGE": "local",
             "PYTHONPATH": str(REPO),
             **{k: v for k, v in os.environ.items() if k.startswith("OPENMPS_") and k not in (
-                "OPENMPS_DATA_DIR", "OPENMPS_PORT", "OPENMPS_API_TOKEN", "OPENMPS_RECONCILE_EVERY")},
+                "OPENMPS_DATA_DIR", "OPENMPS_PORT", "OPENMPS_API_TOKEN", "OPENMPS_RECONCILE_EVERY",
+                "OPENMPS_CONCURRENCY")},
             **config.env,
         }
         self.settings = settings_from_env(self.env)

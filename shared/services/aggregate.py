@@ -36,10 +36,13 @@ def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:
         if status == task.status and counts == task.counts:
             return task
         now = clock.now_iso()
-        updated = replace(
-            task, status=status, counts=counts,
-            begin_process_time=task.begin_process_time or (now if status != TaskStatus.WAITING else None),
-            finish_time=task.finish_time or (now if status == TaskStatus.FINISH else None))
+        if task.status == TaskStatus.FINISH:  # only the counts move (a terminated task never began)
+            updated = replace(task, counts=counts)
+        else:
+            updated = replace(
+                task, status=status, counts=counts,
+                begin_process_time=task.begin_process_time or (now if status != TaskStatus.WAITING else None),
+                finish_time=now if status == TaskStatus.FINISH else None)
         if tasks.save_aggregate(updated, expected_rev=task.rev):
             if status == TaskStatus.FINISH and task.status != TaskStatus.FINISH:
                 logger.info("task finished", extra={"task_id": task_id, "counts": counts.as_dict(),
