@@ -87,7 +87,8 @@ def list_tasks(tasks: TaskStore, account: str, *, status: str | None, task_id: s
 
 
 def count_tasks(tasks: TaskStore, account: str) -> dict[str, int]:
-    counts = {s.value.lower(): tasks.count_tasks(account, s) for s in TaskStatus}
-    counts["failed"] = tasks.count_tasks(account, failed=True)
-    counts["total"] = counts["waiting"] + counts["processing"] + counts["finish"]
-    return counts
+    waiting = tasks.count_tasks(account, TaskStatus.WAITING)
+    processing = tasks.count_tasks(account, TaskStatus.PROCESSING)
+    total = max(tasks.count_tasks(account), waiting + processing)
+    return {"waiting": waiting, "processing": processing, "finish": total - waiting - processing,
+            "failed": tasks.count_tasks(account, failed=True), "total": total}

@@ -34,7 +34,8 @@ from shared.services.templates import params_from_snapshot
 MAX_TRIES = 3  # runs of one subtask within an attempt before a passing fault becomes a FAIL
 
 # engine(src, params, out_dir, stem, timeout=, on_progress=) -> (files with .name/.path/.metadata, log tail)
-Engine = Callable[..., tuple[list[Any], str]]
+# or, for engines with a result summary (review, analysis, enhancement), (files, log tail, result).
+Engine = Callable[..., tuple[Any, ...]]
 
 
 class WorkerEvent(BaseModel):
@@ -75,9 +76,10 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float) -
     notify_aggregator(deps, ev.task_id)
     logger.append_keys(task_id=ev.task_id, index=ev.index, attempt=ev.attempt)
     try:
-        outputs, log_tail = _execute(deps, sub, token, engine, time_budget)
+        outputs, log_tail, result = _execute(deps, sub, token, engine, time_budget)
         recorded = deps.tasks.finish_subtask(ev.task_id, ev.index, token, status=SubtaskStatus.SUCCESS,
-                                             now=clock.now_iso(), outputs=outputs, log_tail=log_tail)
+                                             now=clock.now_iso(), outputs=outputs, log_tail=log_tail,
+                                             result=result)
         outcome = "SUCCESS"
     except ClaimLostError:
         return {"skipped": "claim lost while running"}
@@ -102,7 +104,7 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float) -
 
 
 def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
-             time_budget: float) -> tuple[list[dict[str, Any]], str]:
+             time_budget: float) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None]:
     task = deps.tasks.get_task(sub.task_id)
     if task is None:
         raise PermanentProcessingError("the task record is missing", code=media_errors.INTERNAL)
@@ -116,8 +118,8 @@ def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
         out_dir = Path(work) / "out"
         out_dir.mkdir()
         with Heartbeat(deps.tasks, sub.task_id, sub.index, token, settings.heartbeat_seconds) as beat:
-            files, log_tail = engine(src, params, out_dir, stem, timeout=time_budget,
-                                     on_progress=beat.report)
+            files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget,
+                                            on_progress=beat.report)
         if beat.lost:
             raise ClaimLostError("this run no longer holds its subtask")
         published = []
@@ -125,7 +127,7 @@ def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
             key = task.output_dir + f.name
             deps.storage.upload(task.output_bucket, key, f.path)
             published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
-        return published, log_tail
+        return published, log_tail, (rest[0] if rest else None)
 
 
 def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:

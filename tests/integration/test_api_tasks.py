@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from shared.domain import clock, media_errors
+from shared.domain.errors import AuthError
 from shared.domain.status import SubtaskStatus
 from shared.services.media_access import zip_members
 from shared.services.zipstream import stream_zip
@@ -146,6 +147,29 @@ def test_terminate_only_queued_and_nothing_runs_after(api, deps, invoker, tmp_pa
     assert api.post(f"/api/v1/tasks/{task_id}/terminate").code == "FailedOperation.TaskNotWaiting"
 
 
+def race_terminate_and_claim(deps, account, task_id, rng):
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def terminate():
+        barrier.wait()
+        time.sleep(rng.random() * 0.002)
+        results["terminated"] = deps.tasks.terminate_task(task_id, account, clock.now_iso(), "T", "t")
+
+    def claim():
+        barrier.wait()
+        time.sleep(rng.random() * 0.002)
+        ok = deps.tasks.claim_task(task_id, account, 0, clock.now_iso())
+        results["claimed"] = ok and deps.tasks.claim_subtask(task_id, 1, 0, "w", clock.now_iso())
+
+    threads = [threading.Thread(target=terminate), threading.Thread(target=claim)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_terminate_racing_a_claim_never_both(deps, account, tmp_path):
     from shared.domain.ids import random_task_id
     from shared.domain.templates import SNAPSHOT_PRESETS
@@ -158,25 +182,7 @@ def test_terminate_racing_a_claim_never_both(deps, account, tmp_path):
                               input_etag=None, input_size=None, output_bucket="o", output_dir="d/", origin="api",
                               specs=[(SubtaskSpec("Snapshot", 10), SNAPSHOT_PRESETS[("sampled", 10)])])
         deps.tasks.create_task(task, subs)
-        results = {}
-        barrier = threading.Barrier(2)
-
-        def terminate():
-            barrier.wait()
-            time.sleep(rng.random() * 0.002)
-            results["terminated"] = deps.tasks.terminate_task(task.task_id, account, clock.now_iso(), "T", "t")
-
-        def claim():
-            barrier.wait()
-            time.sleep(rng.random() * 0.002)
-            ok = deps.tasks.claim_task(task.task_id, account, 0, clock.now_iso())
-            results["claimed"] = ok and deps.tasks.claim_subtask(task.task_id, 1, 0, "w", clock.now_iso())
-
-        threads = [threading.Thread(target=terminate), threading.Thread(target=claim)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = race_terminate_and_claim(deps, account, task.task_id, rng)
         assert not (results["terminated"] and results["claimed"])
         assert results["terminated"] or results["claimed"]
         outcomes.add((results["terminated"], results["claimed"]))
@@ -234,9 +240,9 @@ def test_source_view_download_and_zip(api, deps, invoker, tmp_path, storage):
         names = z.namelist()
         assert len(names) == 10 and all(n.endswith(".jpg") for n in names)
         assert all(z.read(n)[:3] == b"\xff\xd8\xff" for n in names)
-    with pytest.raises(Exception):
+    with pytest.raises(AuthError):
         zip_members(deps, task_id, 2, int(query["expires"]), "0" * 64)
-    with pytest.raises(Exception):
+    with pytest.raises(AuthError):
         zip_members(deps, task_id, 2, int(time.time()) - 1, query["sig"])
     assert api.get(f"/api/v1/tasks/{task_id}/subtasks/9").status == 404
     assert api.get(f"/api/v1/tasks/{task_id}/source?expires_in=99999999").code == "InvalidParameterValue.ExpiresIn"
