@@ -51,6 +51,13 @@ def _update(item: TaskModel | SubtaskModel, actions: list[Any], condition: Condi
         return False
 
 
+def _fail_actions(now: str, err_code: str, message: str) -> list[Any]:
+    """A subtask ends in FAIL without a result of its own (lost worker, cancelled)."""
+    return [SubtaskModel.status.set(SubtaskStatus.FAIL.value), SubtaskModel.finish_time.set(now),
+            SubtaskModel.err_code.set(err_code), SubtaskModel.message.set(message),
+            SubtaskModel.active.remove(), SubtaskModel.active_at.remove()]
+
+
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
     if not key:
         return None
@@ -245,26 +252,15 @@ class TaskStore:
 
     def fail_lost_subtask(self, task_id: str, index: int, token: str, expect_heartbeat: str, now: str,
                           err_code: str, message: str) -> bool:
-        return _update(SubtaskModel(task_id, index), [
-            SubtaskModel.status.set(SubtaskStatus.FAIL.value),
-            SubtaskModel.finish_time.set(now),
-            SubtaskModel.err_code.set(err_code),
-            SubtaskModel.message.set(message),
-            SubtaskModel.active.remove(),
-            SubtaskModel.active_at.remove(),
-        ], (SubtaskModel.claim_token == token) & (SubtaskModel.heartbeat == expect_heartbeat)
-            & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+        return _update(SubtaskModel(task_id, index), _fail_actions(now, err_code, message),
+                       (SubtaskModel.claim_token == token)
+                       & (SubtaskModel.heartbeat == expect_heartbeat)
+                       & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
 
     def cancel_waiting_subtask(self, task_id: str, index: int, attempt: int, now: str,
                                err_code: str, message: str) -> bool:
-        return _update(SubtaskModel(task_id, index), [
-            SubtaskModel.status.set(SubtaskStatus.FAIL.value),
-            SubtaskModel.finish_time.set(now),
-            SubtaskModel.err_code.set(err_code),
-            SubtaskModel.message.set(message),
-            SubtaskModel.active.remove(),
-            SubtaskModel.active_at.remove(),
-        ], (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+        return _update(SubtaskModel(task_id, index), _fail_actions(now, err_code, message),
+                       (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
 
     def touch_waiting_subtask(self, task_id: str, index: int, attempt: int, now: str) -> bool:
         """Note a re-invocation of a queued subtask, so the reconciler does not repeat it at once."""
