@@ -24,7 +24,7 @@ import imageio_ffmpeg
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.domain.templates import SnapshotParams, TranscodeParams
-from shared.media.argv import transcode_argv
+from shared.media.argv import kept_streams, transcode_argv
 from shared.media.probe import MediaInfo, probe
 from shared.media.runner import run_ffmpeg
 from shared.media.snapshot_argv import SnapshotPlan, snapshot_plan, sprite_webvtt
@@ -74,7 +74,8 @@ def probe_input(src: Path) -> MediaInfo:
 
 def run_transcode(src: Path, params: TranscodeParams, out_dir: Path, stem: str, *, timeout: float,
                   on_progress: Progress | None = None) -> tuple[list[OutputFile], str]:
-    """Transcode ``src`` into ``out_dir``: ``{stem}.mp4``, or ``{stem}.m3u8`` + ``{stem}_{n}.ts``."""
+    """Transcode ``src`` into ``out_dir``: ``{stem}.{ext}`` (mp4, mkv, webm, mov, flv, mp3, m4a, flac, ogg,
+    wav), or for HLS ``{stem}.m3u8`` + ``{stem}_{n}.ts``."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     info = probe_input(src)
     with _work_dir(out_dir, stem) as work:
@@ -83,7 +84,7 @@ def run_transcode(src: Path, params: TranscodeParams, out_dir: Path, stem: str, 
                             on_progress=on_progress)
         main = work / names[0]
         out_info = _probe_output(main, result.log_tail)
-        _check_complete(info, out_info)
+        _check_complete(info, out_info, *kept_streams(info, params))
         if params.container != "hls":
             meta = out_info.to_metadata() | {"md5": md5_file(main)}
             return [OutputFile(names[0], _publish(main, out_dir), meta)], result.log_tail
@@ -188,8 +189,11 @@ def _probe_output(path: Path, log_tail: str) -> MediaInfo:
                           code=media_errors.ENGINE_FAILED, log_tail=log_tail) from exc
 
 
-def _check_complete(src: MediaInfo, out: MediaInfo) -> None:
-    expected = src.streams_duration
+def _check_complete(src: MediaInfo, out: MediaInfo, video: bool = True, audio: bool = True) -> None:
+    # Only the streams the output keeps count: a removed video may last longer than the audio.
+    streams = [s for s, keep in ((src.video, video), (src.audio, audio)) if s is not None and keep]
+    known = [s.duration for s in streams if s.duration]
+    expected = max(known) if streams and len(known) == len(streams) else src.streams_duration
     if expected >= _MIN_CHECKED_DURATION and out.duration < COMPLETE_RATIO * expected:
         raise MediaError(f"the file is truncated or damaged: only {out.duration:.1f} s of its declared "
                          f"{expected:.1f} s could be decoded", code=media_errors.MEDIA_TRUNCATED)

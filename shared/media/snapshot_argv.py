@@ -8,7 +8,7 @@ from pathlib import Path
 
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
-from shared.domain.templates import SnapshotParams
+from shared.domain.templates import MAX_SPRITE_SIDE, SnapshotParams
 from shared.media.argv import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
 from shared.media.probe import MediaInfo
 
@@ -127,7 +127,15 @@ def _sprite_plan(ffmpeg: str, src: str | Path, info: MediaInfo, params: Snapshot
     sheets = math.ceil(len(times) / per_sheet)
     _check_count(sheets, max_images)
     cell_w, cell_h = _cell_size(info, params.width, params.height)
-    vf = f"fps=1/{fmt_seconds(interval)},scale={cell_w}:{cell_h},setsar=1,tile={params.columns}x{params.rows}"
+    sheet_w, sheet_h = cell_w * params.columns, cell_h * params.rows
+    if max(sheet_w, sheet_h) > MAX_SPRITE_SIDE:
+        # One side left at 0 follows the input's shape, so only now is the sheet's size known.
+        raise MediaError(f"for this input the sprite sheets would be {sheet_w}x{sheet_h} px; the limit is "
+                         f"{MAX_SPRITE_SIDE} px either way", code=media_errors.MEDIA_TOO_LARGE)
+    # eof_action=pass: the last, partial interval gets its cell too (the default drops it, and with it the
+    # only cell of an input shorter than one interval).
+    vf = (f"fps=1/{fmt_seconds(interval)}:eof_action=pass,scale={cell_w}:{cell_h},setsar=1,"
+          f"tile={params.columns}x{params.rows}")
     argv = base_argv(ffmpeg) + ["-i", str(src), "-map", "0:V:0", "-vf", vf, "-frames:v", str(sheets),
                                 "-start_number", "0", *_CODECS[ext], str(out_dir / f"{stem}_%d.{ext}")]
     files = [(f"{stem}_{k}.{ext}", times[k * per_sheet]) for k in range(sheets)]

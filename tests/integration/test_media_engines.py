@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import time
 from pathlib import Path
 
+import av
 import pytest
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
-from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
+from shared.domain.templates import (
+    PRESETS,
+    SNAPSHOT_PRESETS,
+    SnapshotParams,
+    TranscodeParams,
+    validate_transcode_params,
+)
 from shared.media.engines import md5_file, run_snapshot, run_transcode
 from shared.media.probe import probe
 from shared.media.runner import run_ffmpeg
@@ -147,6 +155,43 @@ def test_transcode_audio_only(tmp_path, media, key) -> None:
     assert m["audio_codec"] == "aac" and m["duration"] == pytest.approx(2.0, abs=0.15)
 
 
+def make_short_audio_clip(path: Path) -> Path:
+    """3 s of picture with 1.5 s of sound, as a recording whose microphone stopped early."""
+    subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
+                    "-f", "lavfi", "-i", "sine=sample_rate=44100:duration=1.5",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)],
+                   check=True, capture_output=True, timeout=60)
+    return path
+
+
+@pytest.mark.parametrize("data", [{"container": "mp4", "remove_video": True}, {"container": "flac"}])
+def test_removing_the_video_keeps_the_audio_length(tmp_path, data) -> None:
+    # The removed picture lasts longer than the sound: the output is not "truncated".
+    clip = make_short_audio_clip(tmp_path / "short_audio.mp4")
+    outputs, _ = run_transcode(clip, validate_transcode_params(data), tmp_path / "out", "a", timeout=60)
+    m = outputs[0].metadata
+    assert m["video_codec"] is None and m["duration"] == pytest.approx(1.5, abs=0.1)
+
+
+def test_removing_the_audio_of_a_silent_input_fails_clearly(tmp_path) -> None:
+    silent = make_clip(tmp_path / "silent.mp4", seconds=1, width=160, height=120, audio=False)
+    with pytest.raises(MediaError) as err:
+        run_transcode(silent, validate_transcode_params({"container": "wav"}), tmp_path / "out", "a", timeout=60)
+    assert err.value.code == media_errors.MEDIA_NO_STREAMS
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(("key", "container", "codec"), [("mp3_cover", "ogg", "vorbis"), ("m4a", "mp3", "mp3"),
+                                                         ("landscape", "m4a", "aac")])
+def test_audio_only_containers(tmp_path, media, key, container, codec) -> None:
+    outputs, _ = run_transcode(media[key], validate_transcode_params({"container": container}), tmp_path, "a",
+                               timeout=60)
+    assert outputs[0].name == f"a.{container}"
+    m = outputs[0].metadata
+    assert (m["video_codec"], m["audio_codec"]) == (None, codec)
+
+
 def test_transcode_progress(tmp_path, media) -> None:
     seen: list[float] = []
     run_transcode(media["long"], transcode_preset(100010), tmp_path, "p", timeout=60, on_progress=seen.append)
@@ -210,6 +255,27 @@ def test_sprite(tmp_path, media) -> None:
     assert vtt.startswith("WEBVTT\n")
     assert "00:00:02.000 --> 00:00:03.000\nsp_1.jpg#xywh=0,0,80,45" in vtt
     assert seen and seen[-1] > 90
+
+
+def test_sprite_of_an_input_shorter_than_the_interval(tmp_path, media) -> None:
+    # The preset samples every 10 s; a 2 s upload still gets its one cell (ffmpeg's fps filter drops a
+    # final partial interval unless told otherwise).
+    params = SNAPSHOT_PRESETS[("sprite", 10)].params
+    assert isinstance(params, SnapshotParams)
+    outputs, _ = run_snapshot(media["portrait"], params, tmp_path, "sp", timeout=60)
+    assert [o.name for o in outputs] == ["sp.vtt", "sp_0.jpg"]
+    assert "00:00:00.000 --> 00:00:02.000\nsp_0.jpg#xywh=0,0,142,80" in outputs[0].path.read_text()
+
+
+def test_sprite_last_partial_interval_gets_a_picture(tmp_path, media) -> None:
+    # 4 s every 3 s: cells at 0 s and 3 s, the second from the last second of the input, not left black.
+    params = SnapshotParams(kind="sprite", width=32, height=18, sample_type="time", interval=3, rows=1, columns=2,
+                            format="png")
+    outputs, _ = run_snapshot(media["long"], params, tmp_path, "sp", timeout=60)
+    with av.open(str(outputs[1].path)) as sheet:
+        frame = next(sheet.decode(video=0)).to_ndarray(format="gray")
+    assert frame.shape == (18, 64)
+    assert frame[:, 32:].mean() > 20  # testsrc2 is colourful; a missing cell is black
 
 
 def test_snapshot_errors(tmp_path, media) -> None:

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
-from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
+from shared.domain.templates import (
+    PRESETS,
+    SNAPSHOT_PRESETS,
+    SnapshotParams,
+    TranscodeParams,
+    validate_transcode_params,
+)
 from shared.media.argv import parse_time_offset, plan_dimensions, transcode_argv
 from shared.media.probe import AudioStream, MediaInfo, VideoStream
 from shared.media.runner import with_progress
@@ -25,9 +31,9 @@ PREFIX = [FF, "-hide_banner", "-nostdin", "-y", "-protocol_whitelist", "file,pip
 
 
 def info(w: int = 1920, h: int = 1080, fps: float = 25.0, rotation: int = 0, duration: float = 20.0,
-         video: bool = True, audio: bool = True) -> MediaInfo:
+         video: bool = True, audio: bool = True, sample_rate: int = 48000, channels: int = 2) -> MediaInfo:
     v = VideoStream("h264", w, h, fps, 2_000_000, rotation, duration) if video else None
-    a = AudioStream("aac", 48000, 2, 128_000, duration) if audio else None
+    a = AudioStream("aac", sample_rate, channels, 128_000, duration) if audio else None
     return MediaInfo("mov,mp4,m4a,3gp,3g2,mj2", duration, 5_000_000, 2_128_000, v, a)
 
 
@@ -147,10 +153,174 @@ def test_transcode_h265() -> None:
     assert value_after(argv, "-tag:v") == "hvc1"
 
 
-@pytest.mark.parametrize("change", [{"container": "avi"}, {"video_codec": "vp9"}, {"audio_codec": "mp3"}])
-def test_transcode_rejects_unsupported(change) -> None:
-    with pytest.raises(BadInputError):
+@pytest.mark.parametrize(("change", "code"), [
+    ({"container": "avi"}, "Container"), ({"video_codec": "vp8"}, "VideoCodec"),
+    ({"container": "flv", "video_codec": "vp9"}, "VideoCodec"), ({"audio_codec": "ac3"}, "AudioCodec"),
+    ({"container": "webm", "video_codec": "vp9", "audio_codec": "aac"}, "AudioCodec"),
+    ({"audio_codec": "opus", "sample_rate": 44100}, "SampleRate"), ({"crf": 52}, "Crf"),
+    ({"remove_audio": True, "remove_video": True}, "RemoveAudio"),
+])
+def test_transcode_rejects_unsupported(change, code) -> None:
+    with pytest.raises(BadInputError) as err:
         transcode_argv(FF, SRC, info(), dataclasses.replace(preset(100030), **change), OUT, "x")
+    assert err.value.code == f"InvalidParameterValue.{code}"
+
+
+# containers and codecs -----------------------------------------------------------------------------
+
+def custom(**data: object) -> TranscodeParams:
+    return validate_transcode_params(data)
+
+
+def build(params: TranscodeParams, source: MediaInfo | None = None) -> tuple[list[str], str]:
+    argv, names = transcode_argv(FF, SRC, source or info(), params, OUT, "x")
+    assert len(names) == 1 and argv[-1] == f"{OUT}/{names[0]}"
+    assert all(isinstance(a, str) and " " not in a for a in argv)
+    return argv, names[0]
+
+
+@pytest.mark.parametrize(("container", "name", "muxer"), [
+    ("mp4", "x.mp4", ["-movflags", "+faststart", "-f", "mp4"]),
+    ("mov", "x.mov", ["-movflags", "+faststart", "-f", "mov"]),
+    ("mkv", "x.mkv", ["-f", "matroska"]),
+    ("webm", "x.webm", ["-f", "webm"]),
+    ("flv", "x.flv", ["-f", "flv"]),
+    ("mp3", "x.mp3", ["-f", "mp3"]),
+    ("m4a", "x.m4a", ["-movflags", "+faststart", "-f", "ipod"]),
+    ("flac", "x.flac", ["-f", "flac"]),
+    ("ogg", "x.ogg", ["-f", "ogg"]),
+    ("wav", "x.wav", ["-f", "wav"]),
+    ("hls", "x.m3u8", ["-f", "hls"]),
+])
+def test_each_container_names_its_output_and_muxer(container, name, muxer) -> None:
+    argv, out = build(custom(container=container))
+    assert out == name
+    at = argv.index(muxer[0])
+    assert argv[at:at + len(muxer)] == muxer
+
+
+def test_h264_mp4_flags() -> None:
+    argv, _ = build(custom(container="mp4", encoder_preset="fast", crf=20))
+    assert (value_after(argv, "-c:v"), value_after(argv, "-preset"), value_after(argv, "-profile:v"),
+            value_after(argv, "-pix_fmt"), value_after(argv, "-crf")) == ("libx264", "fast", "high", "yuv420p", "20")
+    assert "-tag:v" not in argv and "-b:v" not in argv
+
+
+def test_h264_lossless_leaves_the_profile_to_x264() -> None:
+    argv, _ = build(custom(crf=0))
+    assert value_after(argv, "-crf") == "0" and "-profile:v" not in argv
+
+
+@pytest.mark.parametrize(("container", "tagged"), [("mp4", True), ("mov", True), ("mkv", False), ("hls", False)])
+def test_h265_flags(container, tagged) -> None:
+    argv, _ = build(custom(container=container, video_codec="h265", video_bitrate_kbps=2000))
+    assert (value_after(argv, "-c:v"), value_after(argv, "-profile:v")) == ("libx265", "main")
+    assert ("-tag:v" in argv) == tagged
+    if tagged:
+        assert value_after(argv, "-tag:v") == "hvc1"
+    x265 = value_after(argv, "-x265-params")
+    assert x265 == ("log-level=error:scenecut=0" if container == "hls" else "log-level=error")
+    assert (value_after(argv, "-b:v"), value_after(argv, "-maxrate"), value_after(argv, "-bufsize")) == (
+        "2000k", "3000k", "4000k")
+
+
+def test_vp9_webm_flags() -> None:
+    argv, _ = build(custom(container="webm"))
+    assert value_after(argv, "-c:v") == "libvpx-vp9"
+    assert (value_after(argv, "-deadline"), value_after(argv, "-cpu-used"), value_after(argv, "-row-mt")) == (
+        "good", "4", "1")
+    assert (value_after(argv, "-crf"), value_after(argv, "-b:v")) == ("32", "0")  # constant quality
+    assert "-preset" not in argv and "-profile:v" not in argv
+    assert (value_after(argv, "-c:a"), value_after(argv, "-b:a"), value_after(argv, "-ar")) == ("libopus", "128k",
+                                                                                                 "48000")
+    argv, _ = build(custom(container="webm", video_bitrate_kbps=800, encoder_preset="veryslow",
+                           audio_codec="vorbis", sample_rate=44100))
+    assert (value_after(argv, "-b:v"), value_after(argv, "-cpu-used")) == ("800k", "0")
+    assert "-crf" not in argv and value_after(argv, "-c:a") == "libvorbis"
+
+
+def test_av1_flags() -> None:
+    argv, _ = build(custom(container="webm", video_codec="av1"))
+    assert (value_after(argv, "-c:v"), value_after(argv, "-preset"), value_after(argv, "-crf")) == (
+        "libsvtav1", "8", "35")
+    argv, _ = build(custom(container="mp4", video_codec="av1", video_bitrate_kbps=900, encoder_preset="medium"))
+    assert (value_after(argv, "-b:v"), value_after(argv, "-preset")) == ("900k", "5")
+    assert "-maxrate" not in argv and "-crf" not in argv  # SVT-AV1 refuses a max rate outside CRF mode
+
+
+def test_fps_and_gop() -> None:
+    argv, _ = build(custom(fps=30, gop_seconds=0.5), info(fps=60))
+    assert (value_after(argv, "-r"), value_after(argv, "-g")) == ("30", "15")
+    argv, _ = build(custom(gop_seconds=0))
+    assert "-g" not in argv and "-keyint_min" not in argv
+
+
+@pytest.mark.parametrize(("data", "codec", "rate", "bitrate"), [
+    ({"container": "flv", "audio_codec": "mp3"}, "libmp3lame", "44100", "128k"),
+    ({"container": "mp3", "audio_bitrate_kbps": 320}, "libmp3lame", "44100", "320k"),
+    ({"container": "ogg", "audio_codec": "opus", "audio_bitrate_kbps": 96}, "libopus", "48000", "96k"),
+    ({"container": "ogg", "audio_codec": "flac"}, "flac", "44100", None),
+    ({"container": "flac", "sample_rate": 96000}, "flac", "96000", None),
+    ({"container": "wav"}, "pcm_s16le", "44100", None),
+    ({"container": "wav", "audio_codec": "pcm24"}, "pcm_s24le", "44100", None),
+    ({"container": "m4a", "audio_bitrate_kbps": 0}, "aac", "44100", None),
+    ({"container": "mov", "audio_codec": "pcm16"}, "pcm_s16le", "44100", None),
+    ({"container": "mkv", "audio_codec": "vorbis", "sample_rate": 22050}, "libvorbis", "22050", "128k"),
+])
+def test_audio_codecs(data, codec, rate, bitrate) -> None:
+    argv, _ = build(custom(**data))
+    assert (value_after(argv, "-c:a"), value_after(argv, "-ar")) == (codec, rate)
+    assert (value_after(argv, "-b:a") if "-b:a" in argv else None) == bitrate
+    assert ["-map", "0:a:0"] == argv[argv.index("0:a:0") - 1:argv.index("0:a:0") + 1]
+
+
+def test_audio_only_containers_drop_the_video() -> None:
+    argv, _ = build(custom(container="mp3"))
+    assert "-vn" in argv and "0:V:0" not in argv and "-c:v" not in argv and "-vf" not in argv
+    assert "-an" not in argv
+
+
+def test_remove_audio_and_remove_video() -> None:
+    argv, _ = build(custom(remove_audio=True))
+    assert "-an" in argv and "0:a:0" not in argv and "-c:a" not in argv and "0:V:0" in argv
+    argv, name = build(custom(container="mp4", remove_video=True))
+    assert "-vn" in argv and "0:V:0" not in argv and "-c:v" not in argv and "0:a:0" in argv
+    assert name == "x.mp4"
+
+
+@pytest.mark.parametrize(("data", "source", "rate", "channels"), [
+    ({"sample_rate": 0, "channels": 0}, {}, "48000", "2"),  # the source's
+    ({"container": "mp3", "sample_rate": 0, "channels": 0}, {"sample_rate": 96000, "channels": 6}, "48000", "2"),
+    ({"container": "webm", "sample_rate": 0}, {"sample_rate": 44100}, "48000", "2"),
+    ({"container": "flv", "audio_codec": "mp3", "sample_rate": 0}, {"sample_rate": 32000}, "22050", "2"),
+    ({"container": "m4a", "channels": 0}, {"channels": 6}, "44100", "6"),
+])
+def test_source_audio_settings_follow_what_the_codec_takes(data, source, rate, channels) -> None:
+    argv, _ = build(custom(**data), info(**source))
+    assert (value_after(argv, "-ar"), value_after(argv, "-ac")) == (rate, channels)
+
+
+def test_opus_bitrate_is_capped_per_channel_of_a_source_layout() -> None:
+    argv, _ = build(custom(container="webm", channels=0, audio_bitrate_kbps=320), info(channels=1))
+    assert (value_after(argv, "-b:a"), value_after(argv, "-ac")) == ("256k", "1")
+
+
+def test_nothing_left_to_keep_is_a_media_error() -> None:
+    with pytest.raises(MediaError) as err:
+        transcode_argv(FF, SRC, info(video=False), custom(remove_audio=True), OUT, "x")
+    assert err.value.code == media_errors.MEDIA_NO_VIDEO
+    with pytest.raises(MediaError) as err:
+        transcode_argv(FF, SRC, info(audio=False), custom(container="mp3"), OUT, "x")
+    assert err.value.code == media_errors.MEDIA_NO_STREAMS
+    assert err.value.message == "the input has no audio stream, and mp3 files hold only audio"
+    with pytest.raises(MediaError):
+        transcode_argv(FF, SRC, info(audio=False), custom(remove_video=True), OUT, "x")
+
+
+def test_audio_only_outputs_need_no_video_settings() -> None:
+    # an mp3 template made as a plain dataclass (not through validation) still builds
+    argv, name = build(TranscodeParams(container="mp3", audio_codec="mp3"))
+    assert name == "x.mp3" and "-vn" in argv
 
 
 @pytest.mark.parametrize(("src", "out", "stem"), [
@@ -239,11 +409,19 @@ def test_sprite_plan() -> None:
     assert (plan.sprite.cell_width, plan.sprite.cell_height) == (142, 80)
     argv = plan.argvs[0]
     assert argv[:6] == PREFIX
-    assert value_after(argv, "-vf") == "fps=1/10,scale=142:80,setsar=1,tile=10x10"
+    assert value_after(argv, "-vf") == "fps=1/10:eof_action=pass,scale=142:80,setsar=1,tile=10x10"
     assert value_after(argv, "-frames:v") == "1"
     assert argv[-1] == f"{OUT}/sp_%d.jpg"
     assert plan.files == [("sp_0.jpg", 0.0)]
     assert plan.sprite.vtt_name == "sp.vtt"
+
+
+def test_sprite_sheets_are_capped() -> None:
+    # one side left at 0 follows the input's shape: a very tall input makes tall cells
+    params = SnapshotParams(kind="sprite", width=400, height=0, rows=20, columns=2, sample_type="time", interval=1)
+    with pytest.raises(MediaError) as err:
+        snapshot_plan(FF, SRC, info(400, 1600), params, OUT, "sp")
+    assert err.value.code == media_errors.MEDIA_TOO_LARGE
 
 
 def test_sprite_webvtt() -> None:
