@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.errors import BadInputError
+from shared.domain.templates import validate_object_path
 
 MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v",
                   "mp3", "wav", "m4a", "aac", "flac")
@@ -23,11 +24,14 @@ class SubtaskSpec:
     type: str
     definition: int
     kind: str = "sampled"  # Snapshot family: time_offset | sampled | sprite
+    output_object_path: str | None = None  # MPS OutputObjectPath: {inputName} {definition} {number} {format}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": self.type, "definition": self.definition}
         if self.type == "Snapshot":
             data["kind"] = self.kind
+        if self.output_object_path:
+            data["output_object_path"] = self.output_object_path
         return data
 
     @classmethod
@@ -42,11 +46,14 @@ class SubtaskSpec:
         kind = data.get("kind") or "sampled"
         if kind not in SNAPSHOT_KINDS:
             raise BadInputError(f"kind must be one of {', '.join(SNAPSHOT_KINDS)}", code="InvalidParameterValue.Kind")
-        unknown = set(data) - {"type", "definition", "kind"}
+        unknown = set(data) - {"type", "definition", "kind", "output_object_path"}
         if unknown:
             raise BadInputError(f"unknown subtask fields: {', '.join(sorted(unknown))}",
                                 code="InvalidParameter.Subtask")
-        return cls(type=str(data["type"]), definition=definition, kind=kind)
+        path = data.get("output_object_path")
+        if path is not None:
+            path = validate_object_path(path, require_number=data["type"] == "Snapshot")
+        return cls(type=str(data["type"]), definition=definition, kind=kind, output_object_path=path)
 
 
 def parse_specs(data: Any) -> tuple[SubtaskSpec, ...]:

@@ -38,7 +38,8 @@ def new_task(*, task_id: str, account: str, input_bucket: str, input_key: str, i
 def template_snapshot(spec: SubtaskSpec, template: Template) -> dict[str, Any]:
     kind = getattr(template.params, "kind", None) if spec.type == "Snapshot" else None
     return {"definition": template.definition, "type": template.type, "name": template.name,
-            "preset": template.preset, "kind": kind, "params": params_to_json(template.params)}
+            "preset": template.preset, "kind": kind, "params": params_to_json(template.params),
+            "output_object_path": spec.output_object_path}
 
 
 def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:

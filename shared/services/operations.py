@@ -77,7 +77,7 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
     if not isinstance(out_dir_template, str) or len(out_dir_template) > 512:
         raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
     catalog = TemplateCatalog(deps.settings)
-    specs = [(s, catalog.resolve(account, s.type, s.definition, s.kind)) for s in parse_specs(body.get("subtasks"))]
+    specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(body.get("subtasks"))]
     origin = body.get("origin", "api")
     if origin not in ORIGINS:
         raise BadInputError(f"origin must be one of {ORIGINS}", code="InvalidParameterValue.Origin")

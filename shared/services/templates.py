@@ -84,6 +84,18 @@ def template_view(template: Template, kind: str | None = None) -> dict[str, Any]
     return {**view, **params}
 
 
+def check_output_path(spec: Any, template: Template) -> None:
+    """A custom output path names each output file; outputs that refer to each other by name
+    (HLS segments, sprite sheets in the WebVTT) and result-only subtasks keep their names."""
+    if not spec.output_object_path:
+        return
+    params = template.params
+    if spec.type not in ("Transcode", "Snapshot") or getattr(params, "container", "") == "hls" \
+            or getattr(params, "kind", "") == "sprite":
+        raise BadInputError("output_object_path applies to single-file transcodes and to time-offset or "
+                            "sampled snapshots", code="InvalidParameterValue.OutputObjectPath")
+
+
 class TemplateCatalog:
     def __init__(self, settings: Settings) -> None:
         self.store = TemplateStore(settings)
@@ -107,6 +119,11 @@ class TemplateCatalog:
                 "comment": item["comment"], "preset": False, "create_time": item["create_time"],
                 "update_time": item["update_time"]}
         return {**view, **item["params"]}
+
+    def resolve_spec(self, account: str, spec: Any) -> Template:
+        template = self.resolve(account, spec.type, spec.definition, spec.kind)
+        check_output_path(spec, template)
+        return template
 
     def resolve(self, account: str, type_: str, definition: int, kind: str | None = None) -> Template:
         """The template a subtask spec names: a preset of its type, or the account's custom one."""

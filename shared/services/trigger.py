@@ -51,7 +51,7 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
             continue
         task_id = upload_task_id(deps.settings.appid, obj.bucket, obj.key, etag, rule.workflow_id)
         try:
-            specs = [(spec, catalog.resolve(rule.account, spec.type, spec.definition, spec.kind))
+            specs = [(spec, catalog.resolve_spec(rule.account, spec))
                      for spec in rule.subtasks]
         except BadInputError as exc:  # a template the rule names was deleted
             logger.error("workflow skipped", extra={"workflow_id": rule.workflow_id, "error": exc.message})

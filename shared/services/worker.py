@@ -24,8 +24,9 @@ from shared.domain.errors import (
     RetryableProcessingError,
 )
 from shared.domain.model import Subtask, Task
-from shared.domain.naming import input_suffix, output_stem
+from shared.domain.naming import input_name, input_suffix, output_stem
 from shared.domain.status import SubtaskStatus
+from shared.domain.templates import render_object_path
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.heartbeat import ClaimLostError, Heartbeat
@@ -83,7 +84,8 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float) -
         outcome = "SUCCESS"
     except ClaimLostError:
         return {"skipped": "claim lost while running"}
-    except PermanentProcessingError as exc:
+    except (PermanentProcessingError, BadInputError) as exc:
+        # BadInputError here: stored template parameters the engine refuses; running again won't help.
         recorded = deps.tasks.finish_subtask(
             ev.task_id, ev.index, token, status=SubtaskStatus.FAIL, now=clock.now_iso(),
             err_code=exc.code, message=exc.message, log_tail=getattr(exc, "log_tail", None) or None)
@@ -123,11 +125,21 @@ def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
         if beat.lost:
             raise ClaimLostError("this run no longer holds its subtask")
         published = []
-        for f in files:
-            key = task.output_dir + f.name
+        for number, f in enumerate(files):
+            key = task.output_dir + output_name(sub, task.input_key, f.name, number)
             deps.storage.upload(task.output_bucket, key, f.path)
             published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
         return published, log_tail, (rest[0] if rest else None)
+
+
+def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:
+    """The engine's MPS default name, or the subtask's output_object_path filled in."""
+    pattern = sub.template.get("output_object_path")
+    if not pattern:
+        return default
+    fmt = default.rsplit(".", 1)[-1] if "." in default else ""
+    return render_object_path(pattern, input_name=input_name(input_key), definition=int(sub.template["definition"]),
+                              number=number if sub.type == "Snapshot" else None, fmt=fmt)
 
 
 def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.domain import clock
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
-from shared.domain.naming import output_stem
+from shared.domain.naming import input_name, output_stem
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
 from shared.runtime.deps import Deps
 from shared.services.templates import TemplateCatalog
@@ -55,7 +55,7 @@ def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time
     specs = parse_specs(body.get("subtasks"))
     catalog = TemplateCatalog(deps.settings)
     for spec in specs:
-        catalog.resolve(account, spec.type, spec.definition, spec.kind)
+        catalog.resolve_spec(account, spec)
     output = body.get("output") or {}
     if not isinstance(output, dict):
         raise BadInputError("output must be an object with bucket and dir", code="InvalidParameter.Output")
@@ -151,9 +151,13 @@ def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
         for index, spec in enumerate(wf.subtasks, start=1):
             template = catalog.resolve(account, spec.type, spec.definition, spec.kind)
             kind = getattr(template.params, "kind", spec.kind)
+            keys = _example_keys(out_dir, spec.type, kind, key, spec.definition, template.params)
+            if spec.output_object_path:
+                ext = keys[0].rsplit(".", 1)[-1]
+                keys = [out_dir + spec.output_object_path.replace("{inputName}", input_name(key))
+                        .replace("{definition}", str(spec.definition)).replace("{format}", ext)]
             outputs.append({"index": index, "type": spec.type, "definition": spec.definition,
-                            "template": template.name, "keys": _example_keys(out_dir, spec.type, kind, key,
-                                                                             spec.definition, template.params)})
+                            "template": template.name, "keys": keys})
         matches.append({"workflow_id": wf.workflow_id, "name": wf.name, "output_bucket": wf.output_bucket,
                         "output_dir": out_dir, "outputs": outputs})
     return {"bucket": bucket, "key": key, "matches": matches}

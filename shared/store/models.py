@@ -166,6 +166,7 @@ class SubtaskSpecMap(MapAttribute):
     type = UnicodeAttribute()
     definition = NumberAttribute()
     kind = UnicodeAttribute(null=True)
+    output_object_path = UnicodeAttribute(null=True)
 
 
 class WorkflowModel(Model):

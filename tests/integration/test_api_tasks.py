@@ -279,3 +279,21 @@ def test_list_filters_pagination_and_counts(api, deps, invoker, tmp_path):
     assert api.get("/api/v1/tasks/counts").body == {"waiting": 1, "processing": 0, "finish": 4, "failed": 1,
                                                     "total": 5}
     assert api.get("/api/v1/tasks?created_from=yesterday").code == "InvalidParameterValue.CreatedFrom"
+
+
+def test_output_object_paths_follow_mps_placeholders(api, deps, invoker, tmp_path):
+    key = put_input(deps, tmp_path, name="cam.mp4", seconds=1)
+    reply = create(api, deps, key, [
+        {**MP4, "output_object_path": "video/{inputName}-{definition}.{format}"},
+        {**SNAP, "output_object_path": "shots/{inputName}_{number}.{format}"}])
+    assert reply.status == 201, reply.body
+    drain(deps, invoker)
+    done = api.get(f"/api/v1/tasks/{reply.body['task_id']}").body
+    out_dir = done["output"]["dir"]
+    assert [o["key"] for o in done["subtasks"][0]["outputs"]] == [f"{out_dir}video/cam-100010.mp4"]
+    assert [o["key"] for o in done["subtasks"][1]["outputs"]][:2] == [f"{out_dir}shots/cam_0.jpg",
+                                                                       f"{out_dir}shots/cam_1.jpg"]
+    for bad in ({**SNAP, "output_object_path": "shots/{inputName}.{format}"},  # snapshots need {number}
+                {**MP4, "output_object_path": "../{inputName}.{format}"},
+                {"type": "Transcode", "definition": 100230, "output_object_path": "{inputName}.{format}"}):
+        assert create(api, deps, key, [bad]).code == "InvalidParameterValue.OutputObjectPath"
