@@ -5,7 +5,7 @@ PIP    := $(VENV)/bin/pip
 PYSTAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 NODESTAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | cut -c1-12)
 
-.PHONY: install run test lint fmt openapi clean
+.PHONY: install run test lint fmt openapi clean package
 
 $(PYSTAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: install
 ## make openapi: rewrite the committed openapi.json from the code
 openapi: install
 	$(PY) -c "from shared.api.app import openapi_json; open('openapi.json','w').write(openapi_json() + '\n')"
+
+## make package: dist/ for Tencent SCF (function code + layer), sizes checked against SCF's limits
+package: install
+	$(PY) -m infra.cloud.package
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

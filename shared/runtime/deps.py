@@ -29,13 +29,19 @@ class Deps:
 
 
 def build_storage(settings: Settings) -> Storage:
-    # Settings admit only "local" today; the COS adapter will be chosen here.
+    if settings.storage == "cos":
+        from shared.storage.cos import CosStorage  # imports the COS SDK only where it is used
+
+        return CosStorage.from_settings(settings)
     return LocalStorage(settings.storage_root, public_url=settings.public_url,
                         signing_key=settings.signing_key)
 
 
 def build_invoker(settings: Settings) -> Invoker:
-    # Settings admit only "local" today; the SCF invoker will be chosen here.
+    if settings.invoker == "scf":
+        from shared.invoke.scf import ScfInvoker  # imports the SCF SDK only where it is used
+
+        return ScfInvoker.from_settings(settings)
     return LocalHttpInvoker(settings.invoke_url, settings.invoke_secret)
 
 

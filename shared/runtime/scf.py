@@ -12,6 +12,27 @@ import time
 from typing import Any
 
 
+def _truthy(value: Any) -> bool:
+    """SCF fields documented as booleans sometimes arrive as strings ("true"/"false")."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def event_kind(event: Any) -> str:
+    """Which SCF trigger produced ``event``: "cos", "apigw", "timer" or "invoke" (anything else:
+    an async Invoke's ClientContext, e.g. a worker or aggregator event)."""
+    if isinstance(event, dict):
+        records = event.get("Records")
+        if isinstance(records, list) and records and isinstance(records[0], dict) and "cos" in records[0]:
+            return "cos"
+        if "httpMethod" in event and ("requestContext" in event or "path" in event):
+            return "apigw"
+        if str(event.get("Type", "")).lower() == "timer" and "TriggerName" in event:
+            return "timer"
+    return "invoke"
+
+
 def apigw_to_rest_event(event: dict[str, Any]) -> dict[str, Any]:
     query: dict[str, Any] = {}
     for source in (event.get("queryStringParameters"), event.get("queryString")):
@@ -41,7 +62,7 @@ def apigw_to_rest_event(event: dict[str, Any]) -> dict[str, Any]:
             "identity": {"sourceIp": ctx.get("sourceIp", "")}, "resourcePath": ctx.get("path", "/"),
         },
         "body": event.get("body") or None,
-        "isBase64Encoded": bool(event.get("isBase64Encoded", False)),
+        "isBase64Encoded": _truthy(event.get("isBase64Encoded", False)),
     }
 
 
@@ -65,6 +86,10 @@ class ScfContext:
             return getattr(context, name, default)
 
         self.function_name = read("function_name", "openmps")
+        self.namespace = read("namespace", "default") or "default"
+        self.region = read("tencentcloud_region", "") or ""
+        self.appid = str(read("tencentcloud_appid", "") or "")
+        self.uin = str(read("tencentcloud_uin", "") or "")
         self.function_version = read("function_version", "$LATEST")
         self.memory_limit_in_mb = int(read("memory_limit_in_mb", 128) or 128)
         self.aws_request_id = read("request_id", "") or ""

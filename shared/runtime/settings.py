@@ -1,8 +1,19 @@
-"""The one place that reads the environment. Validated once per cold start."""
+"""The one place that reads the environment. Validated once per cold start.
+
+Every field ``name`` is read from ``OPENMPS_<NAME>``; an empty value means "not set" (the
+default applies), because serverless.yml passes ``${env:NAME}`` through and an unset name
+becomes "". Cloud credentials are the exception:
+when no explicit ``OPENMPS_COS_SECRET_ID``/``OPENMPS_SCF_SECRET_ID`` is set, the adapters use the
+temporary credentials SCF injects for a function with a role (``TENCENTCLOUD_SECRETID``,
+``TENCENTCLOUD_SECRETKEY``, ``TENCENTCLOUD_SESSIONTOKEN``), read live from the environment so a
+long-running instance picks up rotated ones.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pydantic import BaseModel, Field, ValidationError
@@ -19,8 +30,8 @@ class Settings(BaseModel):
     table_prefix: str = Field("openmps-", pattern=r"^[A-Za-z0-9_.-]{0,64}$")
     table_access_key_id: str | None = None  # unset: the role's or the SDK's default credentials
     table_secret_access_key: str | None = None
-    # Object storage: "local" (filesystem buckets under storage_root).
-    storage: str = Field("local", pattern=r"^local$")
+    # Object storage: "local" (filesystem buckets under storage_root) or "cos" (Tencent COS).
+    storage: str = Field("local", pattern=r"^(local|cos)$")
     storage_root: str = ".openmps/buckets"
     input_bucket: str = "openmps-input-1250000000"
     output_bucket: str = "openmps-output-1250000000"
@@ -28,30 +39,122 @@ class Settings(BaseModel):
     signing_key: str = "insecure-local-signing-key"
     url_ttl_seconds: int = Field(3600, ge=1)
     url_ttl_max_seconds: int = Field(7 * 24 * 3600, ge=1)
-    # Async invocation: "local" (the local function runtime over HTTP).
-    invoker: str = Field("local", pattern=r"^local$")
+    # COS (storage="cos"). Region defaults to `region`; credentials default to the function role's.
+    cos_region: str | None = Field(None, pattern=r"^[a-z]+(-[a-z0-9]+)+$")
+    cos_secret_id: str | None = None
+    cos_secret_key: str | None = None
+    cos_token: str | None = None
+    # A COS-compatible endpoint reached by address (tests, private deployments); unset = COS itself.
+    cos_endpoint_ip: str | None = None
+    cos_endpoint_port: int | None = Field(None, ge=1, le=65535)
+    cos_endpoint_scheme: str = Field("https", pattern=r"^https?$")
+    cos_part_size_mb: int = Field(8, ge=1, le=5120)  # multipart above this size (COS parts: 1 MB - 5 GB)
+    cos_max_threads: int = Field(4, ge=1, le=32)
+    # Async invocation: "local" (the local function runtime over HTTP) or "scf" (SCF Invoke, Event).
+    invoker: str = Field("local", pattern=r"^(local|scf)$")
     invoke_url: str = "http://127.0.0.1:8080/__runtime/invoke"
     invoke_secret: str = ""
+    # SCF (invoker="scf"): the deployed name of function key K is scf_function_prefix + K
+    # (serverless.yml names every function that way; a test checks it).
+    scf_region: str | None = Field(None, pattern=r"^[a-z]+(-[a-z0-9]+)+$")
+    scf_namespace: str = Field("default", pattern=r"^[A-Za-z0-9_-]{1,30}$")
+    scf_function_prefix: str = Field("openmps-", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
+    scf_qualifier: str = "$LATEST"
+    scf_secret_id: str | None = None
+    scf_secret_key: str | None = None
+    scf_token: str | None = None
+    scf_endpoint: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+(:\d{1,5})?$")  # host[:port]; tests
+    scf_endpoint_scheme: str = Field("https", pattern=r"^https?$")
+    scf_timeout_seconds: int = Field(10, ge=1, le=300)
     work_dir: str = ""
     heartbeat_seconds: float = Field(5.0, gt=0)
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
 
+    # ---- cloud credentials ------------------------------------------------------------------
+    def cos_credentials(self) -> CloudCredentials:
+        return _credentials(self.cos_secret_id, self.cos_secret_key, self.cos_token)
+
+    def scf_credentials(self) -> CloudCredentials:
+        return _credentials(self.scf_secret_id, self.scf_secret_key, self.scf_token)
+
 
 _ENV_PREFIX = "OPENMPS_"
+# What SCF injects into a function that runs with a role (temporary credentials).
+ROLE_SECRET_ID, ROLE_SECRET_KEY, ROLE_TOKEN = "TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", \
+    "TENCENTCLOUD_SESSIONTOKEN"
 
 
-def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+@dataclass(frozen=True)
+class StaticCredentials:
+    secret_id: str
+    secret_key: str
+    token: str | None = None
+
+
+class RoleCredentials:
+    """The function role's temporary credentials, read from the environment at each use."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env = os.environ if env is None else env
+
+    @property
+    def secret_id(self) -> str:
+        return self._env.get(ROLE_SECRET_ID, "")
+
+    @property
+    def secret_key(self) -> str:
+        return self._env.get(ROLE_SECRET_KEY, "")
+
+    @property
+    def token(self) -> str | None:
+        return self._env.get(ROLE_TOKEN) or None
+
+
+CloudCredentials = StaticCredentials | RoleCredentials
+
+
+def _credentials(secret_id: str | None, secret_key: str | None, token: str | None) -> CloudCredentials:
+    if secret_id:
+        return StaticCredentials(secret_id, secret_key or "", token or None)
+    return RoleCredentials()
+
+
+def _check_cloud(settings: Settings, env: Mapping[str, str]) -> None:
+    """The cloud adapters need credentials: explicit ones or a function role's."""
+    needed = []
+    if settings.storage == "cos":
+        needed.append(("COS", settings.cos_secret_id, settings.cos_secret_key))
+    if settings.invoker == "scf":
+        needed.append(("SCF", settings.scf_secret_id, settings.scf_secret_key))
+    for kind, secret_id, secret_key in needed:
+        prefix = f"{_ENV_PREFIX}{kind}"
+        if secret_id and not secret_key:
+            raise OpenMpsError(f"bad setting {prefix}_SECRET_KEY: required with {prefix}_SECRET_ID",
+                               code="InternalError.Settings")
+        if not secret_id and not (env.get(ROLE_SECRET_ID) and env.get(ROLE_SECRET_KEY)):
+            raise OpenMpsError(
+                f"bad setting {prefix}_SECRET_ID: {kind} needs credentials: run the function with a role "
+                f"(SCF then sets {ROLE_SECRET_ID} and {ROLE_SECRET_KEY}) or set {prefix}_SECRET_ID and "
+                f"{prefix}_SECRET_KEY", code="InternalError.Settings")
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
-    values = {name: env[_ENV_PREFIX + name.upper()] for name in Settings.model_fields
-              if _ENV_PREFIX + name.upper() in env}
+    values: dict[str, object] = {}
+    for name in Settings.model_fields:
+        key = _ENV_PREFIX + name.upper()
+        if env.get(key, "") != "":  # empty means unset: serverless.yml passes ${env:NAME} through as ""
+            values[name] = env[key]
     try:
-        return Settings(**values)
+        settings = Settings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise OpenMpsError(f"bad setting {_ENV_PREFIX}{str(first['loc'][0]).upper()}: {first['msg']}",
                            code="InternalError.Settings") from exc
+    _check_cloud(settings, env)
+    return settings
 
 
 @lru_cache(maxsize=1)

@@ -170,11 +170,15 @@ def make_runtime(specs, log_lines):
 def test_load_the_real_serverless_yml():
     env = {"OPENMPS_STAGE": "dev", "OPENMPS_REGION": "ap-x"}
     specs, timers = load_serverless(ROOT / "serverless.yml", env)
-    assert list(specs) == ["api", "trigger", "transcode", "snapshot", "aggregator", "reconciler"]
-    assert specs["transcode"] == FunctionSpec(
-        key="transcode", name="openmps-transcode", handler="functions.transcode.index.main_handler",
-        timeout=86400, memory_mb=3072, concurrency=2, environment={"OPENMPS_FUNCTION": "transcode"},
-    )
+    assert list(specs) == ["api", "trigger", "transcode", "snapshot", "review", "analysis", "enhance",
+                           "aggregator", "reconciler"]
+    transcode = specs["transcode"]
+    assert (transcode.key, transcode.name, transcode.handler) == (
+        "transcode", "openmps-transcode", "functions.transcode.index.main_handler")
+    assert (transcode.timeout, transcode.memory_mb, transcode.concurrency) == (86400, 3072, 2)
+    # every function carries the shared settings (YAML merge) plus its own name
+    assert transcode.environment["OPENMPS_FUNCTION"] == "transcode"
+    assert transcode.environment["OPENMPS_REGION"] == "ap-x"
     assert (specs["api"].timeout, specs["api"].concurrency, specs["reconciler"].concurrency) == (30, 4, 1)
     assert timers == [TimerSpec(function="reconciler", name="openmps-reconcile", every_seconds=30.0)]
 

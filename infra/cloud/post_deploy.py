@@ -1,0 +1,48 @@
+"""What `sls deploy` (multi-scf) does not set, as tccli commands built from serverless.yml:
+reserved concurrency (SCF reserves it in MB: memory x instances) and the async retry policy of
+the functions invoked with InvocationType=Event. Print them, review, run them:
+
+    set -a; . ./.env; set +a; python -m infra.cloud.post_deploy
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from infra.cloud.deploy_check import substitute
+
+REPO = Path(__file__).resolve().parents[2]
+ASYNC_FUNCTIONS = ("transcode", "snapshot", "aggregator", "trigger", "reconciler")
+RETRY = {"RetryConfig": [{"RetryNum": 2}], "MsgTTL": 6 * 3600}  # SCF's defaults, made explicit
+
+
+def commands(env: Mapping[str, str], path: Path = REPO / "serverless.yml") -> list[list[str]]:
+    doc = substitute(yaml.safe_load(path.read_text()), env)
+    inputs = doc["inputs"]
+    region, namespace = inputs["region"], inputs.get("namespace") or "default"
+    out = []
+    for key, fn in inputs["functions"].items():
+        base = ["tccli", "scf"]
+        common = ["--region", region, "--FunctionName", fn["name"], "--Namespace", namespace]
+        if fn.get("reservedConcurrency"):
+            mem = int(fn.get("memorySize", inputs.get("memorySize", 128))) * int(fn["reservedConcurrency"])
+            out.append([*base, "PutReservedConcurrencyConfig", *common, "--ReservedConcurrencyMem", str(mem)])
+        if key in ASYNC_FUNCTIONS:
+            out.append([*base, "UpdateFunctionEventInvokeConfig", *common,
+                        "--AsyncTriggerConfig", json.dumps(RETRY, separators=(",", ":"))])
+    return out
+
+
+def main() -> None:
+    for command in commands(os.environ):
+        print(shlex.join(command))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""serverless.yml, checked offline the way SCF and the multi-scf component would read it (the
+Serverless CLI cannot validate a Tencent file without calling Tencent), plus the packaging and
+deployment helpers of infra/cloud."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infra.cloud import deploy_check, package, post_deploy
+from infra.local.runtime import cron_every_seconds, load_serverless
+from shared.runtime.settings import Settings, settings_from_env
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+YML = REPO / "serverless.yml"
+REQUIRED_FUNCTIONS = {"api", "trigger", "transcode", "snapshot", "aggregator", "reconciler"}
+CAM = REPO / "infra" / "cloud" / "cam"
+# SCF limits (cloud.tencent.com/document/product/583/11637; MPS-REFERENCE.md 6).
+SYNC_TIMEOUT_MAX, ASYNC_TIMEOUT_MAX = 900, 86400
+ENV_BYTES_MAX = 4096
+MAX_LAYERS = 5
+
+
+def example_env() -> dict[str, str]:
+    env = {}
+    for line in (REPO / "infra" / "cloud" / "deploy.env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name.strip()] = value.strip()
+    return env
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    return yaml.safe_load(YML.read_text())
+
+
+@pytest.fixture(scope="module")
+def doc(raw: dict[str, Any]) -> dict[str, Any]:
+    return deploy_check.substitute(raw, example_env())
+
+
+def functions(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return doc["inputs"]["functions"]
+
+
+def test_one_multi_scf_file_with_every_function(raw: dict[str, Any]) -> None:
+    assert raw["component"] == "multi-scf" and raw["app"] and raw["name"]
+    assert REQUIRED_FUNCTIONS <= set(raw["inputs"]["functions"])
+    assert re.fullmatch(r"Python3\.\d+", raw["inputs"]["runtime"])
+    specs, timers = load_serverless(YML, {})  # the local runtime reads the same file
+    assert set(specs) == set(raw["inputs"]["functions"]) and [t.function for t in timers] == ["reconciler"]
+
+
+def test_every_handler_resolves_and_imports(raw: dict[str, Any]) -> None:
+    for key, fn in raw["inputs"]["functions"].items():
+        module_name, _, attr = fn["handler"].rpartition(".")
+        assert module_name == f"functions.{key}.index" and attr == "main_handler"
+        assert callable(getattr(importlib.import_module(module_name), attr)), key
+
+
+def test_deployed_names_are_the_invoker_prefix_plus_the_key(doc: dict[str, Any]) -> None:
+    namespace = doc["inputs"]["namespace"]
+    settings = settings_from_env({})
+    for key, fn in functions(doc).items():
+        assert fn["name"] == settings.scf_function_prefix + key
+        # SCF: 2-60 characters, a letter first, letters/digits/-/_, a letter or digit last;
+        # namespace + name at most 118.
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]", fn["name"]), fn["name"]
+        assert len(namespace) + len(fn["name"]) <= 118
+
+
+def test_memory_and_timeouts_are_within_scf_limits(doc: dict[str, Any]) -> None:
+    for key, fn in functions(doc).items():
+        memory = fn.get("memorySize", doc["inputs"]["memorySize"])
+        assert memory == 64 or (128 <= memory <= 3072 and memory % 128 == 0), key
+        timeout = fn.get("timeout", doc["inputs"]["timeout"])
+        limit = ASYNC_TIMEOUT_MAX if fn.get("asyncRunEnable") else SYNC_TIMEOUT_MAX
+        assert 1 <= timeout <= limit, f"{key}: timeout {timeout} over {limit}"
+        if fn.get("asyncRunEnable"):
+            assert fn.get("cls", {}).get("logsetId") and fn["cls"].get("topicId"), f"{key}: async mode needs CLS"
+        assert isinstance(fn.get("reservedConcurrency"), int) and fn["reservedConcurrency"] >= 1, key
+    assert functions(doc)["transcode"]["asyncRunEnable"] is True
+    assert functions(doc)["transcode"]["timeout"] > SYNC_TIMEOUT_MAX  # a long transcode outlives sync mode
+
+
+def test_every_function_binds_the_layer_and_a_role(doc: dict[str, Any]) -> None:
+    for key, fn in functions(doc).items():
+        layers = fn.get("layers") or []
+        assert 1 <= len(layers) <= MAX_LAYERS, key
+        assert layers[0]["name"] == example_env()["OPENMPS_LAYER_NAME"] and str(layers[0]["version"]).isdigit()
+        assert fn.get("role"), key
+
+
+def test_environment_declares_every_setting_a_function_needs(doc: dict[str, Any]) -> None:
+    fields = {"OPENMPS_" + name.upper() for name in Settings.model_fields} | {"OPENMPS_FUNCTION"}
+    role = {"TENCENTCLOUD_SECRETID": "AKIDrole", "TENCENTCLOUD_SECRETKEY": "k", "TENCENTCLOUD_SESSIONTOKEN": "t"}
+    for key, variables in deploy_check.function_environments(doc).items():
+        unknown = set(variables) - fields
+        assert not unknown, f"{key}: {unknown} are not settings (typo?)"
+        assert variables["OPENMPS_FUNCTION"] == key
+        settings = settings_from_env({**variables, **role})
+        assert (settings.storage, settings.invoker) == ("cos", "scf")
+        assert settings.input_bucket == example_env()["OPENMPS_INPUT_BUCKET"]
+        assert settings.table_endpoint == example_env()["OPENMPS_TABLE_ENDPOINT"]
+        size = sum(len(k) + len(v) for k, v in variables.items())
+        assert size <= ENV_BYTES_MAX, f"{key}: {size} bytes of environment, SCF allows {ENV_BYTES_MAX}"
+        assert not any("SECRET" in k and v for k, v in variables.items() if "TABLE" not in k), \
+            f"{key}: secrets come from the role, never from serverless.yml"
+        with pytest.raises(Exception, match="needs credentials"):
+            settings_from_env(variables)  # no role, no keys: a clear error at cold start
+
+
+def test_every_deploy_variable_is_documented_and_the_example_passes(raw: dict[str, Any]) -> None:
+    names = set(deploy_check.referenced_names(raw))
+    assert names <= set(example_env()), f"add {names - set(example_env())} to deploy.env.example"
+    assert deploy_check.problems(example_env(), dist=None) == []
+    broken = dict(example_env(), OPENMPS_STORAGE="", OPENMPS_INPUT_BUCKET="")
+    found = deploy_check.problems(broken, dist=None)
+    assert "OPENMPS_INPUT_BUCKET is not set" in found and any("must be cos" in p for p in found)
+
+
+def test_triggers_are_well_formed(doc: dict[str, Any]) -> None:
+    keys = set(functions(doc))
+    by_type = {t["type"]: t for t in doc["inputs"]["triggers"]}
+    assert set(by_type) == {"cos", "timer", "apigw"}
+    cos = by_type["cos"]
+    assert cos["function"] == "trigger"
+    params = cos["parameters"]
+    assert re.fullmatch(r"[a-z0-9-]+-\d+\.cos\.[a-z]+-[a-z]+(-\d+)?\.myqcloud\.com", params["bucket"]), params["bucket"]
+    assert params["bucket"].split(".cos.")[1].startswith(doc["inputs"]["region"])  # same region as the functions
+    assert params["events"] == "cos:ObjectCreated:*"  # includes CompleteMultipartUpload
+    # The whole input bucket (prefix "" ) or a folder of it; workflow rules decide what becomes a task.
+    assert {"prefix", "suffix"} <= set(params["filter"])
+    assert params["filter"]["prefix"] in ("", None) or params["filter"]["prefix"].endswith("/")
+    assert params["enable"] is True
+    # Outputs never re-trigger: they go to another bucket (or at least outside the prefix).
+    env = example_env()
+    assert env["OPENMPS_OUTPUT_BUCKET"] != env["OPENMPS_INPUT_BUCKET"]
+    timer = by_type["timer"]
+    assert timer["function"] in keys and len(timer["parameters"]["cronExpression"].split()) == 7
+    assert cron_every_seconds(timer["parameters"]["cronExpression"]) >= 1
+    apigw = by_type["apigw"]["parameters"]
+    assert apigw["apis"] == apigw["endpoints"]  # multi-scf reads apis; the local runtime, endpoints
+    for api in apigw["apis"]:
+        assert api["function"] in keys and api["path"].startswith("/")
+        assert api["method"] in {"GET", "POST", "PUT", "DELETE", "HEAD", "ANY"}
+        assert api["isIntegratedResponse"] is True
+        assert api["serviceTimeout"] >= functions(doc)[api["function"]]["timeout"]
+
+
+def test_code_package_and_runtime_agree_with_the_packager(raw: dict[str, Any]) -> None:
+    assert package.code_source_dir(YML) == REPO / "dist" / "code"
+    assert package.runtime_python(YML) == raw["inputs"]["runtime"].removeprefix("Python")
+    reqs = package.layer_requirements(package.project_dependencies(),
+                                      package.CONSTRAINTS.read_text().splitlines())
+    names = [package._name(r) for r in reqs]
+    assert len(names) == len(set(names)) and {"cos-python-sdk-v5", "tencentcloud-sdk-python-scf"} <= set(names)
+
+
+def test_post_deploy_commands(doc: dict[str, Any]) -> None:
+    commands = post_deploy.commands(example_env(), YML)
+    reserved = {c[c.index("--FunctionName") + 1]: int(c[-1]) for c in commands
+                if c[2] == "PutReservedConcurrencyConfig"}
+    assert reserved["openmps-transcode"] == 3072 * 2
+    assert any(c[2] == "UpdateFunctionEventInvokeConfig" and "openmps-transcode" in c for c in commands)
+
+
+def test_cam_policies_are_least_privilege(raw: dict[str, Any]) -> None:
+    roles = {fn["role"] for fn in raw["inputs"]["functions"].values()}
+    for ref in roles:
+        name = re.fullmatch(r"\$\{env:OPENMPS_ROLE_([A-Z]+)\}", ref).group(1).lower()  # type: ignore[union-attr]
+        policy = json.loads((CAM / f"{name}.json").read_text())
+        assert policy["version"] == "2.0" and policy["statement"]
+        for statement in policy["statement"]:
+            assert statement["effect"] == "allow"
+            assert all(a.startswith("name/") and "*" not in a for a in statement["action"])
+            assert all(r != "*" and r.startswith(("qcs::cos:", "qcs::scf:")) for r in statement["resource"])
+    trust = json.loads((CAM / "trust-scf.json").read_text())
+    assert trust["statement"][0]["principal"]["service"] == ["scf.qcloud.com"]
+
+
+# ---- packaging logic (make package) -----------------------------------------------------------
+
+def _tree(root: Path) -> None:
+    (root / "functions" / "api" / "__pycache__").mkdir(parents=True)
+    (root / "functions" / "api" / "index.py").write_text("x = 1\n")
+    (root / "functions" / "api" / "__pycache__" / "index.cpython-311.pyc").write_bytes(b"\0")
+    (root / "functions" / "api" / "stale.pyc").write_bytes(b"\0")
+    (root / "functions" / "__init__.py").write_text("")
+
+
+def test_file_selection_skips_caches_scripts_and_tests(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    chosen = [p.relative_to(tmp_path).as_posix() for p in package.select_files(tmp_path, "functions")]
+    assert chosen == ["functions/__init__.py", "functions/api/index.py"]
+    site = tmp_path / "site"
+    for rel in ("pkg/__init__.py", "pkg/bin/tool", "bin/normalizer", "tests/test_x.py", "pkg/__pycache__/a.pyc",
+                "pkg-1.0.dist-info/RECORD"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("x")
+    kept = sorted(p.relative_to(site).as_posix() for p in package.site_files(site))
+    assert kept == ["pkg-1.0.dist-info/RECORD", "pkg/__init__.py", "pkg/bin/tool"]
+
+
+def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    tool = tmp_path / "ffmpeg"
+    tool.write_bytes(b"\x7fELF...")
+    tool.chmod(0o755)
+    entries = [("functions/api/index.py", tmp_path / "functions" / "api" / "index.py"), ("bin/ffmpeg", tool)]
+    first = package.deterministic_zip(tmp_path / "out" / "a.zip", entries)
+    (tmp_path / "functions" / "api" / "index.py").touch()  # a newer mtime changes nothing
+    second = package.deterministic_zip(tmp_path / "out" / "b.zip", list(reversed(entries)))
+    assert first.sha256 == second.sha256 and first.files == 2 and first.unzipped_bytes == second.unzipped_bytes
+    with zipfile.ZipFile(tmp_path / "out" / "a.zip") as zf:
+        assert zf.namelist() == ["bin/ffmpeg", "functions/api/index.py"]
+        assert (zf.getinfo("bin/ffmpeg").external_attr >> 16) & 0o777 == 0o755
+        assert (zf.getinfo("functions/api/index.py").external_attr >> 16) & 0o777 == 0o644
+        assert zf.getinfo("bin/ffmpeg").date_time == package.ZIP_EPOCH
+    with pytest.raises(SystemExit):
+        package.deterministic_zip(tmp_path / "out" / "c.zip", entries + entries[:1])
+
+
+def test_size_check_fails_over_scf_limit() -> None:
+    mb = package.MB
+    code = package.Artifact("openmps-code", "dist/openmps-code.zip", 10, 1 * mb, 2 * mb, "0")
+    small = package.Artifact("openmps-layer", "dist/openmps-layer.zip", 10, 120 * mb, 320 * mb, "0")
+    big = package.Artifact("openmps-layer", "dist/openmps-layer.zip", 10, 200 * mb, 499 * mb, "0")
+    assert package.check_limits(code, small) == []
+    [problem] = package.check_limits(code, big)
+    assert "501.0 MB" in problem and "500 MB" in problem
+    assert package.notes(code, small) and "through COS" in package.notes(code, small)[0]
+
+
+def test_pure_wheel_drops_compiled_modules(tmp_path: Path) -> None:
+    src = tmp_path / "crcmod-1.7-cp311-cp311-linux_x86_64.whl"
+    with zipfile.ZipFile(src, "w") as zf:
+        zf.writestr("crcmod/__init__.py", "")
+        zf.writestr("crcmod/_crcfunext.cpython-311-x86_64-linux-gnu.so", b"\0")
+        zf.writestr("crcmod-1.7.dist-info/WHEEL", "Tag: cp311-cp311-linux_x86_64\n")
+        zf.writestr("crcmod-1.7.dist-info/RECORD", "")
+    out = package.pure_wheel(src, tmp_path)
+    assert out.name == "crcmod-1.7-py3-none-any.whl"
+    with zipfile.ZipFile(out) as zf:
+        assert not any(n.endswith(".so") for n in zf.namelist())
+        assert "Tag: py3-none-any" in zf.read("crcmod-1.7.dist-info/WHEEL").decode()
+        assert "crcmod/__init__.py,sha256=" in zf.read("crcmod-1.7.dist-info/RECORD").decode()
