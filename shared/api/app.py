@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from shared.api.auth import auth_middleware
+from shared.api.auth import authenticate
 from shared.api.deps import deps
 from shared.api.errors import register_error_handlers
-from shared.api.routes import tasks, uploads
+from shared.api.routes import console, objects, tasks, templates, uploads, workflows
 from shared.api.schemas import Health
 
 TITLE = "openmps"
@@ -17,21 +19,31 @@ VERSION = "1.0.0"
 
 def build_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
-    app.use(middlewares=[auth_middleware(lambda: deps().accounts)])
     register_error_handlers(app)
 
     @app.get("/healthz", summary="Liveness", tags=["health"])
     def healthz() -> Health:
         return Health(status="ok")
 
-    app.include_router(uploads.router)
-    app.include_router(tasks.router)
+    for module in (uploads, tasks, templates, workflows, objects):
+        app.include_router(module.router)
+    app.include_router(console.router)
     app.enable_swagger(path="/swagger", title=TITLE, version=VERSION,
                        security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}])
     return app
 
 
 app = build_app()
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Authenticate, then route (the REST-shaped event in, the REST-shaped response out)."""
+    outcome = authenticate(event.get("path") or "/", event.get("headers"), deps().accounts)
+    if isinstance(outcome, dict):
+        return outcome
+    if outcome is not None:
+        app.append_context(account=outcome)  # powertools clears it after resolving
+    return app.resolve(event, context)
 
 
 def openapi_json() -> str:

@@ -12,7 +12,7 @@ from shared.domain.naming import WORKER_FUNCTIONS
 from shared.domain.status import SubtaskCounts
 from shared.domain.templates import Template
 from shared.domain.workflow import SubtaskSpec
-from shared.invoke.port import Invoker
+from shared.invoke.port import Invoker, PermanentInvokeError
 from shared.runtime.observability import logger
 from shared.services.templates import params_to_json
 from shared.store.repo import TaskStore
@@ -49,7 +49,7 @@ def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:
         event = {"task_id": sub.task_id, "index": sub.index, "attempt": sub.attempt}
         try:
             invoker.invoke_async(WORKER_FUNCTIONS[sub.type], event)
-        except RetryableProcessingError as exc:
+        except (RetryableProcessingError, PermanentInvokeError) as exc:
             logger.warning("worker invoke failed; the reconciler will retry",
                            extra={"task_id": sub.task_id, "index": sub.index, "error": str(exc)})
 

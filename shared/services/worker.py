@@ -27,6 +27,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.naming import input_name, input_suffix, output_stem
 from shared.domain.status import SubtaskStatus
 from shared.domain.templates import render_object_path
+from shared.invoke.port import PermanentInvokeError
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.heartbeat import ClaimLostError, Heartbeat
@@ -56,7 +57,7 @@ def parse_worker_event(event: Any) -> WorkerEvent:
 def notify_aggregator(deps: Deps, task_id: str) -> None:
     try:
         deps.invoker.invoke_async("aggregator", {"task_id": task_id})
-    except RetryableProcessingError:
+    except (RetryableProcessingError, PermanentInvokeError):
         from shared.services.aggregate import aggregate_task  # fall back to aggregating here
         aggregate_task(deps.tasks, task_id)
 

@@ -76,6 +76,8 @@ def test_malformed_json_and_missing_token(api, deps):
     assert api.post("/api/v1/tasks", raw="{nope").status == 400
     assert api.get("/api/v1/tasks", token="").status == 401
     assert api.get("/api/v1/tasks", token="nope").status == 401
+    # the token is checked first: a bad body without a token is still a 401
+    assert api.post("/api/v1/tasks", raw="{nope", token="").status == 401
 
 
 def test_same_session_id_returns_the_first_task(api, deps, tmp_path):
