@@ -37,14 +37,16 @@ def _ago(seconds: float) -> str:
 
 
 def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: float | None = None,
-              reaggregate_after: float = 30.0) -> ReconcileReport:
+              reaggregate_after: float = 30.0, batch: int = 500) -> ReconcileReport:
+    """One pass; each kind of repair takes at most ``batch`` items, oldest first (the next run,
+    30 s later, takes the next ones)."""
     settings, tasks = deps.settings, deps.tasks
     stale_after = settings.stale_after_seconds if stale_after is None else stale_after
     reinvoke_after = settings.reinvoke_waiting_after_seconds if reinvoke_after is None else reinvoke_after
     report = ReconcileReport()
     touched: set[str] = set()
 
-    for sub in tasks.active_subtasks(SubtaskStatus.PROCESSING, before=_ago(stale_after)):
+    for sub in tasks.active_subtasks(SubtaskStatus.PROCESSING, before=_ago(stale_after), limit=batch):
         name = f"{sub.task_id}/{sub.index}"
         if not sub.claim_token or not sub.heartbeat:
             continue
@@ -62,7 +64,7 @@ def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: f
             report.failed.append(name)
             touched.add(sub.task_id)
 
-    for sub in tasks.active_subtasks(SubtaskStatus.WAITING, before=_ago(reinvoke_after)):
+    for sub in tasks.active_subtasks(SubtaskStatus.WAITING, before=_ago(reinvoke_after), limit=batch):
         name = f"{sub.task_id}/{sub.index}"
         task = tasks.get_task(sub.task_id)
         now = clock.now_iso()
@@ -77,7 +79,7 @@ def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: f
             dispatch(deps.invoker, [sub])
             report.reinvoked.append(name)
 
-    for task in tasks.open_tasks(before=_ago(reaggregate_after)):
+    for task in tasks.open_tasks(before=_ago(reaggregate_after), limit=batch):
         before = (task.status, task.counts)
         finish_reopen(deps, task)  # completes a half-done restart; aggregates
         after = tasks.get_task(task.task_id)

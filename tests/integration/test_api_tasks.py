@@ -199,7 +199,7 @@ def test_a_late_result_of_the_old_attempt_never_overwrites_the_restart(api, deps
     deps.tasks.claim_subtask(task_id, 1, 0, "zombie", clock.now_iso())
     from shared.services.reconcile import reconcile
     for _ in range(2):  # lost twice: the reconciler fails it, the task finishes
-        reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600)
+        reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600, batch=100_000)
         if deps.tasks.get_subtask(task_id, 1).status == SubtaskStatus.WAITING:
             deps.tasks.claim_subtask(task_id, 1, 0, "zombie", clock.now_iso())
     invoker.calls.clear()

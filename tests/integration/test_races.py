@@ -102,14 +102,14 @@ def test_lost_worker_is_retried_once_then_failed_and_the_task_finishes(deps, inv
     deps.tasks.claim_task(task.task_id, account, 0, clock.now_iso())
     assert deps.tasks.claim_subtask(task.task_id, 1, 0, "dead-1", clock.now_iso())
     # WHEN the reconciler looks after the heartbeat went stale
-    report = reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600)
+    report = reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600, batch=100_000)
     # THEN it gets one more run
     assert f"{task.task_id}/1" in report.retried
     assert invoker.take("snapshot") == [{"task_id": task.task_id, "index": 1, "attempt": 0}]
     assert deps.tasks.get_subtask(task.task_id, 1).status == SubtaskStatus.WAITING
     # GIVEN that second run dies too
     assert deps.tasks.claim_subtask(task.task_id, 1, 0, "dead-2", clock.now_iso())
-    report = reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600)
+    report = reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600, batch=100_000)
     # THEN the subtask fails with WorkerLost and the task reaches FINISH: nothing stays PROCESSING
     assert f"{task.task_id}/1" in report.failed
     sub = deps.tasks.get_subtask(task.task_id, 1)
@@ -134,7 +134,7 @@ def test_lost_invocations_are_reinvoked_and_lost_aggregations_repaired(deps, inv
     add_workflow(deps, account, f"{account}/", [SubtaskSpec("Snapshot", 10, "time_offset")])
     [task_id] = trigger(deps, upload(deps, make_clip(tmp_path / "l.mp4", seconds=1), f"{account}/l.mp4"))
     invoker.calls.clear()  # the worker invocation was lost
-    report = reconcile(deps, stale_after=3600, reinvoke_after=0, reaggregate_after=3600)
+    report = reconcile(deps, stale_after=3600, reinvoke_after=0, reaggregate_after=3600, batch=100_000)
     assert f"{task_id}/1" in report.reinvoked
     # run the worker but lose its aggregator invocations
     [(fn, event)] = [(f, e) for f, e in invoker.calls if e["task_id"] == task_id]
@@ -142,7 +142,7 @@ def test_lost_invocations_are_reinvoked_and_lost_aggregations_repaired(deps, inv
     run_subtask(deps, event, ENGINES[fn], time_budget=60)
     invoker.calls.clear()
     assert deps.tasks.get_task(task_id).status != TaskStatus.FINISH
-    report = reconcile(deps, stale_after=3600, reinvoke_after=3600, reaggregate_after=0)
+    report = reconcile(deps, stale_after=3600, reinvoke_after=3600, reaggregate_after=0, batch=100_000)
     assert task_id in report.reaggregated
     assert deps.tasks.get_task(task_id).status == TaskStatus.FINISH
 
@@ -150,7 +150,7 @@ def test_lost_invocations_are_reinvoked_and_lost_aggregations_repaired(deps, inv
 def test_terminated_task_leftovers_are_cancelled(deps, account):
     task = make_task(deps, account, 2)
     deps.tasks.terminate_task(task.task_id, account, clock.now_iso(), media_errors.TERMINATED, "stop")
-    report = reconcile(deps, stale_after=3600, reinvoke_after=0, reaggregate_after=3600)
+    report = reconcile(deps, stale_after=3600, reinvoke_after=0, reaggregate_after=3600, batch=100_000)
     mine = sorted(name for name in report.cancelled if name.startswith(task.task_id))
     assert mine == [f"{task.task_id}/1", f"{task.task_id}/2"]
     subs = deps.tasks.get_subtasks(task.task_id)
