@@ -5,6 +5,10 @@ PIP    := $(VENV)/bin/pip
 PYSTAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 NODESTAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | cut -c1-12)
 
+# The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: install run test lint fmt openapi clean package
 
 $(PYSTAMP): pyproject.toml
@@ -19,12 +23,16 @@ $(NODESTAMP): package.json package-lock.json
 
 install: $(PYSTAMP) $(NODESTAMP)
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+
 ## make run: the local stack (table server, buckets, functions, gateway) on OPENMPS_PORT
 run: install
 	$(VENV)/bin/openmps up
 
-## make test: every test (unit, integration, e2e)
-test: install
+## make test: every test (unit, integration, e2e, browser)
+test: install $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 lint: install
