@@ -53,7 +53,8 @@ class ViewItem(BaseModel):
 class ViewOut(BaseModel):
     kind: str
     items: list[ViewItem]
-    result: dict[str, Any] | None = None
+    result: dict[str, Any] | None = Field(None, description="the summary kept on the subtask")
+    result_url: str | None = Field(None, description="signed URL of the full result JSON")
     expires_in: int
 
 

@@ -63,7 +63,7 @@ class Template:
     definition: int
     type: str  # Transcode | Snapshot
     name: str
-    params: TranscodeParams | SnapshotParams
+    params: Any  # TranscodeParams | SnapshotParams, or the AI types' (ai_templates.py)
     preset: bool = True
 
     def to_dict(self) -> dict[str, Any]:

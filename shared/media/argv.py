@@ -45,7 +45,9 @@ _MUXERS = {"mp4": ["-movflags", "+faststart", "-f", "mp4"], "mov": ["-movflags",
            "wav": ["-f", "wav"]}
 _HVC1_CONTAINERS = ("mp4", "mov")  # the hvc1 tag Apple players require; other muxers have no use for it
 _OFFSET_RE = TIME_OFFSET_RE
-_STEM_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")
+# Letters and digits of any script (MPS keeps a Chinese {inputName}), "_", "-", ".": no path
+# separators, no "%" (ffmpeg patterns), no leading "-" (options) or "." (hidden files).
+_STEM_RE = re.compile(r"^\w[\w.-]{0,200}$")
 
 
 def base_argv(ffmpeg: str) -> list[str]:

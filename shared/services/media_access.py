@@ -82,7 +82,9 @@ def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | N
         kind = "images"
     else:
         kind = "result"
-    return {"kind": kind, "items": items, "result": sub.result, "expires_in": life}
+    full = next((o for o in sub.outputs if o["key"].endswith("_result.json")), None)
+    result_url = deps.storage.presign(full["bucket"], full["key"], "GET", life) if full else None
+    return {"kind": kind, "items": items, "result": sub.result, "result_url": result_url, "expires_in": life}
 
 
 # ---- HLS playlists ---------------------------------------------------------------------------

@@ -49,6 +49,10 @@ def _dry_run(type_: str, params: Any) -> None:
 
 
 def params_to_json(params: Any) -> dict[str, Any]:
+    """The JSON form a template's parameters are shown, stored and posted back in."""
+    from shared.domain.ai_templates import AnalysisParams, EnhanceParams, ReviewParams, ai_params_to_dict
+    if isinstance(params, (ReviewParams, AnalysisParams, EnhanceParams)):
+        return _jsonable(ai_params_to_dict(params))
     data = asdict(params) if is_dataclass(params) else dict(params)
     return _jsonable(data)
 
@@ -65,7 +69,8 @@ def params_from_snapshot(type_: str, data: dict[str, Any]) -> Any:
     """The parameters a subtask stored, as the engine's dataclass."""
     if type_ in ("Transcode", "Snapshot"):
         return params_from_dict(type_, data)
-    return _validator(type_)(data)
+    from shared.domain.ai_templates import ai_params_from_dict
+    return ai_params_from_dict(type_, data)
 
 
 def check_type(type_: str | None) -> str:

@@ -9,13 +9,17 @@ from shared.domain import clock
 from shared.domain.events import build_cos_event
 from shared.domain.workflow import SubtaskSpec, Workflow
 from shared.invoke.port import RecordingInvoker
+from shared.media.analysis import run_analysis
 from shared.media.engines import run_snapshot, run_transcode
+from shared.media.enhance import run_enhancement
+from shared.media.review import run_review
 from shared.runtime.deps import Deps
 from shared.services.aggregate import aggregate_task
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
 
-ENGINES = {"transcode": run_transcode, "snapshot": run_snapshot}
+ENGINES = {"transcode": run_transcode, "snapshot": run_snapshot, "review": run_review, "analysis": run_analysis,
+           "enhance": run_enhancement}
 
 
 def add_workflow(deps: Deps, account: str, prefix: str, specs: list[SubtaskSpec]) -> Workflow:

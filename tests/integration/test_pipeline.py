@@ -112,3 +112,13 @@ def test_duplicate_and_stale_worker_events_change_nothing(deps, invoker, account
     drain(deps, invoker)
     [sub] = deps.tasks.get_subtasks(task_id)
     assert sub.status == SubtaskStatus.SUCCESS and sub.tries == 1 and len(sub.outputs) == 1
+
+
+def test_a_chinese_file_name_keeps_its_name_in_the_outputs(deps, invoker, account, tmp_path):
+    add_workflow(deps, account, f"{account}/", BOTH)
+    clip = make_clip(tmp_path / "clip.mp4", seconds=1)
+    [task_id] = trigger(deps, upload(deps, clip, f"{account}/我的 视频(1).mp4"))
+    drain(deps, invoker)
+    transcode, snapshot = deps.tasks.get_subtasks(task_id)
+    assert transcode.status == snapshot.status == SubtaskStatus.SUCCESS, (transcode.message, snapshot.message)
+    assert transcode.outputs[0]["key"] == f"output/{task_id}/我的_视频_1__transcode_100030.mp4"
