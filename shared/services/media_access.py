@@ -19,7 +19,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus
 from shared.runtime.deps import Deps
 from shared.services.operations import owned_task
-from shared.storage.local import guess_type
+from shared.storage.port import guess_type
 
 NO_DOWNLOAD_TYPES = ("ContentAnalysis", "ContentReview")
 VIDEO_TYPES = ("Transcode", "Enhancement")

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import tempfile
 import threading
 import uuid
@@ -27,16 +26,12 @@ from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, RetryableProcessingError
 from shared.runtime.settings import CloudCredentials, Settings
-from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key
+from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key, guess_type
 
 CHUNK = 1024 * 1024
 _NOT_FOUND_CODES = {"NoSuchKey", "NoSuchResource", "NoSuchBucket", "NoSuchVersion"}
 # Server-side codes worth a retry; anything else from the server is a refusal.
 _RETRYABLE_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ServerBusy"}
-
-
-def guess_type(key: str) -> str:
-    return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
 def _header(headers: dict[str, Any], name: str, default: str = "") -> str:

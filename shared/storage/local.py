@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import os
 import shutil
 import time
@@ -19,14 +18,10 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError
-from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key
+from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key, guess_type
 from shared.storage.signing import signed_path
 
 CHUNK = 1024 * 1024
-
-
-def guess_type(key: str) -> str:
-    return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
 class LocalStorage(Storage):

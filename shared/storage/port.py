@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ class ObjectInfo:
     etag: str
     last_modified: float
     content_type: str = "application/octet-stream"
+
+
+def guess_type(key: str) -> str:
+    """The Content-Type an object gets when the uploader did not say."""
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
 def check_bucket(bucket: str) -> str:
