@@ -68,7 +68,7 @@ def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | N
     life = ttl(deps, expires_in)
     items = []
     for out in _playable(sub):
-        item = {"name": _name(out), "key": out["key"], "content_type": guess_type(out["key"]),
+        item: dict[str, Any] = {"name": _name(out), "key": out["key"], "content_type": guess_type(out["key"]),
                 **{k: out[k] for k in ("time_offset", "width", "height", "duration", "size") if k in out}}
         if out["key"].endswith(".m3u8"):
             item["url"] = playlist_url(deps, task, sub, out["key"], life)

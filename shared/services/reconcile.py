@@ -16,7 +16,6 @@ from shared.domain import clock, media_errors
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
-from shared.services.aggregate import aggregate_task
 from shared.services.create import dispatch
 from shared.services.operations import finish_reopen
 
@@ -80,16 +79,14 @@ def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: f
             report.reinvoked.append(name)
 
     for task in tasks.open_tasks(before=_ago(reaggregate_after), limit=batch):
-        before = (task.status, task.counts)
-        finish_reopen(deps, task)  # completes a half-done restart; aggregates
-        after = tasks.get_task(task.task_id)
-        if after and (after.status, after.counts) != before:
-            report.reaggregated.append(task.task_id)
-        touched.discard(task.task_id)
+        touched.add(task.task_id)
     for task_id in sorted(touched):
         before = tasks.get_task(task_id)
-        after = aggregate_task(tasks, task_id)
-        if before and after and (before.status, before.counts) != (after.status, after.counts):
+        if before is None:
+            continue
+        finish_reopen(deps, before)  # completes a half-done restart, then re-aggregates
+        after = tasks.get_task(task_id)
+        if after and (after.status, after.counts) != (before.status, before.counts):
             report.reaggregated.append(task_id)
     if any(vars(report).values()):
         logger.info("reconciled", extra={k: v for k, v in vars(report).items() if v})

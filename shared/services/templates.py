@@ -53,7 +53,7 @@ def params_to_json(params: Any) -> dict[str, Any]:
     from shared.domain.ai_templates import AnalysisParams, EnhanceParams, ReviewParams, ai_params_to_dict
     if isinstance(params, (ReviewParams, AnalysisParams, EnhanceParams)):
         return _jsonable(ai_params_to_dict(params))
-    data = asdict(params) if is_dataclass(params) else dict(params)
+    data = asdict(params) if is_dataclass(params) and not isinstance(params, type) else dict(params)
     return _jsonable(data)
 
 

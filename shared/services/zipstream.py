@@ -36,7 +36,7 @@ class _Unseekable:
 def stream_zip(storage: Storage, members: Iterable[tuple[str, str, str]], out: BinaryIO) -> None:
     sink = _Unseekable(out)
     used: set[str] = set()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[call-overload]
         for name, bucket, key in members:
             unique, n = name, 1
             while unique in used:

@@ -122,13 +122,14 @@ class TaskStore:
                    max_read: int = 5000) -> tuple[list[Task], str | None]:
         """Newest first, from the index that fits the filter (never a scan). The input-key prefix is
         a filter on that index: a page may read up to ``max_read`` index items to fill itself."""
+        index: Any
         if failed:
             index, hash_key = TaskModel.by_failed, account
         elif status is not None:
             index, hash_key = TaskModel.by_status, f"{account}#{status.value}"
         else:
             index, hash_key = TaskModel.by_account, account
-        range_condition = None
+        range_condition: Condition | None = None
         if created_from and created_to:
             range_condition = TaskModel.create_time.between(created_from, created_to)
         elif created_from:

@@ -11,7 +11,7 @@ from shared.store.repo import _conditional, _LostCondition
 def _from_item(item: WorkflowModel) -> Workflow:
     return Workflow(
         workflow_id=item.workflow_id, account=item.account, name=item.name, bucket=item.bucket,
-        prefix=item.prefix, suffixes=tuple(item.suffixes or ()),
+        prefix=item.prefix, suffixes=tuple(str(x) for x in item.suffixes or []),
         subtasks=tuple(SubtaskSpec(s.type, int(s.definition), s.kind or "sampled", s.output_object_path)
                        for s in item.subtasks),
         output_bucket=item.output_bucket, output_dir=item.output_dir, enabled=bool(item.enabled),
