@@ -1,12 +1,14 @@
 """Checks a deployment can work before `sls deploy` runs: every ${env:NAME} serverless.yml uses
 is set (optional ones may be empty), each function's environment builds cloud settings
-(storage=cos, invoker=scf) with role credentials, and `make package` has produced dist/.
+(storage=cos, invoker=scf) with role credentials, and `make package` has produced dist/ (code and
+both layers) with every function within SCF's size limits (dist/sizes.json).
 
     set -a; . ./.env; set +a; python -m infra.cloud.deploy_check
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -16,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from infra.cloud.package import LAYERS
 from shared.domain.errors import OpenMpsError
 from shared.runtime.settings import settings_from_env
 
@@ -67,9 +70,12 @@ def problems(env: Mapping[str, str], path: Path = REPO / "serverless.yml",
             found.append(f"function {key}: OPENMPS_STORAGE must be cos and OPENMPS_INVOKER scf in the cloud "
                          f"(got {settings.storage}/{settings.invoker})")
     if dist is not None:
-        for artifact in ("code/functions/__init__.py", "openmps-layer.zip"):
+        for artifact in ("code/functions/__init__.py", *(f"{layer.name}.zip" for layer in LAYERS)):
             if not (dist / artifact).exists():
                 found.append(f"dist/{artifact} is missing: run `make package`")
+        sizes = dist / "sizes.json"
+        if sizes.exists():  # make package writes the zips even when a function is over SCF's limits
+            found += [f"dist/sizes.json: {p}" for p in json.loads(sizes.read_text()).get("problems", [])]
     return found
 
 

@@ -18,7 +18,7 @@ import yaml
 from infra.cloud.deploy_check import substitute
 
 REPO = Path(__file__).resolve().parents[2]
-ASYNC_FUNCTIONS = ("transcode", "snapshot", "aggregator", "trigger", "reconciler")
+ASYNC_FUNCTIONS = ("transcode", "snapshot", "review", "analysis", "enhance", "aggregator", "trigger", "reconciler")
 RETRY = {"RetryConfig": [{"RetryNum": 2}], "MsgTTL": 6 * 3600}  # SCF's defaults, made explicit
 
 

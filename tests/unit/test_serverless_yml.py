@@ -1,13 +1,12 @@
 """serverless.yml, checked offline the way SCF and the multi-scf component would read it (the
-Serverless CLI cannot validate a Tencent file without calling Tencent), plus the packaging and
-deployment helpers of infra/cloud."""
+Serverless CLI cannot validate a Tencent file without calling Tencent), plus the deployment helpers
+and CAM policies of infra/cloud. The packaging logic itself: test_package.py."""
 
 from __future__ import annotations
 
 import importlib
 import json
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,16 @@ import yaml
 
 from infra.cloud import deploy_check, package, post_deploy
 from infra.local.runtime import cron_every_seconds, load_serverless
+from shared.domain.naming import WORKER_FUNCTIONS
 from shared.runtime.settings import Settings, settings_from_env
 
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
 YML = REPO / "serverless.yml"
-REQUIRED_FUNCTIONS = {"api", "trigger", "transcode", "snapshot", "aggregator", "reconciler"}
+REQUIRED_FUNCTIONS = {"api", "trigger", "transcode", "snapshot", "review", "analysis", "enhance", "aggregator",
+                      "reconciler"}
+AI_FUNCTIONS = {"review", "analysis", "enhance"}  # the content engines: numpy, OpenCV, ONNX models
 CAM = REPO / "infra" / "cloud" / "cam"
 # SCF limits (cloud.tencent.com/document/product/583/11637; MPS-REFERENCE.md 6).
 SYNC_TIMEOUT_MAX, ASYNC_TIMEOUT_MAX = 900, 86400
@@ -94,11 +96,24 @@ def test_memory_and_timeouts_are_within_scf_limits(doc: dict[str, Any]) -> None:
 
 
 def test_every_function_binds_the_layer_and_a_role(doc: dict[str, Any]) -> None:
+    env = example_env()
     for key, fn in functions(doc).items():
         layers = fn.get("layers") or []
         assert 1 <= len(layers) <= MAX_LAYERS, key
-        assert layers[0]["name"] == example_env()["OPENMPS_LAYER_NAME"] and str(layers[0]["version"]).isdigit()
+        assert layers[0]["name"] == env["OPENMPS_LAYER_NAME"] and str(layers[0]["version"]).isdigit()
+        assert all(str(layer["version"]).isdigit() for layer in layers), key
         assert fn.get("role"), key
+        # Only the content-engine functions carry the AI layer (it is what puts them near SCF's size limit).
+        ai = [layer for layer in layers if layer["name"] == env["OPENMPS_AI_LAYER_NAME"]]
+        assert len(ai) == (1 if key in AI_FUNCTIONS else 0), key
+
+
+def test_the_packager_builds_every_layer_serverless_yml_binds() -> None:
+    bindings = package.function_layers(YML)
+    assert set(bindings) >= REQUIRED_FUNCTIONS
+    for key, names in bindings.items():
+        expected = [package.CORE.name, package.AI.name] if key in AI_FUNCTIONS else [package.CORE.name]
+        assert names == expected, key
 
 
 def test_environment_declares_every_setting_a_function_needs(doc: dict[str, Any]) -> None:
@@ -161,10 +176,29 @@ def test_triggers_are_well_formed(doc: dict[str, Any]) -> None:
 def test_code_package_and_runtime_agree_with_the_packager(raw: dict[str, Any]) -> None:
     assert package.code_source_dir(YML) == REPO / "dist" / "code"
     assert package.runtime_python(YML) == raw["inputs"]["runtime"].removeprefix("Python")
-    reqs = package.layer_requirements(package.project_dependencies(),
-                                      package.CONSTRAINTS.read_text().splitlines())
-    names = [package._name(r) for r in reqs]
-    assert len(names) == len(set(names)) and {"cos-python-sdk-v5", "tencentcloud-sdk-python-scf"} <= set(names)
+    constraints = package.CONSTRAINTS.read_text().splitlines()
+    core = [package._name(r) for r in package.layer_requirements(package.project_dependencies(), constraints)]
+    ai = package.layer_requirements(package.project_dependencies(extras=["ai"]), constraints)
+    assert len(core) == len(set(core)) and {"cos-python-sdk-v5", "tencentcloud-sdk-python-scf"} <= set(core)
+    # The engines are the `ai` extra (the second layer), never core dependencies every function carries.
+    engines = {"nudenet", "rapidocr-onnxruntime", "onnxruntime", "numpy", "pillow", "opencv-python-headless"}
+    assert engines <= {package._name(r) for r in ai} and not engines & set(core)
+    # Layer pins replace pyproject's where cp310 has no wheel; extras and names are kept.
+    assert "numpy==2.2.6" in ai and "onnxruntime==1.23.2" in ai and "pillow==12.3.0" in ai
+    assert "av==17.1.0" in package.layer_requirements(package.project_dependencies(), constraints)
+
+
+def test_layer_constraints_give_a_reason_for_every_pin() -> None:
+    lines = package.CONSTRAINTS.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if line.strip() and not line.startswith("#"):
+            assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line.strip()), line
+            assert lines[number - 1].startswith("#") and len(lines[number - 1]) > 20, f"{line}: say why"
+
+
+def test_local_install_keeps_every_engine() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    assert "$(PIP) install -q -e '.[dev,ai]'" in makefile  # `make run` and the tests need the engines
 
 
 def test_post_deploy_commands(doc: dict[str, Any]) -> None:
@@ -173,6 +207,14 @@ def test_post_deploy_commands(doc: dict[str, Any]) -> None:
                 if c[2] == "PutReservedConcurrencyConfig"}
     assert reserved["openmps-transcode"] == 3072 * 2
     assert any(c[2] == "UpdateFunctionEventInvokeConfig" and "openmps-transcode" in c for c in commands)
+
+
+def _policy(name: str) -> list[dict[str, Any]]:
+    return json.loads((CAM / f"{name}.json").read_text())["statement"]  # type: ignore[no-any-return]
+
+
+def _allowed(name: str, action: str) -> set[str]:
+    return {r for st in _policy(name) if f"name/{action}" in st["action"] for r in st["resource"]}
 
 
 def test_cam_policies_are_least_privilege(raw: dict[str, Any]) -> None:
@@ -189,69 +231,24 @@ def test_cam_policies_are_least_privilege(raw: dict[str, Any]) -> None:
     assert trust["statement"][0]["principal"]["service"] == ["scf.qcloud.com"]
 
 
-# ---- packaging logic (make package) -----------------------------------------------------------
-
-def _tree(root: Path) -> None:
-    (root / "functions" / "api" / "__pycache__").mkdir(parents=True)
-    (root / "functions" / "api" / "index.py").write_text("x = 1\n")
-    (root / "functions" / "api" / "__pycache__" / "index.cpython-311.pyc").write_bytes(b"\0")
-    (root / "functions" / "api" / "stale.pyc").write_bytes(b"\0")
-    (root / "functions" / "__init__.py").write_text("")
-
-
-def test_file_selection_skips_caches_scripts_and_tests(tmp_path: Path) -> None:
-    _tree(tmp_path)
-    chosen = [p.relative_to(tmp_path).as_posix() for p in package.select_files(tmp_path, "functions")]
-    assert chosen == ["functions/__init__.py", "functions/api/index.py"]
-    site = tmp_path / "site"
-    for rel in ("pkg/__init__.py", "pkg/bin/tool", "bin/normalizer", "tests/test_x.py", "pkg/__pycache__/a.pyc",
-                "pkg-1.0.dist-info/RECORD"):
-        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-        (site / rel).write_text("x")
-    kept = sorted(p.relative_to(site).as_posix() for p in package.site_files(site))
-    assert kept == ["pkg-1.0.dist-info/RECORD", "pkg/__init__.py", "pkg/bin/tool"]
-
-
-def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> None:
-    _tree(tmp_path)
-    tool = tmp_path / "ffmpeg"
-    tool.write_bytes(b"\x7fELF...")
-    tool.chmod(0o755)
-    entries = [("functions/api/index.py", tmp_path / "functions" / "api" / "index.py"), ("bin/ffmpeg", tool)]
-    first = package.deterministic_zip(tmp_path / "out" / "a.zip", entries)
-    (tmp_path / "functions" / "api" / "index.py").touch()  # a newer mtime changes nothing
-    second = package.deterministic_zip(tmp_path / "out" / "b.zip", list(reversed(entries)))
-    assert first.sha256 == second.sha256 and first.files == 2 and first.unzipped_bytes == second.unzipped_bytes
-    with zipfile.ZipFile(tmp_path / "out" / "a.zip") as zf:
-        assert zf.namelist() == ["bin/ffmpeg", "functions/api/index.py"]
-        assert (zf.getinfo("bin/ffmpeg").external_attr >> 16) & 0o777 == 0o755
-        assert (zf.getinfo("functions/api/index.py").external_attr >> 16) & 0o777 == 0o644
-        assert zf.getinfo("bin/ffmpeg").date_time == package.ZIP_EPOCH
-    with pytest.raises(SystemExit):
-        package.deterministic_zip(tmp_path / "out" / "c.zip", entries + entries[:1])
-
-
-def test_size_check_fails_over_scf_limit() -> None:
-    mb = package.MB
-    code = package.Artifact("openmps-code", "dist/openmps-code.zip", 10, 1 * mb, 2 * mb, "0")
-    small = package.Artifact("openmps-layer", "dist/openmps-layer.zip", 10, 120 * mb, 320 * mb, "0")
-    big = package.Artifact("openmps-layer", "dist/openmps-layer.zip", 10, 200 * mb, 499 * mb, "0")
-    assert package.check_limits(code, small) == []
-    [problem] = package.check_limits(code, big)
-    assert "501.0 MB" in problem and "500 MB" in problem
-    assert package.notes(code, small) and "through COS" in package.notes(code, small)[0]
-
-
-def test_pure_wheel_drops_compiled_modules(tmp_path: Path) -> None:
-    src = tmp_path / "crcmod-1.7-cp311-cp311-linux_x86_64.whl"
-    with zipfile.ZipFile(src, "w") as zf:
-        zf.writestr("crcmod/__init__.py", "")
-        zf.writestr("crcmod/_crcfunext.cpython-311-x86_64-linux-gnu.so", b"\0")
-        zf.writestr("crcmod-1.7.dist-info/WHEEL", "Tag: cp311-cp311-linux_x86_64\n")
-        zf.writestr("crcmod-1.7.dist-info/RECORD", "")
-    out = package.pure_wheel(src, tmp_path)
-    assert out.name == "crcmod-1.7-py3-none-any.whl"
-    with zipfile.ZipFile(out) as zf:
-        assert not any(n.endswith(".so") for n in zf.namelist())
-        assert "Tag: py3-none-any" in zf.read("crcmod-1.7.dist-info/WHEEL").decode()
-        assert "crcmod/__init__.py,sha256=" in zf.read("crcmod-1.7.dist-info/RECORD").decode()
+def test_cam_policies_follow_the_trigger_and_the_functions(raw: dict[str, Any]) -> None:
+    cos = "qcs::cos:${REGION}:uid/${APPID}:"
+    whole_input = cos + "${INPUT_BUCKET}/*"
+    # The COS trigger covers the whole input bucket (workflows may watch any prefix), so whoever
+    # reads inputs may read any key of it.
+    assert {t["parameters"]["filter"]["prefix"] for t in raw["inputs"]["triggers"] if t["type"] == "cos"} <= {"", None}
+    for role in ("api", "trigger", "worker", "reconciler"):
+        assert whole_input in _allowed(role, "cos:HeadObject"), role
+    assert whole_input in _allowed("worker", "cos:GetObject") and whole_input in _allowed("api", "cos:GetObject")
+    # Uploads (presigned with the api role's keys) only under input/ (API default) and uploads/ (the console).
+    assert _allowed("api", "cos:PutObject") == {cos + "${INPUT_BUCKET}/input/*", cos + "${INPUT_BUCKET}/uploads/*"}
+    for role in ("worker", "trigger", "reconciler", "api", "aggregator"):
+        assert not any("INPUT_BUCKET" in r for r in _allowed(role, "cos:DeleteObject")), role
+    # Whoever starts subtasks may invoke every worker function (and the aggregator); workers only the aggregator.
+    fn = "qcs::scf:${REGION}:uin/${UIN}:namespace/${NAMESPACE}/function/${PREFIX}"
+    starters = {fn + key for key in [*WORKER_FUNCTIONS.values(), "aggregator"]}
+    for role in ("api", "trigger", "reconciler"):
+        assert _allowed(role, "scf:InvokeFunction") == starters, role
+    assert _allowed("worker", "scf:InvokeFunction") == {fn + "aggregator"}
+    workers = {key for key, f in raw["inputs"]["functions"].items() if f["role"] == "${env:OPENMPS_ROLE_WORKER}"}
+    assert workers == set(WORKER_FUNCTIONS.values())
