@@ -313,3 +313,26 @@ def compact(value: Any, *, max_items: int = 20, max_chars: int = 300) -> Any:
 
 def r3(value: float | None) -> float | None:
     return None if value is None else round(float(value), 3)
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """What every engine call starts from: absolute paths, its deadline, its progress span and
+    the probed input (playlists and other indirect inputs refused)."""
+
+    src: Path
+    out_dir: Path
+    deadline: Deadline
+    progress: ProgressSpan
+    info: MediaInfo
+
+
+def start_run(src: Path, out_dir: Path, stem: str, timeout: float, on_progress: Progress | None) -> EngineRun:
+    from shared.media.argv import check_paths
+    from shared.media.engines import probe_input
+
+    src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
+    check_paths(src, out_dir, stem)
+    deadline, progress = Deadline(timeout), ProgressSpan(on_progress)
+    return EngineRun(src, out_dir, deadline, progress, probe_input(src))
+

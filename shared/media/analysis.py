@@ -32,7 +32,6 @@ from shared.media.ai_common import (
     Deadline,
     EngineResult,
     Progress,
-    ProgressSpan,
     SampledFrame,
     check_decoded,
     compact,
@@ -45,11 +44,12 @@ from shared.media.ai_common import (
     result_file,
     run_decode,
     sample_plan,
+    start_run,
 )
 from shared.media.ai_models import TextLine, TextReader
 from shared.media.ai_ports import AnalysisEngine, engine_for, register_engine
-from shared.media.argv import base_argv, check_paths, fmt_seconds
-from shared.media.engines import OutputFile, _publish, _work_dir, ffmpeg_exe, probe_input
+from shared.media.argv import base_argv, fmt_seconds
+from shared.media.engines import OutputFile, _publish, _work_dir, ffmpeg_exe
 from shared.media.probe import MediaInfo
 
 SMALL_W, SMALL_H = 64, 36
@@ -386,11 +386,8 @@ class LocalAnalysisEngine(AnalysisEngine):
 
     def analyse(self, src: Path, params: AnalysisParams, out_dir: Path, stem: str, *, timeout: float,
                 on_progress: Progress | None = None) -> EngineResult:
-        src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
-        check_paths(src, out_dir, stem)
-        deadline = Deadline(timeout)
-        progress = ProgressSpan(on_progress)
-        info = probe_input(src)
+        run = start_run(src, out_dir, stem, timeout, on_progress)
+        src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         wants_video = params.scenes or params.black or params.highlights or params.cover or params.tags
         wants_audio = params.loudness or params.silence
         if info.video is None and not (wants_audio and info.audio is not None) and not params.tags:

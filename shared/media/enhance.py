@@ -29,7 +29,6 @@ from shared.media.ai_common import (
     Deadline,
     EngineResult,
     Progress,
-    ProgressSpan,
     compact,
     filter_path,
     fit_size,
@@ -40,9 +39,10 @@ from shared.media.ai_common import (
     rate_text,
     result_file,
     run_decode,
+    start_run,
 )
 from shared.media.ai_ports import EnhanceEngine, engine_for, register_engine
-from shared.media.argv import base_argv, check_paths
+from shared.media.argv import base_argv
 from shared.media.engines import (
     OutputFile,
     _check_complete,
@@ -51,7 +51,6 @@ from shared.media.engines import (
     _work_dir,
     ffmpeg_exe,
     md5_file,
-    probe_input,
 )
 from shared.media.probe import MediaInfo
 from shared.media.runner import run_ffmpeg
@@ -337,11 +336,8 @@ class LocalEnhanceEngine(EnhanceEngine):
 
     def enhance(self, src: Path, params: EnhanceParams, out_dir: Path, stem: str, *, timeout: float,
                 on_progress: Progress | None = None) -> EngineResult:
-        src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
-        check_paths(src, out_dir, stem)
-        deadline = Deadline(timeout)
-        progress = ProgressSpan(on_progress)
-        info = probe_input(src)
+        run = start_run(src, out_dir, stem, timeout, on_progress)
+        src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         plan = plan_enhancement(params, info)
         two_pass = plan.stabilize or plan.loudnorm
         with _work_dir(out_dir, stem) as work:

@@ -30,17 +30,16 @@ from shared.media.ai_common import (
     Deadline,
     EngineResult,
     Progress,
-    ProgressSpan,
     SampledFrame,
     compact,
     image_meta,
     result_file,
     sample_frames,
+    start_run,
 )
 from shared.media.ai_models import NUDENET_LABELS, Detection, NudityDetector, TextLine, TextReader
 from shared.media.ai_ports import ReviewEngine, engine_for, register_engine
-from shared.media.argv import check_paths
-from shared.media.engines import OutputFile, _publish, _work_dir, probe_input
+from shared.media.engines import OutputFile, _publish, _work_dir
 
 ANALYSIS_LONG_SIDE = 960  # pixels: enough for subtitles in 1080p, small enough for two cores
 SUGGESTIONS = ("pass", "review", "block")
@@ -262,11 +261,8 @@ class LocalReviewEngine(ReviewEngine):
 
     def review(self, src: Path, params: ReviewParams, out_dir: Path, stem: str, *, timeout: float,
                on_progress: Progress | None = None) -> EngineResult:
-        src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
-        check_paths(src, out_dir, stem)
-        deadline = Deadline(timeout)
-        progress = ProgressSpan(on_progress)
-        info = probe_input(src)
+        run = start_run(src, out_dir, stem, timeout, on_progress)
+        src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         if info.video is None:
             raise MediaError("the input has no video stream to review (speech cannot be reviewed offline)",
                              code=media_errors.MEDIA_NO_VIDEO)
