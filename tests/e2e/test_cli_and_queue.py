@@ -98,3 +98,19 @@ def test_cli_create_restart_retry_download_and_templates(queued_stack, tmp_path)
     assert "100030" in listing and "100280" in listing
     match = json.loads(cli(queued_stack, "workflows", "match", "input/x/clip.MOV").stdout)
     assert [m["workflow_id"] for m in match["matches"]] == ["default"]
+
+
+def test_review_analysis_and_enhancement_run_as_functions_of_the_stack(queued_stack, tmp_path):
+    # GIVEN a clip already in the input bucket (uploaded under a prefix no workflow watches)
+    clip = make_clip(tmp_path / "ai.mp4", seconds=2)
+    key = queued_stack.client.upload(clip, key="uploads/ai/ai.mp4")["key"]
+    # WHEN a task asks for the three AI subtask types
+    task_id = cli(queued_stack, "create", key, "--subtask", "ContentReview:10", "--subtask", "ContentAnalysis:10",
+                  "--subtask", "Enhancement:30").stdout.strip()
+    # THEN each runs in its own function process and the task finishes with their results
+    done = wait_for(lambda: (lambda t: t if t["status"] == "FINISH" else None)(queued_stack.client.task(task_id)),
+                    timeout=240)
+    assert [s["status"] for s in done["subtasks"]] == ["SUCCESS"] * 3, done["subtasks"]
+    assert queued_stack.worker_pids("review") and queued_stack.worker_pids("enhance")
+    review = queued_stack.client._call("GET", f"/api/v1/tasks/{task_id}/subtasks/1")
+    assert review["result"]["suggestion"] == "pass" and review["result"]["asr"] == "not_supported"
