@@ -43,7 +43,7 @@ lint: install
 openapi: install
 	$(PY) -c "from shared.api.app import openapi_json; open('openapi.json','w').write(openapi_json() + '\n')"
 
-## make package: dist/ for Tencent SCF (function code + layer), sizes checked against SCF's limits
+## make package: dist/ for Tencent SCF (function code, three layers, ffmpeg), sizes checked against SCF's limits
 package: install
 	$(PY) -m infra.cloud.package
 

@@ -1,7 +1,8 @@
 """Checks a deployment can work before `sls deploy` runs: every ${env:NAME} serverless.yml uses
 is set (optional ones may be empty), each function's environment builds cloud settings
-(storage=cos, invoker=scf) with role credentials, and `make package` has produced dist/ (code and
-both layers) with every function within SCF's size limits (dist/sizes.json).
+(storage=cos, invoker=scf) with role credentials and a signing key of its own, and `make package`
+has produced dist/ (code, the three layers and the bare ffmpeg) with every function within SCF's
+size limits (dist/sizes.json), and OPENMPS_FFMPEG_SHA256 is the sha256 of that build's ffmpeg.
 
     set -a; . ./.env; set +a; python -m infra.cloud.deploy_check
 """
@@ -24,9 +25,14 @@ from shared.runtime.settings import settings_from_env
 
 REPO = Path(__file__).resolve().parents[2]
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
-# May be empty: AWS DynamoDB needs no endpoint; a cluster may need no keys; the prefix has a default.
+# May be empty: AWS DynamoDB needs no endpoint; a cluster may need no keys; the prefix has a default;
+# the API's URL is known only after the first deploy (see NOTES).
 OPTIONAL = {"OPENMPS_TABLE_ENDPOINT", "OPENMPS_TABLE_ACCESS_KEY_ID", "OPENMPS_TABLE_SECRET_ACCESS_KEY",
-            "OPENMPS_TABLE_PREFIX"}
+            "OPENMPS_TABLE_PREFIX", "OPENMPS_PUBLIC_URL"}
+# Shown, not refused, when the variable is empty.
+NOTES = {"OPENMPS_PUBLIC_URL": "OPENMPS_PUBLIC_URL is empty: HLS play links will point to http://127.0.0.1:8080. "
+                               "Once the first deploy has created the API, set it to the gateway's release URL "
+                               "and deploy again"}
 FAKE_ROLE = {"TENCENTCLOUD_SECRETID": "AKIDrole", "TENCENTCLOUD_SECRETKEY": "role-key",
              "TENCENTCLOUD_SESSIONTOKEN": "role-token"}
 
@@ -70,17 +76,31 @@ def problems(env: Mapping[str, str], path: Path = REPO / "serverless.yml",
             found.append(f"function {key}: OPENMPS_STORAGE must be cos and OPENMPS_INVOKER scf in the cloud "
                          f"(got {settings.storage}/{settings.invoker})")
     if dist is not None:
-        for artifact in ("code/functions/__init__.py", *(f"{layer.name}.zip" for layer in LAYERS)):
+        for artifact in ("code/functions/__init__.py", *(f"{layer.name}.zip" for layer in LAYERS), "ffmpeg"):
             if not (dist / artifact).exists():
                 found.append(f"dist/{artifact} is missing: run `make package`")
         sizes = dist / "sizes.json"
         if sizes.exists():  # make package writes the zips even when a function is over SCF's limits
-            found += [f"dist/sizes.json: {p}" for p in json.loads(sizes.read_text()).get("problems", [])]
+            report = json.loads(sizes.read_text())
+            found += [f"dist/sizes.json: {p}" for p in report.get("problems", [])]
+            built = (report.get("ffmpeg") or {}).get("sha256")
+            wanted = env.get("OPENMPS_FFMPEG_SHA256", "").lower()
+            if "OPENMPS_FFMPEG_SHA256" in referenced_names(raw) and wanted and wanted != built:
+                found.append(f"OPENMPS_FFMPEG_SHA256 is not the sha256 of this build's dist/ffmpeg ({built}): upload "
+                             f"dist/ffmpeg to OPENMPS_FFMPEG_OBJECT and set its sha256")
     return found
+
+
+def notes(env: Mapping[str, str], path: Path = REPO / "serverless.yml") -> list[str]:
+    """What is allowed empty but worth a word."""
+    names = referenced_names(yaml.safe_load(path.read_text()))
+    return [note for name, note in NOTES.items() if name in names and not env.get(name)]
 
 
 def main() -> None:
     found = problems(os.environ)
+    for note in notes(os.environ):
+        print(f"note: {note}")
     for problem in found:
         print(f"not ready: {problem}")
     if found:

@@ -4,17 +4,24 @@
   serverless.yml deploys (``inputs.src.src: ./dist/code``);
 - ``dist/openmps-layer.zip``, the core layer bound to every function: ``shared/`` plus
   pyproject's ``dependencies`` installed for SCF's runtime (linux x86_64, CPython of
-  serverless.yml's ``runtime``) at the zip's root, with the ffmpeg binary imageio-ffmpeg ships;
+  serverless.yml's ``runtime``) at the zip's root, without the ffmpeg binary imageio-ffmpeg ships;
+- ``dist/openmps-ffmpeg-layer.zip``, the ffmpeg layer: that binary alone, at the path
+  imageio-ffmpeg looks for it (``imageio_ffmpeg/binaries/``), for the functions that run ffmpeg and
+  have room for it (transcode, snapshot, api);
 - ``dist/openmps-ai-layer.zip``, the AI layer bound only to the functions that run the content
   engines (review, analysis, enhance): the ``ai`` extra's dependencies minus every distribution
   the core layer already has (same versions: the AI set is resolved with the core set pinned), and
   with ``opencv-python`` replaced by ``opencv-python-headless`` (one ``cv2``, no libGL);
+- ``dist/ffmpeg``: the same binary, bare, for the deployer to upload to COS: the AI functions have
+  no room for the ffmpeg layer and fetch it at cold start (shared/runtime/ffmpeg_provision.py,
+  settings ``OPENMPS_FFMPEG_OBJECT`` and ``OPENMPS_FFMPEG_SHA256``);
 - ``dist/sizes.json``: the sizes, per artifact and per function (its code plus the layers
-  serverless.yml binds to it), checked against SCF's limits; the build fails when over.
+  serverless.yml binds to it), checked against SCF's limits (the build fails when over), and the
+  sha256 of ``dist/ffmpeg``.
 
 SCF unpacks every layer a function binds into /opt, which the Python runtime has on PYTHONPATH
-(``/var/user:/opt``); the two layers never hold the same path (checked), so their order does not
-matter. ``python -m infra.cloud.smoke`` imports every handler from the unpacked zips.
+(``/var/user:/opt``), overlaid in binding order; no two layers hold the same path (checked), so
+their order does not matter. ``python -m infra.cloud.smoke`` imports every handler from the unpacked zips.
 
 Reproducible: pip resolves each layer once to exact versions (kept in sizes.json), then installs
 exactly those without dependency resolution; files in sorted order, fixed timestamps and
@@ -71,11 +78,19 @@ class Layer:
     env: str  # the serverless.yml variable that names the published layer
     extras: tuple[str, ...]  # pyproject extras whose dependencies it carries
     with_shared: bool  # carries shared/
+    # Files moved here out of the core layer's installed dependencies (patterns relative to the layer
+    # root); a layer with these is carved out of the core one, not installed by pip.
+    moved_from_core: tuple[str, ...] = ()
 
 
 CORE = Layer("openmps-layer", "OPENMPS_LAYER_NAME", (), True)
+# imageio-ffmpeg's binary (165 MB: the core layer plus the AI layer plus it is over SCF's 500 MB), kept
+# at the path imageio_ffmpeg.get_ffmpeg_exe() finds it when both layers are unpacked into /opt.
+FFMPEG_BINARY = "imageio_ffmpeg/binaries/ffmpeg-*"
+FFMPEG = Layer("openmps-ffmpeg-layer", "OPENMPS_FFMPEG_LAYER_NAME", (), False, (FFMPEG_BINARY,))
 AI = Layer("openmps-ai-layer", "OPENMPS_AI_LAYER_NAME", ("ai",), False)
-LAYERS = (CORE, AI)
+LAYERS = (CORE, FFMPEG, AI)
+PIP_LAYERS = tuple(layer for layer in LAYERS if not layer.moved_from_core)  # resolved and installed by pip
 # Distributions no layer carries, and the one that provides the same modules in their place:
 # rapidocr-onnxruntime requires opencv-python (the GUI build: needs libGL, which SCF's image is not
 # known to have); nudenet requires opencv-python-headless; both install the same `cv2` package.
@@ -300,6 +315,35 @@ def deterministic_zip(out: Path, entries: Iterable[tuple[str, Path]]) -> Artifac
                     out.stat().st_size, unzipped, digest)
 
 
+def move_files(entries: list[tuple[str, Path]], patterns: Iterable[str]) -> tuple[list[tuple[str, Path]],
+                                                                                 list[tuple[str, Path]]]:
+    """(entries that stay, entries that match one of ``patterns``); at least one must match."""
+    patterns = tuple(patterns)
+    moved = [e for e in entries if any(glob_match(e[0], p) for p in patterns)]
+    if not moved:
+        raise SystemExit(f"no file of the core layer matches {', '.join(patterns)}: did the imageio-ffmpeg wheel "
+                         f"change where it keeps ffmpeg?")
+    return [e for e in entries if e not in moved], moved
+
+
+def write_ffmpeg(entries: list[tuple[str, Path]], dest: Path) -> dict[str, object]:
+    """``dest``: the ffmpeg layer's one binary, bare and executable, for upload to COS; its sha256 is
+    what OPENMPS_FFMPEG_SHA256 must be."""
+    if len(entries) != 1:
+        raise SystemExit(f"the ffmpeg layer should hold one binary, not {[a for a, _ in entries]}")
+    arcname, src = entries[0]
+    tmp = dest.with_suffix(".tmp")
+    shutil.copyfile(src, tmp)
+    tmp.chmod(0o755)
+    os.replace(tmp, dest)
+    digest = hashlib.sha256()
+    with dest.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return {"path": str(dest.relative_to(dest.parents[1]) if len(dest.parents) > 1 else dest),
+            "layer_path": arcname, "bytes": dest.stat().st_size, "sha256": digest.hexdigest()}
+
+
 def overlapping_paths(layers: Mapping[str, Iterable[str]]) -> list[str]:
     """Archive paths found in more than one layer: SCF unpacks bound layers into the same /opt,
     so one would silently replace the other."""
@@ -429,7 +473,7 @@ def install_dependencies(build_dir: Path, python_version: str) -> dict[str, dict
                     (CONSTRAINTS, core_lock))
     core_pins, ai_pins = split_layers(core, joint)
     pins = {CORE.name: core_pins, AI.name: ai_pins}
-    for layer in LAYERS:
+    for layer in PIP_LAYERS:
         install_pins(build_dir / f"site-{layer.name}", pins[layer.name], python_version, wheelhouse)
     (build_dir / "pins.json").write_text(json.dumps(pins, indent=2, sort_keys=True) + "\n")
     return pins
@@ -457,16 +501,20 @@ def build(python_version: str, dist: Path = DIST, *, skip_dependencies: bool = F
     code = deterministic_zip(dist / "openmps-code.zip", code_entries)
 
     entries: dict[str, list[tuple[str, Path]]] = {}
-    for layer in LAYERS:
+    for layer in PIP_LAYERS:
         site = build_dir / f"site-{layer.name}"
         site.mkdir(parents=True, exist_ok=True)
         found = [(p.relative_to(REPO).as_posix(), p) for p in select_files(REPO, "shared")] if layer.with_shared else []
         found += [(p.relative_to(site).as_posix(), p) for p in site_files(site)]
         entries[layer.name] = found
+    for layer in LAYERS:
+        if layer.moved_from_core:
+            entries[CORE.name], entries[layer.name] = move_files(entries[CORE.name], layer.moved_from_core)
+    ffmpeg = write_ffmpeg(entries[FFMPEG.name], dist / "ffmpeg")
     clashes = overlapping_paths({name: [a for a, _ in found] for name, found in entries.items()})
     if clashes:
         raise SystemExit(f"{len(clashes)} paths are in more than one layer, e.g. {clashes[:5]}")
-    layers = {name: deterministic_zip(dist / f"{name}.zip", found) for name, found in entries.items()}
+    layers = {layer.name: deterministic_zip(dist / f"{layer.name}.zip", entries[layer.name]) for layer in LAYERS}
 
     problems = check_limits(code, layers, bindings)
     report: dict[str, object] = {
@@ -475,6 +523,7 @@ def build(python_version: str, dist: Path = DIST, *, skip_dependencies: bool = F
                    "direct_upload_zip_bytes": SCF_DIRECT_UPLOAD_ZIP},
         "artifacts": [asdict(code), *(asdict(a) for a in layers.values())],
         "functions": function_sizes(code, layers, bindings),
+        "ffmpeg": ffmpeg,
         "requirements": {name: [f"{n}=={v}" for n, v in sorted(p.items())] for name, p in pins.items()},
         "left_out": {**{k: f"replaced by {v}" for k, v in REPLACED.items()}, **OMITTED},
         "pruned": list(PRUNE),
@@ -488,13 +537,16 @@ def build(python_version: str, dist: Path = DIST, *, skip_dependencies: bool = F
 def print_report(report: dict[str, object]) -> None:
     print(f"\nSCF package for CPython {report['python']} (linux x86_64):")
     for a in report["artifacts"]:  # type: ignore[attr-defined]
-        print(f"  {a['path']:<27} {a['files']:>6} files  {a['zip_bytes'] / MB:8.1f} MB zipped  "
+        print(f"  {a['path']:<31} {a['files']:>6} files  {a['zip_bytes'] / MB:8.1f} MB zipped  "
               f"{a['unzipped_bytes'] / MB:8.1f} MB unzipped  sha256 {a['sha256'][:16]}")
     print(f"  per function, code + bound layers unzipped (SCF allows {SCF_MAX_UNZIPPED / MB:.0f} MB):")
     for key, size in report["functions"].items():  # type: ignore[attr-defined]
         total = int(size["unzipped_bytes"])
         print(f"    {key:<11} {total / MB:8.1f} MB  {'OK  ' if total <= SCF_MAX_UNZIPPED else 'OVER'}  "
               f"code + {' + '.join(size['layers'])}")
+    ffmpeg = dict(report["ffmpeg"])  # type: ignore[call-overload]
+    print(f"  {ffmpeg['path']}: {ffmpeg['bytes'] / MB:.1f} MB, the ffmpeg layer's binary for the functions that do "
+          f"not bind it: upload it to COS (docs/DEPLOY.md) and set OPENMPS_FFMPEG_SHA256={ffmpeg['sha256']}")
     for note in report["notes"]:  # type: ignore[attr-defined]
         print(f"  note: {note}")
     for problem in report["problems"]:  # type: ignore[attr-defined]

@@ -8,15 +8,20 @@ site-packages, so only the standard library and PYTHONPATH=var/user:opt) then
 
 - imports ``functions.<key>.index`` for every function, with only the layers that function binds,
   and checks that every loaded module came from the unpacked code, the layers or the stdlib;
-- with the core layer alone: creates the tables on a local dynalite through pynamodb and the pruned
-  botocore, builds the COS and SCF clients, runs ffmpeg, PyAV's probe, a transcode (mp4 and HLS)
-  and a sprite snapshot;
-- with the core and AI layers: runs nudenet and the OCR model on a frame, then the review,
-  analysis and enhancement engines on generated media, and checks that what the layers leave out
-  (sympy, onnxruntime's tools) was never imported.
+- with the core layer (alone, or with the ffmpeg layer): creates the tables on a local dynalite
+  through pynamodb and the pruned botocore, builds the COS and SCF clients; with the ffmpeg layer
+  also runs the layer's ffmpeg (found by imageio-ffmpeg where the layer puts it), PyAV's probe, a
+  transcode (mp4 and HLS) and a sprite snapshot; without it, checks no ffmpeg is there;
+- with the core and AI layers: checks no ffmpeg is there, uploads dist/ffmpeg to a local bucket
+  (COS's stand-in) and fetches it the way a worker's cold start does (the same
+  ``ensure_ffmpeg``, through the storage port, sha256 checked), then runs nudenet and the OCR
+  model on a frame and the review, analysis and enhancement engines on generated media with that
+  fetched ffmpeg, and checks that what the layers leave out (sympy, onnxruntime's tools) was never
+  imported.
 
-Not covered: SCF's own image (its glibc, preinstalled packages, /tmp size), COS, SCF Invoke and
-the real table service; see docs/DEPLOY.md.
+Not covered: SCF's own image (its glibc, preinstalled packages, /tmp size), how SCF overlays
+several layers in /opt, COS (the download from a real bucket), SCF Invoke, the worker handler
+around ``ensure_ffmpeg`` and the real table service; see docs/DEPLOY.md.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from infra.cloud.package import DIST, LAYERS, function_layers, runtime_python
+from infra.cloud.package import DIST, FFMPEG, LAYERS, function_layers, runtime_python
 
 PROBE = Path(__file__).resolve().parent / "smoke_probe.py"
 AI_LAYERS = {layer.name for layer in LAYERS if layer.extras}
@@ -71,6 +76,13 @@ def layer_sets(bindings: dict[str, list[str]]) -> dict[tuple[str, ...], list[str
     return sets
 
 
+def probe_args(names: tuple[str, ...], table_endpoint: str, ffmpeg: Path, ffmpeg_sha256: str) -> list[str]:
+    """What to exercise with this layer set (see smoke_probe.py)."""
+    if AI_LAYERS & set(names):
+        return ["ai", str(ffmpeg), ffmpeg_sha256]
+    return ["core", table_endpoint, *(["media"] if FFMPEG.name in names else [])]
+
+
 def run_probe(python: str, root: Path, *args: str, timeout: float = 900) -> dict[str, object]:
     probe = root / "smoke_probe.py"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "TMPDIR": str(root / "tmp"), "LANG": "C.UTF-8",
@@ -100,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     if real != version:
         raise SystemExit(f"{python} is CPython {real}; the layers are built for {version}")
     bindings = function_layers()
+    ffmpeg_sha256 = json.loads((args.dist / "sizes.json").read_text())["ffmpeg"]["sha256"]
     results = []
     dynalite = None
     with tempfile.TemporaryDirectory(prefix="openmps-smoke-") as tmp:
@@ -119,14 +132,13 @@ def main(argv: list[str] | None = None) -> None:
                           f"{', '.join(result['loaded'])})", flush=True)  # type: ignore[arg-type]
                 if args.imports_only:
                     continue
-                if AI_LAYERS & set(names):
-                    result = run_probe(python, root, "ai")
-                else:
-                    if dynalite is None:
-                        from infra.local.dynalite import Dynalite
-                        dynalite = Dynalite(Path(tmp) / "dynalite")
-                        dynalite.start()
-                    result = run_probe(python, root, "core", dynalite.endpoint)
+                if dynalite is None and not AI_LAYERS & set(names):
+                    from infra.local.dynalite import Dynalite
+                    dynalite = Dynalite(Path(tmp) / "dynalite")
+                    dynalite.start()
+                endpoint = dynalite.endpoint if dynalite is not None else ""
+                result = run_probe(python, root, *probe_args(names, endpoint, (args.dist / "ffmpeg").resolve(),
+                                                                ffmpeg_sha256))
                 results.append(result)
                 print(f"  {result['mode']} engines ok: {json.dumps(result, default=str)}", flush=True)
         finally:

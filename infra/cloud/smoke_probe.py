@@ -3,8 +3,12 @@ the unpacked code and layers, nothing else): standard library at the top, everyt
 imported from the layers. Prints one JSON line; exits non-zero on the first failure.
 
     probe import <function key>     import functions.<key>.index, check where every module came from
-    probe core <dynalite endpoint>  table, COS/SCF clients, ffmpeg, PyAV, transcode and snapshot
-    probe ai                        review, analysis and enhancement engines with the real models
+    probe core <dynalite endpoint> [media]
+                                    table, COS/SCF clients; with ``media`` (the ffmpeg layer is bound):
+                                    ffmpeg, PyAV, transcode and snapshot; without: no ffmpeg is there
+    probe ai <ffmpeg file> <sha256> no ffmpeg in the layers; upload the file to a local bucket and fetch
+                                    it as a cold start does (shared/runtime/ffmpeg_provision.py), then the
+                                    review, analysis and enhancement engines with the real models
 """
 
 from __future__ import annotations
@@ -88,22 +92,26 @@ def probe_import(key: str) -> dict[str, object]:
     return {"function": key, "modules": len(sys.modules), "loaded": heavy}
 
 
-def probe_core(table_endpoint: str) -> dict[str, object]:
-    import imageio_ffmpeg
-
-    from shared.domain.templates import SnapshotParams, TranscodeParams
-    from shared.media.engines import run_snapshot, run_transcode
-    from shared.media.probe import probe
+def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
     from shared.runtime.deps import build_deps, build_invoker, build_storage
+    from shared.runtime.ffmpeg_provision import bundled_ffmpeg
     from shared.runtime.settings import Settings
     from shared.store.models import create_missing_tables
 
     out: dict[str, object] = {}
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
-    assert under_layers(exe), f"ffmpeg {exe} is not the layer's"
-    out["ffmpeg"] = Path(exe).name
+    bundled = bundled_ffmpeg()
+    if not media:
+        assert bundled is None, f"ffmpeg {bundled} is in the core layer"
+        out["ffmpeg"] = None
+    else:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        assert bundled is not None and exe == str(bundled), (exe, bundled)
+        assert under_layers(exe), f"ffmpeg {exe} is not the layer's"
+        out["ffmpeg"] = Path(exe).name
     # The table over the real DynamoDB API (dynalite), through pynamodb and the pruned botocore.
-    settings = Settings(table_endpoint=table_endpoint, table_prefix=f"smoke{int(time.time())}-",
+    settings = Settings(table_endpoint=table_endpoint, table_prefix=f"smoke{int(time.time())}p{os.getpid()}-",
                         table_access_key_id="smoke", table_secret_access_key="smoke",
                         storage_root=str(WORK / "buckets"), work_dir=str(WORK / "work"))
     created = create_missing_tables(settings)
@@ -112,10 +120,22 @@ def probe_core(table_endpoint: str) -> dict[str, object]:
     out["tables_created"] = len(created)
     # The cloud adapters build their clients (no request is sent): COS presigns, SCF's client exists.
     cloud = Settings(storage="cos", invoker="scf", cos_secret_id="AKIDsmoke", cos_secret_key="k",
-                     scf_secret_id="AKIDsmoke", scf_secret_key="k")
+                     scf_secret_id="AKIDsmoke", scf_secret_key="k", signing_key="smoke-signing-key")
     url = build_storage(cloud).presign("openmps-input-1250000000", "input/a.mp4", "GET", 60)
     assert "q-signature" in url, url
     build_invoker(cloud)
+    if media:
+        out.update(probe_media())
+    foreign = foreign_modules()
+    assert not foreign, f"modules from outside the layers: {foreign[:5]}"
+    return out
+
+
+def probe_media() -> dict[str, object]:
+    from shared.domain.templates import SnapshotParams, TranscodeParams
+    from shared.media.engines import run_snapshot, run_transcode
+    from shared.media.probe import probe
+
     # PyAV (its own FFmpeg libraries) and the ffmpeg binary: probe, transcode, snapshot.
     clip = make_clip(WORK / "clip.mp4")
     info = probe(clip)
@@ -128,13 +148,38 @@ def probe_core(table_endpoint: str) -> dict[str, object]:
     shots, _ = run_snapshot(clip, SnapshotParams(kind="sprite", interval=1, sample_type="time", rows=2, columns=2),
                             WORK / "out", "sp", timeout=120)
     assert shots, shots
-    out.update(av=__import__("av").__version__, transcoded=len(files) + len(hls), snapshots=len(shots))
-    foreign = foreign_modules()
-    assert not foreign, f"modules from outside the layers: {foreign[:5]}"
-    return out
+    return {"av": __import__("av").__version__, "transcoded": len(files) + len(hls), "snapshots": len(shots)}
 
 
-def probe_ai() -> dict[str, object]:
+def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, object]:
+    """The deployer's upload of dist/ffmpeg and a worker's cold start, with a local bucket in COS's place:
+    the same ensure_ffmpeg() the worker handler calls, through the storage port."""
+    import imageio_ffmpeg
+
+    from shared.media.engines import ffmpeg_exe
+    from shared.runtime.deps import build_storage
+    from shared.runtime.ffmpeg_provision import ENV, bundled_ffmpeg, ensure_ffmpeg
+    from shared.runtime.settings import Settings
+
+    assert bundled_ffmpeg() is None and not os.environ.get(ENV), "ffmpeg is already here"
+    obj = "openmps-deploy-1250000000/openmps/ffmpeg"
+    settings = Settings(storage_root=str(WORK / "buckets"), work_dir=str(WORK / "tmp"), ffmpeg_object=obj,
+                        ffmpeg_sha256=sha256)
+    storage = build_storage(settings)
+    bucket, key = obj.split("/", 1)
+    storage.upload(bucket, key, binary)
+    started = time.monotonic()
+    path = ensure_ffmpeg(settings, storage)
+    seconds = round(time.monotonic() - started, 1)
+    assert path and Path(path).is_relative_to(WORK / "tmp") and os.access(path, os.X_OK), path
+    assert ensure_ffmpeg(settings, storage) is None, "fetched twice"  # warm: nothing to do
+    assert imageio_ffmpeg.get_ffmpeg_exe() == path == ffmpeg_exe(), (imageio_ffmpeg.get_ffmpeg_exe(), path)
+    return {"ffmpeg_fetched": Path(path).name, "ffmpeg_fetch_seconds": seconds}
+
+
+def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
+    fetched = fetch_ffmpeg_like_a_cold_start(binary, sha256)
+
     import cv2
     import numpy as np
 
@@ -144,7 +189,7 @@ def probe_ai() -> dict[str, object]:
     from shared.media.enhance import run_enhancement
     from shared.media.review import run_review
 
-    out: dict[str, object] = {"numpy": np.__version__, "cv2": cv2.__version__}
+    out: dict[str, object] = {**fetched, "numpy": np.__version__, "cv2": cv2.__version__}
     assert under_layers(cv2.__file__)
     # The models straight: nudenet on a frame, OCR on drawn text.
     frame = np.full((360, 640, 3), 200, np.uint8)
@@ -160,12 +205,12 @@ def probe_ai() -> dict[str, object]:
     preset = {kind: AI_PRESETS[(kind, 10)].params for kind in ("ContentReview", "ContentAnalysis", "Enhancement")}
     _files, _log, review = run_review(keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300)
     assert review["suggestion"] == "block" and review["label"] == "Ad", review
-    files, _log, analysis = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)
-    assert files and analysis, analysis
+    analysed, _log, analysis = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)
+    assert analysed and analysis, analysis
     files, _log, enhanced = run_enhancement(make_clip(WORK / "plain.mp4", 3), preset["Enhancement"],
                                             WORK / "enhance", "en", timeout=300)
     assert any(f.name == "en.mp4" for f in files), [f.name for f in files]
-    out.update(review=review["suggestion"], review_label=review["label"], analysis_files=len(files),
+    out.update(review=review["suggestion"], review_label=review["label"], analysis_files=len(analysed),
                enhance_files=[f.name for f in files])
     left_out = sorted(m for m in ("sympy", "mpmath", "onnxruntime.tools", "onnxruntime.transformers")
                       if m in sys.modules)
@@ -181,9 +226,9 @@ def main() -> None:
     if mode == "import":
         result = probe_import(sys.argv[2])
     elif mode == "core":
-        result = probe_core(sys.argv[2])
+        result = probe_core(sys.argv[2], media=sys.argv[3:] == ["media"])
     elif mode == "ai":
-        result = probe_ai()
+        result = probe_ai(Path(sys.argv[2]), sys.argv[3])
     else:
         raise SystemExit(f"unknown mode {mode}")
     result.update(mode=mode, python=sys.version.split()[0], seconds=round(time.monotonic() - started, 1))

@@ -12,13 +12,18 @@ long-running instance picks up rotated ones.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from shared.domain.errors import OpenMpsError
+
+# Public (it is in this file): fine on one machine, refused with cloud storage (see _check_cloud).
+DEFAULT_SIGNING_KEY = "insecure-local-signing-key"
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,60}[a-z0-9]")  # COS: <name>-<appid>, as shared.storage.port checks
 
 
 class Settings(BaseModel):
@@ -35,8 +40,10 @@ class Settings(BaseModel):
     storage_root: str = ".openmps/buckets"
     input_bucket: str = "openmps-input-1250000000"
     output_bucket: str = "openmps-output-1250000000"
-    public_url: str = "http://127.0.0.1:8080"
-    signing_key: str = "insecure-local-signing-key"
+    # The base URL of the API (the gateway's, including its stage path, in the cloud) that play and zip
+    # links are built from, and the key that signs them (refused in the cloud while it is the default).
+    public_url: str = Field("http://127.0.0.1:8080", pattern=r"^https?://[^/\s]+(/\S*)?$")
+    signing_key: str = DEFAULT_SIGNING_KEY
     url_ttl_seconds: int = Field(3600, ge=1)
     url_ttl_max_seconds: int = Field(7 * 24 * 3600, ge=1)
     # COS (storage="cos"). Region defaults to `region`; credentials default to the function role's.
@@ -67,10 +74,42 @@ class Settings(BaseModel):
     scf_endpoint_scheme: str = Field("https", pattern=r"^https?$")
     scf_timeout_seconds: int = Field(10, ge=1, le=300)
     work_dir: str = ""
+    # A function whose layers do not carry imageio-ffmpeg's binary (review, analysis, enhance: SCF's
+    # 500 MB code + layers limit) fetches it once per instance from this object ("bucket/key", uploaded
+    # by the deployer from dist/ffmpeg) and checks its sha256 (shared/runtime/ffmpeg_provision.py).
+    # Both or neither; unset locally and where the binary is present.
+    ffmpeg_object: str | None = None
+    ffmpeg_sha256: str | None = None
     heartbeat_seconds: float = Field(5.0, gt=0)
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")  # links are built as public_url + "/api/..."
+
+    @field_validator("ffmpeg_object")
+    @classmethod
+    def _bucket_and_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        bucket, _, key = value.partition("/")
+        if not (_BUCKET.fullmatch(bucket) and key and len(key.encode()) <= 850 and not re.search(r"[\s\\]", key)
+                and all(part not in ("", ".", "..") for part in key.split("/"))):
+            raise ValueError("must be <bucket-appid>/<key> of a COS object, e.g. "
+                             "openmps-deploy-1250000000/openmps/ffmpeg")
+        return value
+
+    @field_validator("ffmpeg_sha256")
+    @classmethod
+    def _sha256_hex(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("must be a sha256: 64 hexadecimal digits")
+        return value.lower()
 
     # ---- cloud credentials ------------------------------------------------------------------
     def cos_credentials(self) -> CloudCredentials:
@@ -122,7 +161,18 @@ def _credentials(secret_id: str | None, secret_key: str | None, token: str | Non
 
 
 def _check_cloud(settings: Settings, env: Mapping[str, str]) -> None:
-    """The cloud adapters need credentials: explicit ones or a function role's."""
+    """The cloud adapters need credentials: explicit ones or a function role's; links served from the
+    cloud need a secret signing key; the ffmpeg object needs its checksum."""
+    if settings.storage == "cos" and settings.signing_key == DEFAULT_SIGNING_KEY:
+        raise OpenMpsError(
+            f"bad setting {_ENV_PREFIX}SIGNING_KEY: with {_ENV_PREFIX}STORAGE=cos it must be a secret of "
+            f"your own (e.g. `openssl rand -hex 32`); the built-in default is public and would let anyone "
+            f"sign play and download links", code="InternalError.Settings")
+    if bool(settings.ffmpeg_object) != bool(settings.ffmpeg_sha256):
+        missing, given = ("FFMPEG_SHA256", "FFMPEG_OBJECT") if settings.ffmpeg_object else \
+            ("FFMPEG_OBJECT", "FFMPEG_SHA256")
+        raise OpenMpsError(f"bad setting {_ENV_PREFIX}{missing}: required with {_ENV_PREFIX}{given} "
+                           f"(the sha256 of dist/ffmpeg is in dist/sizes.json)", code="InternalError.Settings")
     needed = []
     if settings.storage == "cos":
         needed.append(("COS", settings.cos_secret_id, settings.cos_secret_key))

@@ -62,7 +62,10 @@ def notify_aggregator(deps: Deps, task_id: str) -> None:
         aggregate_task(deps.tasks, task_id)
 
 
-def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float) -> dict[str, Any]:
+def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float,
+                prepare: Callable[[], object] | None = None) -> dict[str, Any]:
+    """``prepare`` runs once the subtask is claimed (e.g. fetching the engine's binary); its
+    failures follow the same retry contract as the engine's."""
     ev = parse_worker_event(event)
     sub = deps.tasks.get_subtask(ev.task_id, ev.index)
     if sub is None:
@@ -78,6 +81,8 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float) -
     notify_aggregator(deps, ev.task_id)
     logger.append_keys(task_id=ev.task_id, index=ev.index, attempt=ev.attempt)
     try:
+        if prepare is not None:
+            prepare()
         outputs, log_tail, result = _execute(deps, sub, token, engine, time_budget)
         recorded = deps.tasks.finish_subtask(ev.task_id, ev.index, token, status=SubtaskStatus.SUCCESS,
                                              now=clock.now_iso(), outputs=outputs, log_tail=log_tail,

@@ -205,7 +205,7 @@ def test_settings_choose_cos_with_the_role_credentials(emulator: tuple[str, int]
     env = {"OPENMPS_STORAGE": "cos", "OPENMPS_COS_REGION": REGION, "OPENMPS_COS_ENDPOINT_IP": emulator[0],
            "OPENMPS_COS_ENDPOINT_PORT": str(emulator[1]), "OPENMPS_COS_ENDPOINT_SCHEME": "http",
            "TENCENTCLOUD_SECRETID": SECRET_ID, "TENCENTCLOUD_SECRETKEY": SECRET_KEY,
-           "TENCENTCLOUD_SESSIONTOKEN": TOKEN}
+           "TENCENTCLOUD_SESSIONTOKEN": TOKEN, "OPENMPS_SIGNING_KEY": "test-signing-key"}
     settings = settings_from_env(env)
     storage = build_storage(settings)
     assert isinstance(storage, CosStorage)

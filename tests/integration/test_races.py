@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from shared.domain import clock, media_errors
+from shared.domain.errors import RetryableProcessingError
 from shared.domain.ids import random_task_id
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.domain.templates import SNAPSHOT_PRESETS
@@ -155,3 +156,25 @@ def test_terminated_task_leftovers_are_cancelled(deps, account):
     assert mine == [f"{task.task_id}/1", f"{task.task_id}/2"]
     subs = deps.tasks.get_subtasks(task.task_id)
     assert all(s.status == SubtaskStatus.FAIL and s.err_code == media_errors.CANCELLED for s in subs)
+
+
+def test_a_preparation_that_keeps_failing_ends_in_fail_not_in_a_queue_forever(deps, invoker, account):
+    # GIVEN a worker whose engine binary cannot be fetched (a broken deployment)
+    task = make_task(deps, account, 1)
+    invoker.calls.clear()
+
+    def broken() -> None:
+        raise RetryableProcessingError("ffmpeg object not found", code="InternalError.Ffmpeg")
+
+    event = {"task_id": task.task_id, "index": 1, "attempt": 0}
+    # WHEN the event is delivered again after each failure, as the runtime does
+    for _ in range(3):
+        try:
+            run_subtask(deps, event, ENGINES["snapshot"], time_budget=30, prepare=broken)
+        except RetryableProcessingError:
+            continue
+    # THEN the subtask FAILs after its runs, with the reason, and the task finishes
+    sub = deps.tasks.get_subtask(task.task_id, 1)
+    assert sub.status == SubtaskStatus.FAIL and sub.err_code == media_errors.INTERNAL and "ffmpeg" in sub.message
+    aggregate_task(deps.tasks, task.task_id)
+    assert deps.tasks.get_task(task.task_id).status == TaskStatus.FINISH

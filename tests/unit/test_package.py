@@ -3,6 +3,7 @@ its smoke test (python -m infra.cloud.smoke) are run by hand; see docs/DEPLOY.md
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> No
         package.deterministic_zip(tmp_path / "out" / "c.zip", entries + entries[:1])
 
 
-# ---- two layers ----------------------------------------------------------------------------------
+# ---- three layers --------------------------------------------------------------------------------
 
 def test_pins_from_a_pip_report() -> None:
     report = {"install": [{"metadata": {"name": "PyYAML", "version": "6.0.3"}},
@@ -125,8 +126,10 @@ def test_overlapping_paths_between_layers() -> None:
 
 def _serverless(tmp_path: Path, ai_layer: str = "${env:OPENMPS_AI_LAYER_NAME}") -> Path:
     core = {"name": "${env:OPENMPS_LAYER_NAME}", "version": "${env:OPENMPS_LAYER_VERSION}"}
+    ffmpeg = {"name": "${env:OPENMPS_FFMPEG_LAYER_NAME}", "version": "${env:OPENMPS_FFMPEG_LAYER_VERSION}"}
     doc = {"inputs": {"runtime": "Python3.10", "src": {"src": "./dist/code"}, "functions": {
-        "api": {"layers": [core]},
+        "trigger": {"layers": [core]},
+        "transcode": {"layers": [core, ffmpeg]},
         "review": {"layers": [core, {"name": ai_layer, "version": "1"}]}}}}
     path = tmp_path / "serverless.yml"
     path.write_text(json.dumps(doc))  # JSON is YAML
@@ -135,9 +138,36 @@ def _serverless(tmp_path: Path, ai_layer: str = "${env:OPENMPS_AI_LAYER_NAME}") 
 
 def test_function_layers_read_from_serverless_yml(tmp_path: Path) -> None:
     assert package.function_layers(_serverless(tmp_path)) == {
-        "api": ["openmps-layer"], "review": ["openmps-layer", "openmps-ai-layer"]}
+        "trigger": ["openmps-layer"], "transcode": ["openmps-layer", "openmps-ffmpeg-layer"],
+        "review": ["openmps-layer", "openmps-ai-layer"]}
     with pytest.raises(SystemExit, match="binds layer"):
         package.function_layers(_serverless(tmp_path, "some-public-layer"))
+
+
+def test_the_ffmpeg_binary_moves_out_of_the_core_layer(tmp_path: Path) -> None:
+    binary = ("imageio_ffmpeg/binaries/ffmpeg-linux-x86_64-v9.0.2", tmp_path / "ffmpeg")
+    core = [("imageio_ffmpeg/__init__.py", tmp_path / "a"), ("imageio_ffmpeg/binaries/__init__.py", tmp_path / "b"),
+            ("imageio_ffmpeg/binaries/README.md", tmp_path / "c"), binary, ("shared/media/engines.py", tmp_path / "d")]
+    kept, moved = package.move_files(core, package.FFMPEG.moved_from_core)
+    assert moved == [binary] and kept == [e for e in core if e != binary]
+    with pytest.raises(SystemExit, match="imageio-ffmpeg"):
+        package.move_files(kept, package.FFMPEG.moved_from_core)
+    # Only the layers pip installs are resolved and installed; the ffmpeg one is carved out of the core one.
+    assert package.PIP_LAYERS == (package.CORE, package.AI)
+    assert [layer.name for layer in package.LAYERS] == ["openmps-layer", "openmps-ffmpeg-layer", "openmps-ai-layer"]
+
+
+def test_moving_ffmpeg_out_is_what_makes_the_ai_functions_fit() -> None:
+    """The sizes measured by `make package` (docs/DEPLOY.md): core+ffmpeg and core+AI fit, all three do not."""
+    code = package.Artifact("openmps-code", "dist/openmps-code.zip", 19, 1, 4_000, "0")
+    core = package.Artifact("openmps-layer", "", 1970, 0, int(140.4 * MB), "0")
+    ffmpeg = package.Artifact("openmps-ffmpeg-layer", "", 1, 0, int(164.7 * MB), "0")
+    ai = package.Artifact("openmps-ai-layer", "", 877, 0, int(284.7 * MB), "0")
+    layers = {a.name: a for a in (core, ffmpeg, ai)}
+    bindings = {"transcode": [core.name, ffmpeg.name], "review": [core.name, ai.name]}
+    assert package.check_limits(code, layers, bindings) == []
+    [over] = package.check_limits(code, layers, {"review": [core.name, ffmpeg.name, ai.name]})
+    assert over.startswith("function review:")
 
 
 def test_size_limit_is_checked_per_function() -> None:
@@ -158,10 +188,14 @@ def test_size_limit_is_checked_per_function() -> None:
     assert len(notes) == 2 and all("through COS" in n for n in notes)
 
 
-def test_build_offline_makes_both_layers_and_reports_per_function(tmp_path: Path) -> None:
+def test_build_offline_makes_three_layers_and_reports_per_function(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    _write(dist / "build" / "site-openmps-layer", "corepkg/__init__.py", "botocore/data/ec2/x/service-2.json.gz",
-           "botocore/data/endpoints.json")
+    core_site = dist / "build" / "site-openmps-layer"
+    _write(core_site, "corepkg/__init__.py", "botocore/data/ec2/x/service-2.json.gz", "botocore/data/endpoints.json",
+           "imageio_ffmpeg/__init__.py", "imageio_ffmpeg/binaries/__init__.py")
+    binary = core_site / "imageio_ffmpeg" / "binaries" / "ffmpeg-linux-x86_64-v9.0.2"
+    binary.write_bytes(b"\x7fELF fake ffmpeg")
+    binary.chmod(0o755)
     _write(dist / "build" / "site-openmps-ai-layer", "aipkg/__init__.py", "aipkg/__init__.pyi")
     (dist / "build" / "pins.json").write_text(json.dumps({"openmps-layer": {"corepkg": "1"},
                                                           "openmps-ai-layer": {"aipkg": "2"}}))
@@ -170,13 +204,25 @@ def test_build_offline_makes_both_layers_and_reports_per_function(tmp_path: Path
         names = zf.namelist()
         assert "corepkg/__init__.py" in names and "botocore/data/endpoints.json" in names
         assert "shared/__init__.py" in names and not any("/ec2/" in n for n in names)
+        assert "imageio_ffmpeg/binaries/__init__.py" in names and not any("binaries/ffmpeg" in n for n in names)
+    with zipfile.ZipFile(dist / "openmps-ffmpeg-layer.zip") as zf:
+        assert zf.namelist() == ["imageio_ffmpeg/binaries/ffmpeg-linux-x86_64-v9.0.2"]  # where imageio looks
+        assert (zf.infolist()[0].external_attr >> 16) & 0o777 == 0o755
     with zipfile.ZipFile(dist / "openmps-ai-layer.zip") as zf:
         assert zf.namelist() == ["aipkg/__init__.py"]
+    # The same binary, bare, for the upload to COS, with the sha256 OPENMPS_FFMPEG_SHA256 must have.
+    bare = dist / "ffmpeg"
+    assert bare.read_bytes() == binary.read_bytes() and bare.stat().st_mode & 0o777 == 0o755
+    assert report["ffmpeg"] == {"path": "dist/ffmpeg", "layer_path": str(binary.relative_to(core_site)),
+                                "bytes": bare.stat().st_size, "sha256": hashlib.sha256(bare.read_bytes()).hexdigest()}
     functions = report["functions"]
-    assert functions["api"]["layers"] == ["openmps-layer"]  # type: ignore[index]
+    assert functions["trigger"]["layers"] == ["openmps-layer"]  # type: ignore[index]
+    assert functions["api"]["layers"] == ["openmps-layer", "openmps-ffmpeg-layer"]  # type: ignore[index]
+    assert functions["transcode"]["layers"] == ["openmps-layer", "openmps-ffmpeg-layer"]  # type: ignore[index]
     assert functions["review"]["layers"] == ["openmps-layer", "openmps-ai-layer"]  # type: ignore[index]
     assert report["problems"] == [] and report["requirements"]["openmps-ai-layer"] == ["aipkg==2"]  # type: ignore[index]
-    assert json.loads((dist / "sizes.json").read_text())["functions"] == functions
+    saved = json.loads((dist / "sizes.json").read_text())
+    assert saved["functions"] == functions and saved["ffmpeg"] == report["ffmpeg"]
     # A path in both layers would be overwritten in /opt: refused.
     _write(dist / "build" / "site-openmps-ai-layer", "corepkg/__init__.py")
     with pytest.raises(SystemExit, match="more than one layer"):
@@ -196,6 +242,15 @@ def test_pure_wheel_drops_compiled_modules(tmp_path: Path) -> None:
         assert not any(n.endswith(".so") for n in zf.namelist())
         assert "Tag: py3-none-any" in zf.read("crcmod-1.7.dist-info/WHEEL").decode()
         assert "crcmod/__init__.py,sha256=" in zf.read("crcmod-1.7.dist-info/RECORD").decode()
+
+
+def test_smoke_exercises_each_layer_set_for_what_it_carries(tmp_path: Path) -> None:
+    ffmpeg = tmp_path / "ffmpeg"
+    assert smoke.probe_args(("openmps-layer",), "http://db", ffmpeg, "ab") == ["core", "http://db"]
+    assert smoke.probe_args(("openmps-layer", "openmps-ffmpeg-layer"), "http://db", ffmpeg, "ab") == [
+        "core", "http://db", "media"]
+    # The AI functions run their engines with the ffmpeg fetched the way a cold start fetches it.
+    assert smoke.probe_args(("openmps-layer", "openmps-ai-layer"), "", ffmpeg, "ab") == ["ai", str(ffmpeg), "ab"]
 
 
 def test_smoke_unpacks_like_scf(tmp_path: Path) -> None:

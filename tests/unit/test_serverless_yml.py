@@ -25,6 +25,9 @@ YML = REPO / "serverless.yml"
 REQUIRED_FUNCTIONS = {"api", "trigger", "transcode", "snapshot", "review", "analysis", "enhance", "aggregator",
                       "reconciler"}
 AI_FUNCTIONS = {"review", "analysis", "enhance"}  # the content engines: numpy, OpenCV, ONNX models
+# The other functions that run ffmpeg: the workers, and the api (a new custom template is tried on a
+# generated clip, shared/media/dryrun.py). trigger, aggregator and reconciler never do.
+FFMPEG_LAYER_FUNCTIONS = {"api", "transcode", "snapshot"}
 CAM = REPO / "infra" / "cloud" / "cam"
 # SCF limits (cloud.tencent.com/document/product/583/11637; MPS-REFERENCE.md 6).
 SYNC_TIMEOUT_MAX, ASYNC_TIMEOUT_MAX = 900, 86400
@@ -32,13 +35,18 @@ ENV_BYTES_MAX = 4096
 MAX_LAYERS = 5
 
 
-def example_env() -> dict[str, str]:
+# What the deployer adds to the example: a secret and the sha256 of their own build's ffmpeg.
+FILLED_IN = {"OPENMPS_SIGNING_KEY": "5" * 64, "OPENMPS_FFMPEG_SHA256": "a" * 64}
+
+
+def example_env(filled_in: bool = True) -> dict[str, str]:
+    """deploy.env.example, with by default what the deployer must fill in (FILLED_IN)."""
     env = {}
     for line in (REPO / "infra" / "cloud" / "deploy.env.example").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, value = line.partition("=")
             env[name.strip()] = value.strip()
-    return env
+    return {**env, **FILLED_IN} if filled_in else env
 
 
 @pytest.fixture(scope="module")
@@ -103,17 +111,76 @@ def test_every_function_binds_the_layer_and_a_role(doc: dict[str, Any]) -> None:
         assert layers[0]["name"] == env["OPENMPS_LAYER_NAME"] and str(layers[0]["version"]).isdigit()
         assert all(str(layer["version"]).isdigit() for layer in layers), key
         assert fn.get("role"), key
-        # Only the content-engine functions carry the AI layer (it is what puts them near SCF's size limit).
-        ai = [layer for layer in layers if layer["name"] == env["OPENMPS_AI_LAYER_NAME"]]
-        assert len(ai) == (1 if key in AI_FUNCTIONS else 0), key
+        # Only the content-engine functions carry the AI layer (it is what puts them near SCF's size limit);
+        # the functions that run ffmpeg carry the ffmpeg layer, except those: they fetch ffmpeg at cold start.
+        names = [layer["name"] for layer in layers]
+        assert names.count(env["OPENMPS_AI_LAYER_NAME"]) == (1 if key in AI_FUNCTIONS else 0), key
+        assert names.count(env["OPENMPS_FFMPEG_LAYER_NAME"]) == (1 if key in FFMPEG_LAYER_FUNCTIONS else 0), key
 
 
 def test_the_packager_builds_every_layer_serverless_yml_binds() -> None:
     bindings = package.function_layers(YML)
     assert set(bindings) >= REQUIRED_FUNCTIONS
     for key, names in bindings.items():
-        expected = [package.CORE.name, package.AI.name] if key in AI_FUNCTIONS else [package.CORE.name]
+        expected = [package.CORE.name]
+        if key in FFMPEG_LAYER_FUNCTIONS:
+            expected.append(package.FFMPEG.name)
+        if key in AI_FUNCTIONS:
+            expected.append(package.AI.name)
         assert names == expected, key
+
+
+def test_functions_without_the_ffmpeg_layer_fetch_it(raw: dict[str, Any], doc: dict[str, Any]) -> None:
+    env = example_env()
+    for key, variables in deploy_check.function_environments(doc).items():
+        fetches = {"OPENMPS_FFMPEG_OBJECT", "OPENMPS_FFMPEG_SHA256"} <= set(variables)
+        assert fetches == (key in AI_FUNCTIONS), key
+        if fetches:
+            role = {"TENCENTCLOUD_SECRETID": "AKIDrole", "TENCENTCLOUD_SECRETKEY": "k"}
+            settings = settings_from_env({**variables, **role})
+            assert settings.ffmpeg_object == env["OPENMPS_FFMPEG_OBJECT"]
+            assert settings.ffmpeg_sha256 == env["OPENMPS_FFMPEG_SHA256"]
+    for key in AI_FUNCTIONS:  # the worker handler is what fetches it
+        source = (REPO / "functions" / key / "index.py").read_text()
+        assert "worker_handler(" in source, key
+    # The worker role may read exactly that object.
+    assert _allowed("worker", "cos:GetObject") >= {"qcs::cos:${REGION}:uid/${APPID}:${FFMPEG_OBJECT}"}
+    for role in ("api", "trigger", "aggregator", "reconciler"):
+        assert not any("FFMPEG" in r for st in _policy(role) for r in st["resource"]), role
+
+
+def test_links_get_the_public_url_and_a_signing_key_from_the_deployer(raw: dict[str, Any]) -> None:
+    for key, fn in raw["inputs"]["functions"].items():
+        variables = fn["environment"]["variables"]
+        # Passed through from .env, never written here (the key is a secret).
+        assert variables["OPENMPS_PUBLIC_URL"] == "${env:OPENMPS_PUBLIC_URL}", key
+        assert variables["OPENMPS_SIGNING_KEY"] == "${env:OPENMPS_SIGNING_KEY}", key
+    plain = example_env(filled_in=False)
+    assert plain["OPENMPS_SIGNING_KEY"] == "" and plain["OPENMPS_FFMPEG_SHA256"] == ""
+    found = deploy_check.problems(plain, dist=None)
+    assert "OPENMPS_SIGNING_KEY is not set" in found and "OPENMPS_FFMPEG_SHA256 is not set" in found
+    assert any("function api: bad setting OPENMPS_SIGNING_KEY" in p for p in found)
+    assert not any("OPENMPS_PUBLIC_URL" in p for p in found)  # known after the first deploy: a note
+    assert any("OPENMPS_PUBLIC_URL" in n for n in deploy_check.notes(plain, YML))
+    assert deploy_check.notes({**plain, "OPENMPS_PUBLIC_URL": "https://service-1-1250000000.gz.apigw."
+                               "tencentcs.com/release"}, YML) == []
+
+
+def test_deploy_check_wants_every_artifact_and_the_built_ffmpeg(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    found = deploy_check.problems(example_env(), dist=dist)
+    for artifact in ("openmps-layer.zip", "openmps-ffmpeg-layer.zip", "openmps-ai-layer.zip", "ffmpeg"):
+        assert f"dist/{artifact} is missing: run `make package`" in found, artifact
+    (dist / "code" / "functions").mkdir(parents=True)
+    (dist / "code" / "functions" / "__init__.py").write_text("")
+    for artifact in ("openmps-layer.zip", "openmps-ffmpeg-layer.zip", "openmps-ai-layer.zip", "ffmpeg"):
+        (dist / artifact).write_bytes(b"x")
+    sizes = {"problems": [], "ffmpeg": {"sha256": example_env()["OPENMPS_FFMPEG_SHA256"]}}
+    (dist / "sizes.json").write_text(json.dumps(sizes))
+    assert deploy_check.problems(example_env(), dist=dist) == []
+    (dist / "sizes.json").write_text(json.dumps({**sizes, "ffmpeg": {"sha256": "b" * 64}}))
+    [problem] = deploy_check.problems(example_env(), dist=dist)
+    assert problem.startswith("OPENMPS_FFMPEG_SHA256 is not the sha256 of this build's dist/ffmpeg")
 
 
 def test_environment_declares_every_setting_a_function_needs(doc: dict[str, Any]) -> None:
