@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.domain.errors import BadInputError
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
+from shared.runtime.observability import logger
 from shared.runtime.settings import Settings
 from shared.store.convert import OPEN_SHARD, subtask_from_item, subtask_to_item, task_from_item, task_to_item
 from shared.store.models import CounterModel, SubtaskModel, TaskModel, bind_models
@@ -95,9 +96,13 @@ class TaskStore:
                 task_to_item(task).save(condition=TaskModel.task_id.does_not_exist())
         except _LostCondition:
             return False
-        # Tasks are never deleted, so this counter is the account's total. A crash right here
-        # undercounts by one; a duplicate never reaches it.
-        CounterModel(task_total_counter(task.account)).update(actions=[CounterModel.value.add(1)])
+        # Tasks are never deleted, so this counter is the account's total. It is advisory: a crash
+        # or a table fault right here undercounts by one (logged), never fails the creation, whose
+        # caller must go on to dispatch; a duplicate never reaches it.
+        try:
+            CounterModel(task_total_counter(task.account)).update(actions=[CounterModel.value.add(1)])
+        except PynamoDBException:
+            logger.exception("task counter not incremented", extra={"task_id": task.task_id})
         return True
 
     def get_task(self, task_id: str) -> Task | None:
