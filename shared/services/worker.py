@@ -81,9 +81,7 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float,
     notify_aggregator(deps, ev.task_id)
     logger.append_keys(task_id=ev.task_id, index=ev.index, attempt=ev.attempt)
     try:
-        if prepare is not None:
-            prepare()
-        outputs, log_tail, result = _execute(deps, sub, token, engine, time_budget)
+        outputs, log_tail, result = _execute(deps, sub, token, engine, time_budget, prepare)
         recorded = deps.tasks.finish_subtask(ev.task_id, ev.index, token, status=SubtaskStatus.SUCCESS,
                                              now=clock.now_iso(), outputs=outputs, log_tail=log_tail,
                                              result=result)
@@ -111,13 +109,18 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float,
     return {"task_id": ev.task_id, "index": ev.index, "status": outcome, "recorded": recorded}
 
 
-def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
-             time_budget: float) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None]:
+def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine, time_budget: float,
+             prepare: Callable[[], object] | None) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None]:
     task = deps.tasks.get_task(sub.task_id)
     if task is None:
         raise PermanentProcessingError("the task record is missing", code=media_errors.INTERNAL)
     settings = deps.settings
-    with tempfile.TemporaryDirectory(prefix="openmps-", dir=settings.work_dir or None) as work:
+    # The heartbeat covers the whole run, not only the engine: fetching a large input or the
+    # engine's binary, and publishing large outputs, must not look like a dead worker.
+    with tempfile.TemporaryDirectory(prefix="openmps-", dir=settings.work_dir or None) as work, \
+            Heartbeat(deps.tasks, sub.task_id, sub.index, token, settings.heartbeat_seconds) as beat:
+        if prepare is not None:
+            prepare()
         src = Path(work) / ("input" + input_suffix(task.input_key))
         _fetch_input(deps, task, src)
         params = params_from_snapshot(sub.type, sub.template.get("params", {}))
@@ -125,16 +128,16 @@ def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine,
                            int(sub.template["definition"]))
         out_dir = Path(work) / "out"
         out_dir.mkdir()
-        with Heartbeat(deps.tasks, sub.task_id, sub.index, token, settings.heartbeat_seconds) as beat:
-            files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget,
-                                            on_progress=beat.report)
-        if beat.lost:
-            raise ClaimLostError("this run no longer holds its subtask")
+        files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
         published = []
         for number, f in enumerate(files):
+            if beat.lost:  # the reconciler gave this run up: its results must not land
+                raise ClaimLostError("this run no longer holds its subtask")
             key = task.output_dir + output_name(sub, task.input_key, f.name, number)
             deps.storage.upload(task.output_bucket, key, f.path)
             published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
+        if beat.lost:
+            raise ClaimLostError("this run no longer holds its subtask")
         return published, log_tail, (rest[0] if rest else None)
 
 

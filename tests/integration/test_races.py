@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import threading
+import time
 import uuid
 
 import pytest
@@ -178,3 +179,22 @@ def test_a_preparation_that_keeps_failing_ends_in_fail_not_in_a_queue_forever(de
     assert sub.status == SubtaskStatus.FAIL and sub.err_code == media_errors.INTERNAL and "ffmpeg" in sub.message
     aggregate_task(deps.tasks, task.task_id)
     assert deps.tasks.get_task(task.task_id).status == TaskStatus.FINISH
+
+
+def test_a_long_fetch_is_not_mistaken_for_a_dead_worker(deps, invoker, account, tmp_path):
+    # GIVEN a run whose preparation (a large download, say) takes longer than the stale threshold
+    add_workflow(deps, account, f"{account}/", [SubtaskSpec("Snapshot", 10, "time_offset")])
+    [task_id] = trigger(deps, upload(deps, make_clip(tmp_path / "s.mp4", seconds=1), f"{account}/s.mp4"))
+    [(fn, event)] = [(f, e) for f, e in invoker.calls if e["task_id"] == task_id]
+    reports = []
+
+    def slow_fetch() -> None:
+        for _ in range(4):  # WHEN the reconciler looks meanwhile, with a 1 s stale threshold
+            time.sleep(0.6)
+            reports.append(reconcile(deps, stale_after=1, reinvoke_after=3600, reaggregate_after=3600,
+                                     batch=100_000))
+
+    result = run_subtask(deps, event, ENGINES[fn], time_budget=60, prepare=slow_fetch)
+    # THEN the heartbeat kept the claim alive: no retry, no WorkerLost, and the run finished
+    assert all(f"{task_id}/1" not in r.retried + r.failed for r in reports)
+    assert result["status"] == "SUCCESS" and result["recorded"]
