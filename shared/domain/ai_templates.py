@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
-from shared.domain.errors import BadInputError
+from shared.domain.errors import BadInputError, shown
 from shared.domain.templates import Template
 
 AI_SUBTASK_TYPES = ("ContentReview", "ContentAnalysis", "Enhancement")
@@ -191,12 +191,12 @@ def _as_bool(path: str, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.upper() in ("ON", "OFF"):  # MPS's Switch spelling
         return value.upper() == "ON"
-    raise _bad(path, f"expected true/false (or \"ON\"/\"OFF\"), got {_show(value)}")
+    raise _bad(path, f"expected true/false (or \"ON\"/\"OFF\"), got {shown(value)}")
 
 
 def _as_int(path: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _bad(path, f"expected an integer, got {_show(value)}")
+        raise _bad(path, f"expected an integer, got {shown(value)}")
     if isinstance(value, float):
         if not value.is_integer():
             raise _bad(path, f"expected an integer, got {value}")
@@ -208,7 +208,7 @@ def _as_int(path: str, value: Any, low: int, high: int) -> int:
 
 def _as_float(path: str, value: Any, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _bad(path, f"expected a number, got {_show(value)}")
+        raise _bad(path, f"expected a number, got {shown(value)}")
     if not low <= value <= high:
         raise _bad(path, f"must be between {low:g} and {high:g}, got {value:g}")
     return float(value)
@@ -216,19 +216,19 @@ def _as_float(path: str, value: Any, low: float, high: float) -> float:
 
 def _as_choice(path: str, value: Any, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise _bad(path, f"must be one of {', '.join(choices)}; got {_show(value)}")
+        raise _bad(path, f"must be one of {', '.join(choices)}; got {shown(value)}")
     return value
 
 
 def _as_keywords(path: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
-        raise _bad(path, f"expected a list of strings, got {_show(value)}")
+        raise _bad(path, f"expected a list of strings, got {shown(value)}")
     if len(value) > MAX_KEYWORDS:
         raise _bad(path, f"at most {MAX_KEYWORDS} keywords are allowed, got {len(value)}")
     out: list[str] = []
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            raise _bad(path, f"item {i} must be a string, got {_show(item)}")
+            raise _bad(path, f"item {i} must be a string, got {shown(item)}")
         text = item.strip()
         if not text or len(text) > MAX_KEYWORD_CHARS:
             raise _bad(path, f"item {i} must have 1 to {MAX_KEYWORD_CHARS} characters")
@@ -252,14 +252,9 @@ def _as_labels(path: str, value: Any) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _object(path: str, data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise _bad(path, f"expected an object, got {_show(data)}")
+        raise _bad(path, f"expected an object, got {shown(data)}")
     return data
 
 
@@ -279,7 +274,7 @@ def _check_thresholds(path: str, review: int, block: int) -> None:
 def _rules_as_mapping(value: Any) -> dict[str, Any]:
     """The ``ocr_rules`` list form (what ``dataclasses.asdict`` writes) as the ``ocr`` mapping."""
     if not isinstance(value, list | tuple):
-        raise _bad("ocr_rules", f"expected a list of objects, got {_show(value)}")
+        raise _bad("ocr_rules", f"expected a list of objects, got {shown(value)}")
     out: dict[str, Any] = {}
     for i, item in enumerate(value):
         rule = dict(_object(f"ocr_rules.{i}", item))

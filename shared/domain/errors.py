@@ -8,6 +8,12 @@ workers map them to FAIL (permanent) or a retry (retryable).
 from __future__ import annotations
 
 
+def shown(value: object) -> str:
+    """A value as an error message quotes it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class OpenMpsError(Exception):
     code = "InternalError"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.domain.errors import BadInputError
-from shared.domain.templates import validate_object_path
+from shared.domain.object_paths import validate_object_path
 
 MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v",
                   "mp3", "wav", "m4a", "aac", "flac")

@@ -31,10 +31,10 @@ def _ai_presets() -> dict[tuple[str, int], Template]:
 
 def _validator(type_: str) -> Callable[[dict[str, Any]], Any]:
     if type_ == "Transcode":
-        from shared.domain.templates import validate_transcode_params
+        from shared.domain.template_rules import validate_transcode_params
         return validate_transcode_params
     if type_ == "Snapshot":
-        from shared.domain.templates import validate_snapshot_params
+        from shared.domain.template_rules import validate_snapshot_params
         return validate_snapshot_params
     from shared.domain import ai_templates
     return {"ContentReview": ai_templates.validate_review_params,

@@ -25,8 +25,8 @@ from shared.domain.errors import (
 )
 from shared.domain.model import Subtask, Task
 from shared.domain.naming import input_name, input_suffix, output_stem
+from shared.domain.object_paths import render_object_path
 from shared.domain.status import SubtaskStatus
-from shared.domain.templates import render_object_path
 from shared.invoke.port import PermanentInvokeError
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger

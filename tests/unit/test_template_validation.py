@@ -5,23 +5,24 @@ from __future__ import annotations
 import pytest
 
 from shared.domain.errors import BadInputError
-from shared.domain.templates import (
+from shared.domain.object_paths import render_object_path, validate_object_path
+from shared.domain.template_rules import (
     AUDIO_CONTAINERS,
     CONTAINER_AUDIO_CODECS,
     CONTAINER_VIDEO_CODECS,
     CONTAINERS,
+    check_transcode_params,
+    validate_params,
+    validate_snapshot_params,
+    validate_transcode_params,
+)
+from shared.domain.templates import (
     PRESETS,
     SNAPSHOT_PRESETS,
     SnapshotParams,
     TranscodeParams,
-    check_transcode_params,
     params_from_dict,
     params_to_dict,
-    render_object_path,
-    validate_object_path,
-    validate_params,
-    validate_snapshot_params,
-    validate_transcode_params,
 )
 
 pytestmark = pytest.mark.unit
