@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,11 +19,11 @@ from typing import Any
 import yaml
 
 from infra.cloud.package import LAYERS
+from infra.serverless_yml import ENV_REF, substitute_env
 from shared.domain.errors import OpenMpsError
 from shared.runtime.settings import settings_from_env
 
 REPO = Path(__file__).resolve().parents[2]
-ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 # May be empty: AWS DynamoDB needs no endpoint; a cluster may need no keys; the prefix has a default;
 # the API's URL is known only after the first deploy (see NOTES).
 OPTIONAL = {"OPENMPS_TABLE_ENDPOINT", "OPENMPS_TABLE_ACCESS_KEY_ID", "OPENMPS_TABLE_SECRET_ACCESS_KEY",
@@ -45,16 +44,6 @@ def referenced_names(doc: Any) -> list[str]:
     return sorted({name for value in values for name in referenced_names(value)})
 
 
-def substitute(value: Any, env: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        return ENV_REF.sub(lambda m: env.get(m.group(1), ""), value)
-    if isinstance(value, dict):
-        return {k: substitute(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [substitute(v, env) for v in value]
-    return value
-
-
 def function_environments(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
     functions = doc["inputs"]["functions"]
     return {key: {k: "" if v is None else str(v) for k, v in
@@ -65,7 +54,7 @@ def problems(env: Mapping[str, str], path: Path = REPO / "serverless.yml",
              dist: Path | None = REPO / "dist") -> list[str]:
     raw = yaml.safe_load(path.read_text())
     found = [f"{name} is not set" for name in referenced_names(raw) if not env.get(name) and name not in OPTIONAL]
-    doc = substitute(raw, env)
+    doc = substitute_env(raw, env)
     for key, variables in function_environments(doc).items():
         try:
             settings = settings_from_env({**variables, **FAKE_ROLE})

@@ -55,6 +55,8 @@ from pathlib import Path
 import tomllib
 import yaml
 
+from infra.serverless_yml import ENV_REF
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 DIST = REPO / "dist"
@@ -69,7 +71,6 @@ PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x8
 # optional C extension, so the layer stays platform-correct.
 PURE_FROM_SOURCE = ("crcmod",)
 _SKIP_DIRS = {"__pycache__", "bin", "tests", "test"}
-ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)

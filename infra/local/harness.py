@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -80,3 +82,16 @@ def stop_stack(stack: RunningStack) -> int:
         stack.proc.kill()
         stack.proc.wait()
         raise
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 90, every: float = 0.3) -> Any:
+    """Poll until ``predicate`` returns something truthy, and return it; AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(every)
+

@@ -38,6 +38,8 @@ from typing import Any
 
 import yaml
 
+from infra.serverless_yml import substitute_env
+
 WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_process.py")
 KILL_GRACE_SECONDS = 0.5  # SIGTERM, then SIGKILL after this long
 SCF_DEFAULT_TIMEOUT = 3  # seconds, SCF's default when serverless.yml gives none
@@ -66,18 +68,7 @@ class TimerSpec:
 
 # --- serverless.yml --------------------------------------------------------------------
 
-_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
-
-
-def _substitute(value: Any, env: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        return _ENV_REF.sub(lambda m: env.get(m.group(1), ""), value)
-    if isinstance(value, dict):
-        return {k: _substitute(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, env) for v in value]
-    return value
 
 
 def _positive(value: Any, where: str) -> float:
@@ -125,7 +116,7 @@ def load_serverless(
             doc = yaml.safe_load(fh)
     except yaml.YAMLError as exc:
         raise fail(f"not valid YAML: {exc}") from exc
-    inputs = mapping(mapping(_substitute(doc, env), "the document").get("inputs"), "inputs")
+    inputs = mapping(mapping(substitute_env(doc, env), "the document").get("inputs"), "inputs")
     functions = mapping(inputs.get("functions"), "inputs.functions")
     if not functions:
         raise fail("inputs.functions is empty")

@@ -7,8 +7,7 @@ Screenshots of every main view land in tests/artifacts/browser/ (and one per fai
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,12 +84,3 @@ def sign_in(page: Any, stack: RunningStack, token: str = TOKEN) -> None:
     page.get_by_test_id("task-table").wait_for()
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 60, every: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(every)

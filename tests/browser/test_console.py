@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TOKEN, sign_in, wait_until
+from infra.local.harness import wait_for
+from tests.browser.conftest import TOKEN, sign_in
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.browser
@@ -204,7 +205,7 @@ def test_terminate_a_queued_task(page, stack, artifacts, tmp_path_factory):
     def terminated():
         task = stack.client.task(queued)
         return task["status"] == "FINISH" and all(s["status"] == "FAIL" for s in task["subtasks"]) and task
-    done = wait_until(terminated, timeout=10)
+    done = wait_for(terminated, timeout=10)
     assert done["err_code"] and not any(s["begin_time"] for s in done["subtasks"])
     page.get_by_label("Status", exact=True).select_option("")
     expect(row(page, queued).get_by_test_id("task-status")).to_have_attribute("data-status", "FINISH")

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_until
+from infra.local.harness import wait_for
+from tests.browser.conftest import sign_in
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,7 @@ def test_hls_output_plays_natively_and_through_the_vendored_hls_js(page, stack, 
         "subtasks": [{"type": "Transcode", "definition": 100210}]})
     assert resp.status_code == 201, resp.text
     task_id = state["hls_task"] = resp.json()["task_id"]
-    wait_until(lambda: stack.client.task(task_id)["status"] == "FINISH", timeout=90)
+    wait_for(lambda: stack.client.task(task_id)["status"] == "FINISH", timeout=90)
     sign_in(page, stack)
     native = play_and_measure(page, task_id)
     assert native["duration"] == pytest.approx(4, abs=0.3) and native["seeked"] == pytest.approx(2, abs=0.5)

@@ -15,6 +15,7 @@ import yaml
 
 from infra.cloud import deploy_check, package, post_deploy
 from infra.local.runtime import cron_every_seconds, load_serverless
+from infra.serverless_yml import substitute_env
 from shared.domain.naming import WORKER_FUNCTIONS
 from shared.runtime.settings import Settings, settings_from_env
 
@@ -56,7 +57,7 @@ def raw() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def doc(raw: dict[str, Any]) -> dict[str, Any]:
-    return deploy_check.substitute(raw, example_env())
+    return substitute_env(raw, example_env())
 
 
 def functions(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
