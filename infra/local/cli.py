@@ -117,7 +117,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_task(args: argparse.Namespace) -> int:
-    print(json.dumps(_client().task(args.task_id), indent=2, ensure_ascii=False))
+    _print_json(_client().task(args.task_id))
     return 0
 
 
@@ -165,11 +165,25 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_body(args: argparse.Namespace) -> Any:
+    """The JSON object of a create command, from --file or stdin, or a plain error."""
+    source = args.file or "standard input"
+    try:
+        return json.loads(Path(args.file).read_text() if args.file else sys.stdin.read())
+    except OSError as exc:
+        raise SystemExit(f"openmps: cannot read {source}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SystemExit(f"openmps: {source} is not JSON: {exc}") from None
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
 def cmd_templates(args: argparse.Namespace) -> int:
     client = _client()
     if args.action == "create":
-        body = json.loads(Path(args.file).read_text() if args.file else sys.stdin.read())
-        print(json.dumps(client.create_template(body), indent=2, ensure_ascii=False))
+        _print_json(client.create_template(_json_body(args)))
         return 0
     if args.action == "delete":
         client.delete_template(args.definition)
@@ -188,13 +202,11 @@ def cmd_templates(args: argparse.Namespace) -> int:
 def cmd_workflows(args: argparse.Namespace) -> int:
     client = _client()
     if args.action == "create":
-        body = json.loads(Path(args.file).read_text() if args.file else sys.stdin.read())
-        print(json.dumps(client.create_workflow(body), indent=2, ensure_ascii=False))
+        _print_json(client.create_workflow(_json_body(args)))
     elif args.action in ("enable", "disable", "delete"):
         client.workflow_action(args.workflow_id, args.action)
     elif args.action == "match":
-        print(json.dumps(client.match(args.bucket or client.config()["input_bucket"], args.key), indent=2,
-                         ensure_ascii=False))
+        _print_json(client.match(args.bucket or client.config()["input_bucket"], args.key))
     else:
         table = Table(title="workflows")
         for col in ("ID", "Name", "Enabled", "Bucket / prefix", "Suffixes", "Subtasks", "Output"):
