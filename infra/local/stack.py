@@ -105,7 +105,6 @@ class Stack:
         for bucket in (self.settings.input_bucket, self.settings.output_bucket):
             self.storage.ensure_bucket(bucket)
         deps = build_deps(self.settings, storage=self.storage)
-        self.deps = deps
         ensure_default_workflow(deps, LOCAL_ACCOUNT)
         ensure_token(deps, self.token, LOCAL_ACCOUNT)
 
