@@ -56,9 +56,11 @@ def make_clip(path: Path, seconds: float, width: int, height: int, busy: bool = 
     ImageDraw.Draw(img).text((20 - left, 15 - top), text, font=font, fill=(255, 255, 255, 255))
     img.save(png)
     size = f"{width}x{height}"
-    sources = [f"testsrc2=size={size}:rate=25:duration={third}",
-               f"smptehdbars=size={size}:rate=25:duration={third}",
-               f"gradients=size={size}:rate=25:duration={third}:speed=0.02"]
+    sources = [
+        f"testsrc2=size={size}:rate=25:duration={third}",
+        f"smptehdbars=size={size}:rate=25:duration={third}",
+        f"gradients=size={size}:rate=25:duration={third}:speed=0.02",
+    ]
     if busy:
         sources = [f"testsrc2=size={size}:rate=25:duration={third}"] * 3
     graph = (
@@ -67,24 +69,90 @@ def make_clip(path: Path, seconds: float, width: int, height: int, busy: bool = 
         f"[2:v]format=yuv420p,setsar=1[v2];"
         f"[v0][v1][v2]concat=n=3:v=1:a=0[cat];"
         f"[cat][3:v]overlay=x=(W-w)/2:y=H-h-40:enable='between(t,{third * 0.5:.1f},{third * 0.5 + 10:.1f})'[v];"
-        f"[4:a][5:a]amix=inputs=2:normalize=0,volume=-18dB[a]")
-    subprocess.run([
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", sources[0], "-f", "lavfi", "-i", sources[1], "-f", "lavfi", "-i", sources[2],
-        "-i", str(png),
-        "-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration={seconds}",
-        "-f", "lavfi", "-i", f"sine=frequency=330:sample_rate=48000:duration={seconds}",
-        "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "50", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(path)], check=True, timeout=600)
+        f"[4:a][5:a]amix=inputs=2:normalize=0,volume=-18dB[a]"
+    )
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            sources[0],
+            "-f",
+            "lavfi",
+            "-i",
+            sources[1],
+            "-f",
+            "lavfi",
+            "-i",
+            sources[2],
+            "-i",
+            str(png),
+            "-f",
+            "lavfi",
+            "-i",
+            f"anoisesrc=color=pink:amplitude=0.3:sample_rate=48000:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=330:sample_rate=48000:duration={seconds}",
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-g",
+            "50",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=600,
+    )
     return path
 
 
 def excerpt(src: Path, seconds: float) -> Path:
     out = src.with_name(f"{src.stem}-excerpt-{seconds:g}s.mp4")
     if not out.exists():
-        subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(src),
-                        "-t", str(seconds), "-c", "copy", str(out)], check=True, timeout=120)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(src),
+                "-t",
+                str(seconds),
+                "-c",
+                "copy",
+                str(out),
+            ],
+            check=True,
+            timeout=120,
+        )
     return out
 
 
@@ -107,8 +175,11 @@ def main() -> int:
             if kind not in clips:
                 started = time.monotonic()
                 clips[kind] = make_clip(work / f"{kind}.mp4", args.seconds, width, height, busy=kind == "busy")
-                print(f"{kind} clip: {args.seconds:g} s {width}x{height} 25 fps, generated in "
-                      f"{time.monotonic() - started:.1f} s", flush=True)
+                print(
+                    f"{kind} clip: {args.seconds:g} s {width}x{height} 25 fps, generated in "
+                    f"{time.monotonic() - started:.1f} s",
+                    flush=True,
+                )
             clip = clips[kind]
             src = excerpt(clip, seconds) if seconds else clip
             media = seconds or args.seconds
@@ -116,10 +187,20 @@ def main() -> int:
             t0 = time.monotonic()
             _files, _log, summary = engine(src, AI_PRESETS[key].params, out, "bench", timeout=3600)
             elapsed = time.monotonic() - t0
-            rows.append({"engine": name, "clip": kind, "media_seconds": media, "wall_seconds": round(elapsed, 2),
-                         "speed": round(media / elapsed, 2), "note": _note(name, summary)})
-            print(f"{name:30s} {media:5.0f} s media  {elapsed:7.1f} s wall  {media / elapsed:6.2f}x  "
-                  f"{rows[-1]['note']}", flush=True)
+            rows.append(
+                {
+                    "engine": name,
+                    "clip": kind,
+                    "media_seconds": media,
+                    "wall_seconds": round(elapsed, 2),
+                    "speed": round(media / elapsed, 2),
+                    "note": _note(name, summary),
+                }
+            )
+            print(
+                f"{name:30s} {media:5.0f} s media  {elapsed:7.1f} s wall  {media / elapsed:6.2f}x  {rows[-1]['note']}",
+                flush=True,
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0

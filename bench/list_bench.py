@@ -40,14 +40,29 @@ def make_task(rng: random.Random, now) -> Task:  # type: ignore[no-untyped-def]
     status = TaskStatus.WAITING if roll < 0.05 else TaskStatus.PROCESSING if roll < 0.10 else TaskStatus.FINISH
     failed = status == TaskStatus.FINISH and rng.random() < 0.05
     created = clock.iso(now - timedelta(seconds=rng.random() * 30 * 86400))
-    counts = SubtaskCounts(waiting=2) if status == TaskStatus.WAITING else \
-        SubtaskCounts(processing=1, waiting=1) if status == TaskStatus.PROCESSING else \
-        SubtaskCounts(success=1, fail=1) if failed else SubtaskCounts(success=2)
+    counts = (
+        SubtaskCounts(waiting=2)
+        if status == TaskStatus.WAITING
+        else SubtaskCounts(processing=1, waiting=1)
+        if status == TaskStatus.PROCESSING
+        else SubtaskCounts(success=1, fail=1)
+        if failed
+        else SubtaskCounts(success=2)
+    )
     key = f"input/cam-{rng.randrange(1000):04d}/{rng.random():.8f}.mp4"
-    return Task(task_id=random_task_id("1250000000"), account=ACCOUNT, create_time=created,
-                input_bucket="openmps-input-1250000000", input_key=key,
-                output_bucket="openmps-output-1250000000", output_dir="output/x/", origin="upload", status=status,
-                counts=counts, finish_time=created if status == TaskStatus.FINISH else None)
+    return Task(
+        task_id=random_task_id("1250000000"),
+        account=ACCOUNT,
+        create_time=created,
+        input_bucket="openmps-input-1250000000",
+        input_key=key,
+        output_bucket="openmps-output-1250000000",
+        output_dir="output/x/",
+        origin="upload",
+        status=status,
+        counts=counts,
+        finish_time=created if status == TaskStatus.FINISH else None,
+    )
 
 
 def load(n: int) -> None:
@@ -60,7 +75,7 @@ def load(n: int) -> None:
             for task in chunk:
                 batch.save(task_to_item(task))
 
-    chunks = [tasks[i:i + 500] for i in range(0, n, 500)]
+    chunks = [tasks[i : i + 500] for i in range(0, n, 500)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(write, chunks))
     # Bulk loading skips create_task, which keeps the account's total: set it as it would be.
@@ -95,8 +110,9 @@ def main() -> None:
             some_id = page["tasks"][5]["task_id"]
             deep_cursor = None
             for _ in range(50):
-                deep_cursor = queries.list_tasks(store, ACCOUNT, status=None, task_id=None, limit=20,
-                                                 cursor=deep_cursor)["next_cursor"]
+                deep_cursor = queries.list_tasks(
+                    store, ACCOUNT, status=None, task_id=None, limit=20, cursor=deep_cursor
+                )["next_cursor"]
             week_ago = clock.iso(clock.now() - timedelta(days=7))
             day_ago = clock.iso(clock.now() - timedelta(days=6))
 

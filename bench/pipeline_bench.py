@@ -35,8 +35,9 @@ def hand_commands(clip: Path, out: Path) -> list[list[list[str]]]:
     """The argv lists the two engines run for the default workflow, per subtask."""
     info = probe(clip)
     out.mkdir(parents=True, exist_ok=True)
-    transcode, _ = transcode_argv(ffmpeg_exe(), clip, info, resolve_template("Transcode", 100030).params,
-                                  out, "hand_transcode")
+    transcode, _ = transcode_argv(
+        ffmpeg_exe(), clip, info, resolve_template("Transcode", 100030).params, out, "hand_transcode"
+    )
     plan = snapshot_plan(ffmpeg_exe(), clip, info, SNAPSHOT_PRESETS[("sampled", 10)].params, out, "hand_snap")
     return [[transcode], plan.argvs]
 
@@ -102,8 +103,10 @@ def main() -> None:
     print(f"same ffmpeg commands, one by one    : {sequential:6.2f} s  (ratio {pipeline / sequential:.2f})")
     print(f"same ffmpeg commands, side by side  : {side_by_side:6.2f} s  (ratio {pipeline / side_by_side:.2f})")
     med = statistics.median(tiny_pipeline)
-    print(f"tiny clip upload -> FINISH (median of {len(tiny_pipeline)}): {med:.3f} s; "
-          f"its ffmpeg work by hand: {tiny_hand:.3f} s; control-plane overhead per task: {med - tiny_hand:.3f} s")
+    print(
+        f"tiny clip upload -> FINISH (median of {len(tiny_pipeline)}): {med:.3f} s; "
+        f"its ffmpeg work by hand: {tiny_hand:.3f} s; control-plane overhead per task: {med - tiny_hand:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ def worker_handler(engine: Engine) -> Callable[[Any, Any], dict[str, Any]]:
             # A function without the ffmpeg layer fetches the binary once, inside the run: a fetch
             # that keeps failing follows the worker's retry contract and ends in FAIL, so a bad
             # deployment never leaves subtasks queued forever.
-            return run_subtask(deps, event, engine, time_budget=budget,
-                               prepare=lambda: ensure_ffmpeg(deps.settings, deps.storage))
+            return run_subtask(
+                deps, event, engine, time_budget=budget, prepare=lambda: ensure_ffmpeg(deps.settings, deps.storage)
+            )
         except BadInputError as exc:
             logger.error("rejected event", extra={"code": exc.code, "reason": exc.message})
             return {"error": {"code": exc.code, "message": exc.message}}

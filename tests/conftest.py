@@ -20,6 +20,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 @pytest.fixture(scope="session")
 def dynalite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from infra.local.dynalite import Dynalite
+
     server = Dynalite(tmp_path_factory.mktemp("dynalite"))
     server.start()
     yield server.endpoint
@@ -29,9 +30,13 @@ def dynalite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 @pytest.fixture(scope="session")
 def settings(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("buckets")
-    value = Settings(table_endpoint=dynalite_endpoint, storage_root=str(root),
-                     signing_key="test-signing-key", heartbeat_seconds=0.5,
-                     work_dir=str(tmp_path_factory.mktemp("work")))
+    value = Settings(
+        table_endpoint=dynalite_endpoint,
+        storage_root=str(root),
+        signing_key="test-signing-key",
+        heartbeat_seconds=0.5,
+        work_dir=str(tmp_path_factory.mktemp("work")),
+    )
     create_missing_tables(value)
     return value
 

@@ -24,9 +24,17 @@ def _run(args: list[str]) -> None:
         raise RuntimeError(f"ffmpeg failed ({done.returncode}): {done.stderr[-2000:]}\nargv: {cmd}")
 
 
-def make_clip(path: str | Path, seconds: float = 2, width: int = 320, height: int = 240, fps: int = 25,
-              audio: bool = True, video: bool = True, faststart: bool = True,
-              rotation: int | None = None) -> Path:
+def make_clip(
+    path: str | Path,
+    seconds: float = 2,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 25,
+    audio: bool = True,
+    video: bool = True,
+    faststart: bool = True,
+    rotation: int | None = None,
+) -> Path:
     """An H.264/AAC clip; the container follows the suffix (.mp4, .mkv, .ts, ...).
 
     ``rotation`` is ffmpeg's ``-display_rotation`` (degrees counter-clockwise): 90 or -90 turn a
@@ -67,9 +75,29 @@ def make_mp3_with_cover(path: str | Path, seconds: float = 2) -> Path:
     path = Path(path)
     cover = path.with_name(f".cover-{path.stem}.jpg")
     _run(["-f", "lavfi", "-i", "color=red:size=64x64", "-frames:v", "1", "-update", "1", str(cover)])
-    _run(["-f", "lavfi", "-i", f"sine=sample_rate=44100:duration={seconds}", "-i", str(cover),
-          "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy", "-disposition:v", "attached_pic",
-          "-id3v2_version", "3", str(path)])
+    _run(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=sample_rate=44100:duration={seconds}",
+            "-i",
+            str(cover),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-c:v",
+            "copy",
+            "-disposition:v",
+            "attached_pic",
+            "-id3v2_version",
+            "3",
+            str(path),
+        ]
+    )
     cover.unlink()
     return path
 
@@ -100,5 +128,13 @@ def make_text(path: str | Path) -> Path:
     return path
 
 
-__all__ = ["ffmpeg", "make_audio", "make_clip", "make_empty", "make_garbage", "make_mp3_with_cover",
-           "make_text", "make_truncated"]
+__all__ = [
+    "ffmpeg",
+    "make_audio",
+    "make_clip",
+    "make_empty",
+    "make_garbage",
+    "make_mp3_with_cover",
+    "make_text",
+    "make_truncated",
+]

@@ -34,21 +34,44 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 COS_MIN_PART_SIZE = 1024 * 1024
-CANONICAL_HEADERS = {h.lower(): h for h in (
-    "Last-Modified", "Content-Type", "Content-Length", "ETag", "Content-Disposition", "Content-Range",
-    "Accept-Ranges", "Cache-Control", "Content-Encoding", "Content-Language", "Expires")}
-_AUTH_QUERY_KEYS = {"q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list", "q-url-param-list",
-                    "q-signature", "x-cos-security-token"}
+CANONICAL_HEADERS = {
+    h.lower(): h
+    for h in (
+        "Last-Modified",
+        "Content-Type",
+        "Content-Length",
+        "ETag",
+        "Content-Disposition",
+        "Content-Range",
+        "Accept-Ranges",
+        "Cache-Control",
+        "Content-Encoding",
+        "Content-Language",
+        "Expires",
+    )
+}
+_AUTH_QUERY_KEYS = {
+    "q-sign-algorithm",
+    "q-ak",
+    "q-sign-time",
+    "q-key-time",
+    "q-header-list",
+    "q-url-param-list",
+    "q-signature",
+    "x-cos-security-token",
+}
 
 
 def _enc(value: str) -> str:
     return quote(value.encode(), safe="-_.~")
 
 
-def cos_signature(secret_key: str, key_time: str, method: str, path: str, params: dict[str, str],
-                  headers: dict[str, str]) -> str:
+def cos_signature(
+    secret_key: str, key_time: str, method: str, path: str, params: dict[str, str], headers: dict[str, str]
+) -> str:
     """COS request signature (cloud.tencent.com/document/product/436/7778): params and headers
     are already lower-cased names mapped to raw values."""
+
     def joined(items: dict[str, str]) -> str:
         pairs = sorted((_enc(k).lower(), _enc(v)) for k, v in items.items())
         return "&".join(f"{k}={v}" for k, v in pairs)
@@ -61,9 +84,11 @@ def cos_signature(secret_key: str, key_time: str, method: str, path: str, params
 
 def cos_error_xml(code: str, message: str, resource: str = "") -> bytes:
     """COS's error body: the SDK reads Code, Message, Resource and RequestId (all required)."""
-    return (f"<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>{escape(code)}</Code>"
-            f"<Message>{escape(message)}</Message><Resource>{escape(resource or '-')}</Resource>"
-            f"<RequestId>{uuid.uuid4().hex}</RequestId><TraceId>{uuid.uuid4().hex}</TraceId></Error>").encode()
+    return (
+        f"<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message><Resource>{escape(resource or '-')}</Resource>"
+        f"<RequestId>{uuid.uuid4().hex}</RequestId><TraceId>{uuid.uuid4().hex}</TraceId></Error>"
+    ).encode()
 
 
 def _as_cos_error(body: bytes, resource: str) -> bytes:
@@ -86,14 +111,19 @@ def _environ_header(environ: dict[str, Any], name: str) -> str | None:
 
 
 class CosAuthLayer:
-    def __init__(self, app: Callable[..., Iterable[bytes]], credentials: dict[str, tuple[str, str | None]],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        credentials: dict[str, tuple[str, str | None]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.app = app
         self.credentials = credentials  # secret id -> (secret key, token or None)
         self.clock = clock
 
-    def _error(self, start_response: Callable[..., Any], status: str, code: str, message: str,
-               resource: str = "") -> list[bytes]:
+    def _error(
+        self, start_response: Callable[..., Any], status: str, code: str, message: str, resource: str = ""
+    ) -> list[bytes]:
         body = cos_error_xml(code, message, resource)
         start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
         return [body]
@@ -138,11 +168,14 @@ class CosAuthLayer:
             if value is None:
                 return "SignatureDoesNotMatch", f"signed header {name} is missing"
             headers[name] = value
-        expected = cos_signature(secret_key, auth.get("q-key-time", ""), environ["REQUEST_METHOD"], path, params,
-                                 headers)
+        expected = cos_signature(
+            secret_key, auth.get("q-key-time", ""), environ["REQUEST_METHOD"], path, params, headers
+        )
         if not hmac.compare_digest(expected, auth.get("q-signature", "")):
-            return "SignatureDoesNotMatch", ("The calculated signature does not match the provided one. Check your "
-                                             "Secret Access Key and signing method.")
+            return "SignatureDoesNotMatch", (
+                "The calculated signature does not match the provided one. Check your "
+                "Secret Access Key and signing method."
+            )
         return None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -152,8 +185,7 @@ class CosAuthLayer:
             return self._error(start_response, status, *problem, resource=environ.get("PATH_INFO", ""))
         # Verified: moto sees an authorised path-less-of-auth request.
         query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        environ["QUERY_STRING"] = urlencode([(k, v) for k, v in query if k not in _AUTH_QUERY_KEYS],
-                                            quote_via=quote)
+        environ["QUERY_STRING"] = urlencode([(k, v) for k, v in query if k not in _AUTH_QUERY_KEYS], quote_via=quote)
         environ["HTTP_AUTHORIZATION"] = "COS-verified"
 
         captured: list[Any] = []
@@ -197,8 +229,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--credential", action="append", type=parse_credential, required=True,
-                        help="SECRET_ID:SECRET_KEY[:TOKEN]; repeatable")
+    parser.add_argument(
+        "--credential",
+        action="append",
+        type=parse_credential,
+        required=True,
+        help="SECRET_ID:SECRET_KEY[:TOKEN]; repeatable",
+    )
     args = parser.parse_args(argv)
     from werkzeug.serving import make_server
 

@@ -26,14 +26,24 @@ from shared.runtime.settings import settings_from_env
 REPO = Path(__file__).resolve().parents[2]
 # May be empty: AWS DynamoDB needs no endpoint; a cluster may need no keys; the prefix has a default;
 # the API's URL is known only after the first deploy (see NOTES).
-OPTIONAL = {"OPENMPS_TABLE_ENDPOINT", "OPENMPS_TABLE_ACCESS_KEY_ID", "OPENMPS_TABLE_SECRET_ACCESS_KEY",
-            "OPENMPS_TABLE_PREFIX", "OPENMPS_PUBLIC_URL"}
+OPTIONAL = {
+    "OPENMPS_TABLE_ENDPOINT",
+    "OPENMPS_TABLE_ACCESS_KEY_ID",
+    "OPENMPS_TABLE_SECRET_ACCESS_KEY",
+    "OPENMPS_TABLE_PREFIX",
+    "OPENMPS_PUBLIC_URL",
+}
 # Shown, not refused, when the variable is empty.
-NOTES = {"OPENMPS_PUBLIC_URL": "OPENMPS_PUBLIC_URL is empty: HLS play links will point to http://127.0.0.1:8080. "
-                               "Once the first deploy has created the API, set it to the gateway's release URL "
-                               "and deploy again"}
-FAKE_ROLE = {"TENCENTCLOUD_SECRETID": "AKIDrole", "TENCENTCLOUD_SECRETKEY": "role-key",
-             "TENCENTCLOUD_SESSIONTOKEN": "role-token"}
+NOTES = {
+    "OPENMPS_PUBLIC_URL": "OPENMPS_PUBLIC_URL is empty: HLS play links will point to http://127.0.0.1:8080. "
+    "Once the first deploy has created the API, set it to the gateway's release URL "
+    "and deploy again"
+}
+FAKE_ROLE = {
+    "TENCENTCLOUD_SECRETID": "AKIDrole",
+    "TENCENTCLOUD_SECRETKEY": "role-key",
+    "TENCENTCLOUD_SESSIONTOKEN": "role-token",
+}
 
 
 def referenced_names(doc: Any) -> list[str]:
@@ -46,12 +56,15 @@ def referenced_names(doc: Any) -> list[str]:
 
 def function_environments(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
     functions = doc["inputs"]["functions"]
-    return {key: {k: "" if v is None else str(v) for k, v in
-                  ((fn.get("environment") or {}).get("variables") or {}).items()} for key, fn in functions.items()}
+    return {
+        key: {k: "" if v is None else str(v) for k, v in ((fn.get("environment") or {}).get("variables") or {}).items()}
+        for key, fn in functions.items()
+    }
 
 
-def problems(env: Mapping[str, str], path: Path = REPO / "serverless.yml",
-             dist: Path | None = REPO / "dist") -> list[str]:
+def problems(
+    env: Mapping[str, str], path: Path = REPO / "serverless.yml", dist: Path | None = REPO / "dist"
+) -> list[str]:
     raw = yaml.safe_load(path.read_text())
     found = [f"{name} is not set" for name in referenced_names(raw) if not env.get(name) and name not in OPTIONAL]
     doc = substitute_env(raw, env)
@@ -62,8 +75,10 @@ def problems(env: Mapping[str, str], path: Path = REPO / "serverless.yml",
             found.append(f"function {key}: {exc.message}")
             continue
         if settings.storage != "cos" or settings.invoker != "scf":
-            found.append(f"function {key}: OPENMPS_STORAGE must be cos and OPENMPS_INVOKER scf in the cloud "
-                         f"(got {settings.storage}/{settings.invoker})")
+            found.append(
+                f"function {key}: OPENMPS_STORAGE must be cos and OPENMPS_INVOKER scf in the cloud "
+                f"(got {settings.storage}/{settings.invoker})"
+            )
     if dist is not None:
         for artifact in ("code/functions/__init__.py", *(f"{layer.name}.zip" for layer in LAYERS), "ffmpeg"):
             if not (dist / artifact).exists():
@@ -75,8 +90,10 @@ def problems(env: Mapping[str, str], path: Path = REPO / "serverless.yml",
             built = (report.get("ffmpeg") or {}).get("sha256")
             wanted = env.get("OPENMPS_FFMPEG_SHA256", "").lower()
             if "OPENMPS_FFMPEG_SHA256" in referenced_names(raw) and wanted and wanted != built:
-                found.append(f"OPENMPS_FFMPEG_SHA256 is not the sha256 of this build's dist/ffmpeg ({built}): upload "
-                             f"dist/ffmpeg to OPENMPS_FFMPEG_OBJECT and set its sha256")
+                found.append(
+                    f"OPENMPS_FFMPEG_SHA256 is not the sha256 of this build's dist/ffmpeg ({built}): upload "
+                    f"dist/ffmpeg to OPENMPS_FFMPEG_OBJECT and set its sha256"
+                )
     return found
 
 

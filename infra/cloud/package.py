@@ -141,7 +141,7 @@ def _serverless(serverless_yml: Path) -> dict[str, object]:
 
 
 def runtime_python(serverless_yml: Path = REPO / "serverless.yml") -> str:
-    """"Python3.10" in serverless.yml -> "3.10": the layers are built for what the functions run."""
+    """ "Python3.10" in serverless.yml -> "3.10": the layers are built for what the functions run."""
     runtime = str(_serverless(serverless_yml)["inputs"]["runtime"])  # type: ignore[index]
     match = re.fullmatch(r"Python(\d)\.(\d+)", runtime)
     if not match:
@@ -154,8 +154,9 @@ def code_source_dir(serverless_yml: Path = REPO / "serverless.yml") -> Path:
     return (REPO / str(doc["inputs"]["src"]["src"])).resolve()  # type: ignore[index]
 
 
-def function_layers(serverless_yml: Path = REPO / "serverless.yml",
-                    layers: Iterable[Layer] = LAYERS) -> dict[str, list[str]]:
+def function_layers(
+    serverless_yml: Path = REPO / "serverless.yml", layers: Iterable[Layer] = LAYERS
+) -> dict[str, list[str]]:
     """Function key -> the artifacts (layer names of LAYERS) it binds, in binding order, read from
     serverless.yml's ``layers: - name: ${env:...}``. A binding make package does not build is an error."""
     by_env = {layer.env: layer.name for layer in layers}
@@ -165,8 +166,10 @@ def function_layers(serverless_yml: Path = REPO / "serverless.yml",
         for binding in fn.get("layers") or []:
             match = ENV_REF.fullmatch(str(binding.get("name", "")).strip())
             if not match or match.group(1) not in by_env:
-                raise SystemExit(f"serverless.yml: function {key} binds layer {binding.get('name')!r}; make package "
-                                 f"builds only {', '.join('${env:' + e + '}' for e in by_env)}")
+                raise SystemExit(
+                    f"serverless.yml: function {key} binds layer {binding.get('name')!r}; make package "
+                    f"builds only {', '.join('${env:' + e + '}' for e in by_env)}"
+                )
             names.append(by_env[match.group(1)])
         bindings[key] = names
     return bindings
@@ -197,27 +200,35 @@ def layer_requirements(dependencies: list[str], constraints: list[str]) -> list[
             result.append(dep)
         else:
             extras = re.match(r"^[A-Za-z0-9_.-]+(\[[^\]]*\])?", dep.strip())
-            result.append(_name(dep) + ((extras.group(1) or "") if extras else "") + pin[len(_name(pin)):])
+            result.append(_name(dep) + ((extras.group(1) or "") if extras else "") + pin[len(_name(pin)) :])
     return result
 
 
 def pins_from_report(report: Mapping[str, object]) -> dict[str, str]:
     """``pip install --dry-run --report`` -> {normalised name: version}."""
-    return {_name(item["metadata"]["name"]): str(item["metadata"]["version"])  # type: ignore[index]
-            for item in report["install"]}  # type: ignore[attr-defined]
+    return {
+        _name(item["metadata"]["name"]): str(item["metadata"]["version"])  # type: ignore[index]
+        for item in report["install"]
+    }  # type: ignore[attr-defined]
 
 
 def replace_distributions(pins: Mapping[str, str], replaced: Mapping[str, str] = REPLACED) -> dict[str, str]:
     """``pins`` without the distributions another one stands in for; the stand-in must be there."""
     for old, new in replaced.items():
         if old in pins and new not in pins:
-            raise SystemExit(f"{old} is left out of the layers in favour of {new}, which the resolution lacks: "
-                             f"add {new} to the same pyproject list")
+            raise SystemExit(
+                f"{old} is left out of the layers in favour of {new}, which the resolution lacks: "
+                f"add {new} to the same pyproject list"
+            )
     return {name: version for name, version in pins.items() if name not in replaced}
 
 
-def split_layers(core: Mapping[str, str], joint: Mapping[str, str], replaced: Mapping[str, str] = REPLACED,
-                 omitted: Iterable[str] = OMITTED) -> tuple[dict[str, str], dict[str, str]]:
+def split_layers(
+    core: Mapping[str, str],
+    joint: Mapping[str, str],
+    replaced: Mapping[str, str] = REPLACED,
+    omitted: Iterable[str] = OMITTED,
+) -> tuple[dict[str, str], dict[str, str]]:
     """(core layer pins, AI layer pins) from the core resolution and the core+AI one: the AI layer
     carries what the core layer lacks, neither carries REPLACED or OMITTED distributions. A
     distribution resolved to two versions is an error (both layers unpack into the same /opt)."""
@@ -280,8 +291,9 @@ def site_files(root: Path, prune: Iterable[str] = PRUNE) -> list[Path]:
     chosen = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root)
-        dirnames[:] = sorted(d for d in dirnames
-                             if not (d in _SKIP_DIRS and (rel == Path(".") or d != "bin")) and d != "__pycache__")
+        dirnames[:] = sorted(
+            d for d in dirnames if not (d in _SKIP_DIRS and (rel == Path(".") or d != "bin")) and d != "__pycache__"
+        )
         for name in sorted(filenames):
             if name.endswith((".pyc", ".pyo")) or pruned((rel / name).as_posix(), patterns):
                 continue
@@ -312,18 +324,27 @@ def deterministic_zip(out: Path, entries: Iterable[tuple[str, Path]]) -> Artifac
             unzipped += path.stat().st_size
     os.replace(tmp, out)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    return Artifact(out.stem, str(out.relative_to(out.parents[1]) if len(out.parents) > 1 else out), files,
-                    out.stat().st_size, unzipped, digest)
+    return Artifact(
+        out.stem,
+        str(out.relative_to(out.parents[1]) if len(out.parents) > 1 else out),
+        files,
+        out.stat().st_size,
+        unzipped,
+        digest,
+    )
 
 
-def move_files(entries: list[tuple[str, Path]], patterns: Iterable[str]) -> tuple[list[tuple[str, Path]],
-                                                                                 list[tuple[str, Path]]]:
+def move_files(
+    entries: list[tuple[str, Path]], patterns: Iterable[str]
+) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
     """(entries that stay, entries that match one of ``patterns``); at least one must match."""
     patterns = tuple(patterns)
     moved = [e for e in entries if any(glob_match(e[0], p) for p in patterns)]
     if not moved:
-        raise SystemExit(f"no file of the core layer matches {', '.join(patterns)}: did the imageio-ffmpeg wheel "
-                         f"change where it keeps ffmpeg?")
+        raise SystemExit(
+            f"no file of the core layer matches {', '.join(patterns)}: did the imageio-ffmpeg wheel "
+            f"change where it keeps ffmpeg?"
+        )
     return [e for e in entries if e not in moved], moved
 
 
@@ -341,8 +362,12 @@ def write_ffmpeg(entries: list[tuple[str, Path]], dest: Path) -> dict[str, objec
     with dest.open("rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
-    return {"path": str(dest.relative_to(dest.parents[1]) if len(dest.parents) > 1 else dest),
-            "layer_path": arcname, "bytes": dest.stat().st_size, "sha256": digest.hexdigest()}
+    return {
+        "path": str(dest.relative_to(dest.parents[1]) if len(dest.parents) > 1 else dest),
+        "layer_path": arcname,
+        "bytes": dest.stat().st_size,
+        "sha256": digest.hexdigest(),
+    }
 
 
 def overlapping_paths(layers: Mapping[str, Iterable[str]]) -> list[str]:
@@ -358,24 +383,33 @@ def overlapping_paths(layers: Mapping[str, Iterable[str]]) -> list[str]:
     return sorted(clashes)
 
 
-def function_sizes(code: Artifact, layers: Mapping[str, Artifact],
-                   bindings: Mapping[str, list[str]]) -> dict[str, dict[str, object]]:
+def function_sizes(
+    code: Artifact, layers: Mapping[str, Artifact], bindings: Mapping[str, list[str]]
+) -> dict[str, dict[str, object]]:
     """Per function: the layers it binds and code + those layers unzipped."""
-    return {key: {"layers": names,
-                  "unzipped_bytes": code.unzipped_bytes + sum(layers[n].unzipped_bytes for n in names)}
-            for key, names in bindings.items()}
+    return {
+        key: {"layers": names, "unzipped_bytes": code.unzipped_bytes + sum(layers[n].unzipped_bytes for n in names)}
+        for key, names in bindings.items()
+    }
 
 
-def check_limits(code: Artifact, layers: Mapping[str, Artifact], bindings: Mapping[str, list[str]],
-                 max_unzipped: int = SCF_MAX_UNZIPPED, core: str = CORE.name) -> list[str]:
+def check_limits(
+    code: Artifact,
+    layers: Mapping[str, Artifact],
+    bindings: Mapping[str, list[str]],
+    max_unzipped: int = SCF_MAX_UNZIPPED,
+    core: str = CORE.name,
+) -> list[str]:
     """Problems that stop a deployment (empty when every function fits)."""
     problems = []
     for key, size in function_sizes(code, layers, bindings).items():
         names = bindings[key]
         total = int(size["unzipped_bytes"])  # type: ignore[call-overload]
         if total > max_unzipped:
-            problems.append(f"function {key}: code + {' + '.join(names)} unpack to {total / MB:.1f} MB; SCF allows "
-                            f"{max_unzipped / MB:.0f} MB per function (code and bound layers, before compression)")
+            problems.append(
+                f"function {key}: code + {' + '.join(names)} unpack to {total / MB:.1f} MB; SCF allows "
+                f"{max_unzipped / MB:.0f} MB per function (code and bound layers, before compression)"
+            )
         if len(names) > SCF_MAX_LAYERS:
             problems.append(f"function {key} binds {len(names)} layers; SCF allows {SCF_MAX_LAYERS}")
         if core not in names:
@@ -384,8 +418,12 @@ def check_limits(code: Artifact, layers: Mapping[str, Artifact], bindings: Mappi
 
 
 def notes(*artifacts: Artifact) -> list[str]:
-    return [f"{a.name}: {a.zip_bytes / MB:.1f} MB zipped is over {SCF_DIRECT_UPLOAD_ZIP / MB:.0f} MB: upload it "
-            f"through COS (docs/DEPLOY.md)" for a in artifacts if a.zip_bytes > SCF_DIRECT_UPLOAD_ZIP]
+    return [
+        f"{a.name}: {a.zip_bytes / MB:.1f} MB zipped is over {SCF_DIRECT_UPLOAD_ZIP / MB:.0f} MB: upload it "
+        f"through COS (docs/DEPLOY.md)"
+        for a in artifacts
+        if a.zip_bytes > SCF_DIRECT_UPLOAD_ZIP
+    ]
 
 
 def pure_wheel(src_wheel: Path, dest_dir: Path) -> Path:
@@ -417,9 +455,23 @@ def _pip(*args: str) -> None:
 def _binary_args(python_version: str, wheelhouse: Path) -> list[str]:
     """pip options that select wheels for SCF's Linux x86_64 CPython, binary wheels only."""
     abi = "cp" + python_version.replace(".", "")
-    return ["--no-compile", "--only-binary=:all:", "--python-version", python_version, "--implementation", "cp",
-            "--abi", abi, "--abi", "abi3", "--abi", "none", *[a for p in PLATFORMS for a in ("--platform", p)],
-            "--find-links", str(wheelhouse)]
+    return [
+        "--no-compile",
+        "--only-binary=:all:",
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
+        "--abi",
+        abi,
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        *[a for p in PLATFORMS for a in ("--platform", p)],
+        "--find-links",
+        str(wheelhouse),
+    ]
 
 
 def build_pure_wheels(wheelhouse: Path, constraints: list[str]) -> None:
@@ -430,23 +482,53 @@ def build_pure_wheels(wheelhouse: Path, constraints: list[str]) -> None:
         if built.exists():
             shutil.rmtree(built)
         env = dict(os.environ, CC="false")  # the C extension is optional; do not build it
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-binary", package,
-                        "-w", str(built), *(pins or [package])], check=True, env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                package,
+                "-w",
+                str(built),
+                *(pins or [package]),
+            ],
+            check=True,
+            env=env,
+        )
         for wheel in built.glob("*.whl"):
             pure_wheel(wheel, wheelhouse)
         shutil.rmtree(built)
 
 
-def resolve(requirements: list[str], python_version: str, wheelhouse: Path, scratch: Path,
-            constraint_files: Iterable[Path] = (CONSTRAINTS,)) -> dict[str, str]:
+def resolve(
+    requirements: list[str],
+    python_version: str,
+    wheelhouse: Path,
+    scratch: Path,
+    constraint_files: Iterable[Path] = (CONSTRAINTS,),
+) -> dict[str, str]:
     """The exact distributions pip would install for ``requirements`` on SCF (nothing installed)."""
     if scratch.exists():
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
     report = scratch / "report.json"
-    _pip("install", "-q", "--dry-run", "--ignore-installed", "--report", str(report),
-         "--target", str(scratch / "target"), *_binary_args(python_version, wheelhouse),
-         *[a for c in constraint_files for a in ("-c", str(c))], *requirements)
+    _pip(
+        "install",
+        "-q",
+        "--dry-run",
+        "--ignore-installed",
+        "--report",
+        str(report),
+        "--target",
+        str(scratch / "target"),
+        *_binary_args(python_version, wheelhouse),
+        *[a for c in constraint_files for a in ("-c", str(c))],
+        *requirements,
+    )
     return pins_from_report(json.loads(report.read_text()))
 
 
@@ -456,8 +538,16 @@ def install_pins(target: Path, pins: Mapping[str, str], python_version: str, whe
         shutil.rmtree(target)
     target.mkdir(parents=True)
     if pins:
-        _pip("install", "-q", "--no-deps", "--no-warn-conflicts", "--target", str(target),
-             *_binary_args(python_version, wheelhouse), *[f"{n}=={v}" for n, v in sorted(pins.items())])
+        _pip(
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-warn-conflicts",
+            "--target",
+            str(target),
+            *_binary_args(python_version, wheelhouse),
+            *[f"{n}=={v}" for n, v in sorted(pins.items())],
+        )
 
 
 def install_dependencies(build_dir: Path, python_version: str) -> dict[str, dict[str, str]]:
@@ -470,8 +560,7 @@ def install_dependencies(build_dir: Path, python_version: str) -> dict[str, dict
     core = resolve(core_reqs, python_version, wheelhouse, build_dir / "resolve-core")
     core_lock = build_dir / "core-lock.txt"
     core_lock.write_text("".join(f"{n}=={v}\n" for n, v in sorted(core.items())))
-    joint = resolve(core_reqs + ai_reqs, python_version, wheelhouse, build_dir / "resolve-ai",
-                    (CONSTRAINTS, core_lock))
+    joint = resolve(core_reqs + ai_reqs, python_version, wheelhouse, build_dir / "resolve-ai", (CONSTRAINTS, core_lock))
     core_pins, ai_pins = split_layers(core, joint)
     pins = {CORE.name: core_pins, AI.name: ai_pins}
     for layer in PIP_LAYERS:
@@ -480,8 +569,13 @@ def install_dependencies(build_dir: Path, python_version: str) -> dict[str, dict
     return pins
 
 
-def build(python_version: str, dist: Path = DIST, *, skip_dependencies: bool = False,
-          serverless_yml: Path = REPO / "serverless.yml") -> dict[str, object]:
+def build(
+    python_version: str,
+    dist: Path = DIST,
+    *,
+    skip_dependencies: bool = False,
+    serverless_yml: Path = REPO / "serverless.yml",
+) -> dict[str, object]:
     bindings = function_layers(serverless_yml)  # fail before the slow part on an unknown layer
     build_dir = dist / "build"
     if not skip_dependencies:
@@ -520,8 +614,11 @@ def build(python_version: str, dist: Path = DIST, *, skip_dependencies: bool = F
     problems = check_limits(code, layers, bindings)
     report: dict[str, object] = {
         "python": python_version,
-        "limits": {"max_unzipped_bytes": SCF_MAX_UNZIPPED, "max_layers": SCF_MAX_LAYERS,
-                   "direct_upload_zip_bytes": SCF_DIRECT_UPLOAD_ZIP},
+        "limits": {
+            "max_unzipped_bytes": SCF_MAX_UNZIPPED,
+            "max_layers": SCF_MAX_LAYERS,
+            "direct_upload_zip_bytes": SCF_DIRECT_UPLOAD_ZIP,
+        },
         "artifacts": [asdict(code), *(asdict(a) for a in layers.values())],
         "functions": function_sizes(code, layers, bindings),
         "ffmpeg": ffmpeg,
@@ -538,16 +635,22 @@ def build(python_version: str, dist: Path = DIST, *, skip_dependencies: bool = F
 def print_report(report: dict[str, object]) -> None:
     print(f"\nSCF package for CPython {report['python']} (linux x86_64):")
     for a in report["artifacts"]:  # type: ignore[attr-defined]
-        print(f"  {a['path']:<31} {a['files']:>6} files  {a['zip_bytes'] / MB:8.1f} MB zipped  "
-              f"{a['unzipped_bytes'] / MB:8.1f} MB unzipped  sha256 {a['sha256'][:16]}")
+        print(
+            f"  {a['path']:<31} {a['files']:>6} files  {a['zip_bytes'] / MB:8.1f} MB zipped  "
+            f"{a['unzipped_bytes'] / MB:8.1f} MB unzipped  sha256 {a['sha256'][:16]}"
+        )
     print(f"  per function, code + bound layers unzipped (SCF allows {SCF_MAX_UNZIPPED / MB:.0f} MB):")
     for key, size in report["functions"].items():  # type: ignore[attr-defined]
         total = int(size["unzipped_bytes"])
-        print(f"    {key:<11} {total / MB:8.1f} MB  {'OK  ' if total <= SCF_MAX_UNZIPPED else 'OVER'}  "
-              f"code + {' + '.join(size['layers'])}")
+        print(
+            f"    {key:<11} {total / MB:8.1f} MB  {'OK  ' if total <= SCF_MAX_UNZIPPED else 'OVER'}  "
+            f"code + {' + '.join(size['layers'])}"
+        )
     ffmpeg = dict(report["ffmpeg"])  # type: ignore[call-overload]
-    print(f"  {ffmpeg['path']}: {ffmpeg['bytes'] / MB:.1f} MB, the ffmpeg layer's binary for the functions that do "
-          f"not bind it: upload it to COS (docs/DEPLOY.md) and set OPENMPS_FFMPEG_SHA256={ffmpeg['sha256']}")
+    print(
+        f"  {ffmpeg['path']}: {ffmpeg['bytes'] / MB:.1f} MB, the ffmpeg layer's binary for the functions that do "
+        f"not bind it: upload it to COS (docs/DEPLOY.md) and set OPENMPS_FFMPEG_SHA256={ffmpeg['sha256']}"
+    )
     for note in report["notes"]:  # type: ignore[attr-defined]
         print(f"  note: {note}")
     for problem in report["problems"]:  # type: ignore[attr-defined]
@@ -563,10 +666,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         report = build(python_version, skip_dependencies=args.skip_dependencies)
     except subprocess.CalledProcessError as exc:
-        raise SystemExit(f"make package: {' '.join(str(a) for a in exc.cmd[3:5])} failed. A dependency probably has "
-                         f"no wheel for CPython {python_version} on linux x86_64 (pip's error above names it): pin "
-                         f"a version that has one in infra/cloud/layer-constraints.txt, or use a newer SCF runtime."
-                         ) from None
+        raise SystemExit(
+            f"make package: {' '.join(str(a) for a in exc.cmd[3:5])} failed. A dependency probably has "
+            f"no wheel for CPython {python_version} on linux x86_64 (pip's error above names it): pin "
+            f"a version that has one in infra/cloud/layer-constraints.txt, or use a newer SCF runtime."
+        ) from None
     print_report(report)
     if report["problems"]:
         raise SystemExit(1)

@@ -34,8 +34,15 @@ def commands(env: Mapping[str, str], path: Path = REPO / "serverless.yml") -> li
             mem = int(fn.get("memorySize", inputs.get("memorySize", 128))) * int(fn["reservedConcurrency"])
             out.append([*base, "PutReservedConcurrencyConfig", *common, "--ReservedConcurrencyMem", str(mem)])
         if key in ASYNC_FUNCTIONS:
-            out.append([*base, "UpdateFunctionEventInvokeConfig", *common,
-                        "--AsyncTriggerConfig", json.dumps(RETRY, separators=(",", ":"))])
+            out.append(
+                [
+                    *base,
+                    "UpdateFunctionEventInvokeConfig",
+                    *common,
+                    "--AsyncTriggerConfig",
+                    json.dumps(RETRY, separators=(",", ":")),
+                ]
+            )
     return out
 
 

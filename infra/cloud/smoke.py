@@ -49,8 +49,10 @@ def find_python(version: str) -> str | None:
     found = shutil.which(f"python{version}")
     if found and subprocess.run([found, "-c", "pass"], capture_output=True).returncode == 0:
         return found
-    patterns = [f"~/.pyenv/versions/{version}.*/bin/python{version}",
-                f"~/.local/share/uv/python/cpython-{version}.*/bin/python{version}"]
+    patterns = [
+        f"~/.pyenv/versions/{version}.*/bin/python{version}",
+        f"~/.local/share/uv/python/cpython-{version}.*/bin/python{version}",
+    ]
     for pattern in patterns:
         for candidate in sorted(glob.glob(os.path.expanduser(pattern)), reverse=True):
             if os.access(candidate, os.X_OK):
@@ -85,11 +87,17 @@ def probe_args(names: tuple[str, ...], table_endpoint: str, ffmpeg: Path, ffmpeg
 
 def run_probe(python: str, root: Path, *args: str, timeout: float = 900) -> dict[str, object]:
     probe = root / "smoke_probe.py"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "TMPDIR": str(root / "tmp"), "LANG": "C.UTF-8",
-           "PYTHONPATH": os.pathsep.join([str(root / "var" / "user"), str(root / "opt")]),
-           "OPENMPS_ONNX_THREADS": "2"}
-    done = subprocess.run([python, "-S", "-B", str(probe), *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(root),
+        "TMPDIR": str(root / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join([str(root / "var" / "user"), str(root / "opt")]),
+        "OPENMPS_ONNX_THREADS": "2",
+    }
+    done = subprocess.run(
+        [python, "-S", "-B", str(probe), *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode != 0:
         raise SystemExit(f"smoke {' '.join(args)} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -104,11 +112,14 @@ def main(argv: list[str] | None = None) -> None:
     version = runtime_python()
     python = args.python or find_python(version)
     if python is None:
-        raise SystemExit(f"no CPython {version} here (the layers hold cp{version.replace('.', '')} wheels, which "
-                         f"CPython {sys.version_info.major}.{sys.version_info.minor} cannot import); "
-                         f"pass --python, or install one (pyenv, uv python install {version})")
-    real = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+        raise SystemExit(
+            f"no CPython {version} here (the layers hold cp{version.replace('.', '')} wheels, which "
+            f"CPython {sys.version_info.major}.{sys.version_info.minor} cannot import); "
+            f"pass --python, or install one (pyenv, uv python install {version})"
+        )
+    real = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     if real != version:
         raise SystemExit(f"{python} is CPython {real}; the layers are built for {version}")
     bindings = function_layers()
@@ -128,17 +139,22 @@ def main(argv: list[str] | None = None) -> None:
                 for key in functions:
                     result = run_probe(python, root, "import", key)
                     results.append(result)
-                    print(f"  import functions.{key}.index ok ({result['modules']} modules, "
-                          f"{', '.join(result['loaded'])})", flush=True)  # type: ignore[arg-type]
+                    print(
+                        f"  import functions.{key}.index ok ({result['modules']} modules, "
+                        f"{', '.join(result['loaded'])})",
+                        flush=True,
+                    )  # type: ignore[arg-type]
                 if args.imports_only:
                     continue
                 if dynalite is None and not AI_LAYERS & set(names):
                     from infra.local.dynalite import Dynalite
+
                     dynalite = Dynalite(Path(tmp) / "dynalite")
                     dynalite.start()
                 endpoint = dynalite.endpoint if dynalite is not None else ""
-                result = run_probe(python, root, *probe_args(names, endpoint, (args.dist / "ffmpeg").resolve(),
-                                                                ffmpeg_sha256))
+                result = run_probe(
+                    python, root, *probe_args(names, endpoint, (args.dist / "ffmpeg").resolve(), ffmpeg_sha256)
+                )
                 results.append(result)
                 print(f"  {result['mode']} engines ok: {json.dumps(result, default=str)}", flush=True)
         finally:

@@ -55,10 +55,28 @@ def ffmpeg(*args: str) -> None:
 
 
 def make_clip(path: Path, seconds: int = 4) -> Path:
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
-           "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}",
-           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-           "-movflags", "+faststart", str(path))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size=640x360:rate=25:duration={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=440:sample_rate=44100:duration={seconds}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-movflags",
+        "+faststart",
+        str(path),
+    )
     return path
 
 
@@ -75,11 +93,38 @@ def make_text_clip(path: Path, text: str, seconds: int = 8, start: float = 3, en
     draw.text((13 - left, 13 - top), text, font=font, fill=(255, 255, 255, 255))
     png = path.with_suffix(".png")
     img.save(png)
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}", "-i", str(png),
-           "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}",
-           "-filter_complex", f"[0:v][1:v]overlay=x=(W-w)/2:y=H-h-30:enable='between(t,{start},{end})'[v]",
-           "-map", "[v]", "-map", "2:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-           "-g", "25", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size=640x360:rate=25:duration={seconds}",
+        "-i",
+        str(png),
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=440:sample_rate=44100:duration={seconds}",
+        "-filter_complex",
+        f"[0:v][1:v]overlay=x=(W-w)/2:y=H-h-30:enable='between(t,{start},{end})'[v]",
+        "-map",
+        "[v]",
+        "-map",
+        "2:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "25",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-movflags",
+        "+faststart",
+        str(path),
+    )
     return path
 
 
@@ -111,16 +156,28 @@ def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
         assert under_layers(exe), f"ffmpeg {exe} is not the layer's"
         out["ffmpeg"] = Path(exe).name
     # The table over the real DynamoDB API (dynalite), through pynamodb and the pruned botocore.
-    settings = Settings(table_endpoint=table_endpoint, table_prefix=f"smoke{int(time.time())}p{os.getpid()}-",
-                        table_access_key_id="smoke", table_secret_access_key="smoke",
-                        storage_root=str(WORK / "buckets"), work_dir=str(WORK / "work"))
+    settings = Settings(
+        table_endpoint=table_endpoint,
+        table_prefix=f"smoke{int(time.time())}p{os.getpid()}-",
+        table_access_key_id="smoke",
+        table_secret_access_key="smoke",
+        storage_root=str(WORK / "buckets"),
+        work_dir=str(WORK / "work"),
+    )
     created = create_missing_tables(settings)
     assert created and not create_missing_tables(settings), "tables were not created exactly once"
     assert build_deps(settings).tasks.get_subtask("1250000000-WorkflowTask-" + "0" * 32 + "t0", 1) is None
     out["tables_created"] = len(created)
     # The cloud adapters build their clients (no request is sent): COS presigns, SCF's client exists.
-    cloud = Settings(storage="cos", invoker="scf", cos_secret_id="AKIDsmoke", cos_secret_key="k",
-                     scf_secret_id="AKIDsmoke", scf_secret_key="k", signing_key="smoke-signing-key")
+    cloud = Settings(
+        storage="cos",
+        invoker="scf",
+        cos_secret_id="AKIDsmoke",
+        cos_secret_key="k",
+        scf_secret_id="AKIDsmoke",
+        scf_secret_key="k",
+        signing_key="smoke-signing-key",
+    )
     url = build_storage(cloud).presign("openmps-input-1250000000", "input/a.mp4", "GET", 60)
     assert "q-signature" in url, url
     build_invoker(cloud)
@@ -142,11 +199,17 @@ def probe_media() -> dict[str, object]:
     assert info.video is not None and info.duration > 3, info
     files, _ = run_transcode(clip, TranscodeParams(height=180), WORK / "out", "tc", timeout=120)
     assert files and files[0].metadata["height"] == 180, files
-    hls, _ = run_transcode(clip, TranscodeParams(container="hls", height=180, hls_time=2), WORK / "out", "hl",
-                           timeout=120)
+    hls, _ = run_transcode(
+        clip, TranscodeParams(container="hls", height=180, hls_time=2), WORK / "out", "hl", timeout=120
+    )
     assert len(hls) > 2, hls
-    shots, _ = run_snapshot(clip, SnapshotParams(kind="sprite", interval=1, sample_type="time", rows=2, columns=2),
-                            WORK / "out", "sp", timeout=120)
+    shots, _ = run_snapshot(
+        clip,
+        SnapshotParams(kind="sprite", interval=1, sample_type="time", rows=2, columns=2),
+        WORK / "out",
+        "sp",
+        timeout=120,
+    )
     assert shots, shots
     return {"av": __import__("av").__version__, "transcoded": len(files) + len(hls), "snapshots": len(shots)}
 
@@ -163,8 +226,9 @@ def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, objec
 
     assert bundled_ffmpeg() is None and not os.environ.get(ENV), "ffmpeg is already here"
     obj = "openmps-deploy-1250000000/openmps/ffmpeg"
-    settings = Settings(storage_root=str(WORK / "buckets"), work_dir=str(WORK / "tmp"), ffmpeg_object=obj,
-                        ffmpeg_sha256=sha256)
+    settings = Settings(
+        storage_root=str(WORK / "buckets"), work_dir=str(WORK / "tmp"), ffmpeg_object=obj, ffmpeg_sha256=sha256
+    )
     storage = build_storage(settings)
     bucket, key = obj.split("/", 1)
     storage.upload(bucket, key, binary)
@@ -198,8 +262,12 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     lines = ai_models.text_reader().read(frame)
     text = " ".join(line.text for line in lines)
     assert "OPENMPS" in text.upper().replace(" ", ""), f"OCR read {text!r}"
-    out.update(nudenet=ai_models.nudity_detector().name, nudenet_detections=len(detections),
-               ocr=ai_models.text_reader().name, ocr_text=text)
+    out.update(
+        nudenet=ai_models.nudity_detector().name,
+        nudenet_detections=len(detections),
+        ocr=ai_models.text_reader().name,
+        ocr_text=text,
+    )
     # The three engines on generated media, as the functions run them.
     keyword = make_text_clip(WORK / "keyword.mp4", "Buy cheap casino chips now")
     preset = {kind: AI_PRESETS[(kind, 10)].params for kind in ("ContentReview", "ContentAnalysis", "Enhancement")}
@@ -207,13 +275,19 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     assert review["suggestion"] == "block" and review["label"] == "Ad", review
     analysed, _log, analysis = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)
     assert analysed and analysis, analysis
-    files, _log, enhanced = run_enhancement(make_clip(WORK / "plain.mp4", 3), preset["Enhancement"],
-                                            WORK / "enhance", "en", timeout=300)
+    files, _log, enhanced = run_enhancement(
+        make_clip(WORK / "plain.mp4", 3), preset["Enhancement"], WORK / "enhance", "en", timeout=300
+    )
     assert any(f.name == "en.mp4" for f in files), [f.name for f in files]
-    out.update(review=review["suggestion"], review_label=review["label"], analysis_files=len(analysed),
-               enhance_files=[f.name for f in files])
-    left_out = sorted(m for m in ("sympy", "mpmath", "onnxruntime.tools", "onnxruntime.transformers")
-                      if m in sys.modules)
+    out.update(
+        review=review["suggestion"],
+        review_label=review["label"],
+        analysis_files=len(analysed),
+        enhance_files=[f.name for f in files],
+    )
+    left_out = sorted(
+        m for m in ("sympy", "mpmath", "onnxruntime.tools", "onnxruntime.transformers") if m in sys.modules
+    )
     assert not left_out, f"modules the layers leave out were imported: {left_out}"
     foreign = foreign_modules()
     assert not foreign, f"modules from outside the layers: {foreign[:5]}"

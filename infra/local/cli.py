@@ -18,8 +18,7 @@ from rich.table import Table
 from infra.local.client import ApiError, Client
 
 console = Console()
-STATUS_STYLE = {"WAITING": "yellow", "PROCESSING": "cyan", "FINISH": "green", "SUCCESS": "green",
-                "FAIL": "red"}
+STATUS_STYLE = {"WAITING": "yellow", "PROCESSING": "cyan", "FINISH": "green", "SUCCESS": "green", "FAIL": "red"}
 
 
 def _data_dir() -> Path:
@@ -32,19 +31,27 @@ def _client() -> Client:
     if not token:
         token_file = _data_dir() / "api-token"
         if not token_file.exists():
-            raise SystemExit("openmps: no API token: set OPENMPS_API_TOKEN, or run `openmps up` first "
-                             f"(it keeps the token in {token_file})")
+            raise SystemExit(
+                "openmps: no API token: set OPENMPS_API_TOKEN, or run `openmps up` first "
+                f"(it keeps the token in {token_file})"
+            )
         token = token_file.read_text().strip()
     return Client(url, token)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     from infra.local.stack import StackConfig, run_forever
+
     every = os.environ.get("OPENMPS_RECONCILE_EVERY")
-    return run_forever(StackConfig(data_dir=_data_dir(), port=int(os.environ.get("OPENMPS_PORT", "8080")),
-                                   api_token=os.environ.get("OPENMPS_API_TOKEN") or None,
-                                   reconcile_every=float(every) if every else None,
-                                   concurrency=parse_concurrency(os.environ.get("OPENMPS_CONCURRENCY", ""))))
+    return run_forever(
+        StackConfig(
+            data_dir=_data_dir(),
+            port=int(os.environ.get("OPENMPS_PORT", "8080")),
+            api_token=os.environ.get("OPENMPS_API_TOKEN") or None,
+            reconcile_every=float(every) if every else None,
+            concurrency=parse_concurrency(os.environ.get("OPENMPS_CONCURRENCY", "")),
+        )
+    )
 
 
 def parse_concurrency(text: str) -> dict[str, int]:
@@ -63,8 +70,14 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise SystemExit(f"openmps: no such file: {path}")
     client = _client()
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         job = bar.add_task(f"uploading {path.name}", total=path.stat().st_size)
         ticket = client.upload(path, args.key, lambda sent, total: bar.update(job, completed=sent))
     deadline = time.monotonic() + args.wait
@@ -74,8 +87,11 @@ def cmd_upload(args: argparse.Namespace) -> int:
             print(task["task_id"])
             return 0
         if time.monotonic() > deadline:
-            console.print(f"uploaded to {ticket['bucket']}/{ticket['key']}, but no task appeared within "
-                          f"{args.wait:.0f} s (does a workflow match this key?)", style="red")
+            console.print(
+                f"uploaded to {ticket['bucket']}/{ticket['key']}, but no task appeared within "
+                f"{args.wait:.0f} s (does a workflow match this key?)",
+                style="red",
+            )
             return 1
         time.sleep(0.3)
 
@@ -86,12 +102,16 @@ def _task_table(tasks: list[dict[str, Any]], details: dict[str, dict[str, Any]])
         table.add_column(col)
     for task in tasks:
         subs = details.get(task["task_id"], {}).get("subtasks") or []
-        parts = [f"{s['type']} [{STATUS_STYLE.get(s['status'], '')}]{s['status']}[/] {s['progress']}%"
-                 for s in subs]
+        parts = [f"{s['type']} [{STATUS_STYLE.get(s['status'], '')}]{s['status']}[/] {s['progress']}%" for s in subs]
         status = task["status"] + (" (failures)" if task["has_failed"] else "")
-        table.add_row(task["task_id"], f"[{STATUS_STYLE.get(task['status'], '')}]{status}[/]",
-                      task["input"]["key"], task["create_time"][:19].replace("T", " "),
-                      (task["finish_time"] or "")[:19].replace("T", " "), "\n".join(parts))
+        table.add_row(
+            task["task_id"],
+            f"[{STATUS_STYLE.get(task['status'], '')}]{status}[/]",
+            task["input"]["key"],
+            task["create_time"][:19].replace("T", " "),
+            (task["finish_time"] or "")[:19].replace("T", " "),
+            "\n".join(parts),
+        )
     return table
 
 
@@ -100,8 +120,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
     def render() -> Table:
         page = client.tasks(status=args.status, limit=args.limit)
-        details = {t["task_id"]: client.task(t["task_id"]) for t in page["tasks"]
-                   if args.watch and t["status"] != "FINISH"}
+        details = {
+            t["task_id"]: client.task(t["task_id"]) for t in page["tasks"] if args.watch and t["status"] != "FINISH"
+        }
         return _task_table(page["tasks"], details)
 
     if not args.watch:
@@ -135,10 +156,12 @@ def _subtask_arg(text: str) -> dict[str, Any]:
 def cmd_create(args: argparse.Namespace) -> int:
     client = _client()
     cfg = client.config()
-    body = {"input": {"bucket": args.bucket or cfg["input_bucket"], "key": args.key},
-            "output": {"bucket": args.output_bucket or cfg["output_bucket"], "dir": args.output_dir},
-            "subtasks": args.subtask or [{"type": "Transcode", "definition": 100030},
-                                         {"type": "Snapshot", "definition": 10, "kind": "sampled"}]}
+    body = {
+        "input": {"bucket": args.bucket or cfg["input_bucket"], "key": args.key},
+        "output": {"bucket": args.output_bucket or cfg["output_bucket"], "dir": args.output_dir},
+        "subtasks": args.subtask
+        or [{"type": "Transcode", "definition": 100030}, {"type": "Snapshot", "definition": 10, "kind": "sampled"}],
+    }
     if args.session_id:
         body["session_id"] = args.session_id
     print(client.create_task(body)["task_id"])
@@ -157,8 +180,14 @@ def cmd_download(args: argparse.Namespace) -> int:
     dest = Path(args.output or link["filename"])
     if dest.is_dir():
         dest = dest / link["filename"]
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         job = bar.add_task(f"downloading {dest.name}", total=None)
         size = client.fetch(link["url"], dest, lambda done, total: bar.update(job, completed=done, total=total))
     console.print(f"{dest} ({size} bytes, {link['files']} file{'s' if link['files'] != 1 else ''})")
@@ -193,8 +222,13 @@ def cmd_templates(args: argparse.Namespace) -> int:
         table.add_column(col)
     for t in client.templates(args.type):
         keys = ("container", "height", "video_bitrate_kbps", "kind", "interval", "sample_type")
-        table.add_row(str(t["definition"]), t["type"], t["name"], "yes" if t["preset"] else "",
-                      ", ".join(f"{k}={t[k]}" for k in keys if t.get(k) not in (None, "", 0)))
+        table.add_row(
+            str(t["definition"]),
+            t["type"],
+            t["name"],
+            "yes" if t["preset"] else "",
+            ", ".join(f"{k}={t[k]}" for k in keys if t.get(k) not in (None, "", 0)),
+        )
     console.print(table)
     return 0
 
@@ -212,10 +246,15 @@ def cmd_workflows(args: argparse.Namespace) -> int:
         for col in ("ID", "Name", "Enabled", "Bucket / prefix", "Suffixes", "Subtasks", "Output"):
             table.add_column(col)
         for w in client.workflows():
-            table.add_row(w["workflow_id"], w["name"], "yes" if w["enabled"] else "no",
-                          f"{w['bucket']}/{w['prefix']}", " ".join(w["suffixes"]),
-                          ", ".join(f"{s['type']}:{s['definition']}" for s in w["subtasks"]),
-                          f"{w['output']['bucket']}/{w['output']['dir']}")
+            table.add_row(
+                w["workflow_id"],
+                w["name"],
+                "yes" if w["enabled"] else "no",
+                f"{w['bucket']}/{w['prefix']}",
+                " ".join(w["suffixes"]),
+                ", ".join(f"{s['type']}:{s['definition']}" for s in w["subtasks"]),
+                f"{w['output']['bucket']}/{w['output']['dir']}",
+            )
         console.print(table)
     return 0
 
@@ -240,15 +279,21 @@ def main(argv: list[str] | None = None) -> int:
     new = sub.add_parser("create", help="create a task for an object already in a bucket; prints the task id")
     new.add_argument("key", help="object key, e.g. input/ab12cd34/clip.mp4")
     new.add_argument("--bucket", help="input bucket (default: the input bucket)")
-    new.add_argument("--subtask", action="append", type=_subtask_arg,
-                     help="TYPE:DEFINITION[:KIND], repeatable (default: Transcode:100030 and Snapshot:10:sampled)")
+    new.add_argument(
+        "--subtask",
+        action="append",
+        type=_subtask_arg,
+        help="TYPE:DEFINITION[:KIND], repeatable (default: Transcode:100030 and Snapshot:10:sampled)",
+    )
     new.add_argument("--output-bucket")
     new.add_argument("--output-dir", default="output/{task_id}/")
     new.add_argument("--session-id", help="the same id within 3 days returns the first task")
     new.set_defaults(func=cmd_create)
-    for name, text in (("restart", "re-run every subtask of a finished task"),
-                       ("retry-failed", "re-run only the failed subtasks of a finished task"),
-                       ("terminate", "stop a queued task")):
+    for name, text in (
+        ("restart", "re-run every subtask of a finished task"),
+        ("retry-failed", "re-run only the failed subtasks of a finished task"),
+        ("terminate", "stop a queued task"),
+    ):
         op = sub.add_parser(name, help=text)
         op.add_argument("task_id")
         op.set_defaults(func=cmd_operation)
@@ -264,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     tp.add_argument("--file")
     tp.set_defaults(func=cmd_templates)
     wf = sub.add_parser("workflows", help="list, create, enable, disable, delete or dry-run (match) workflows")
-    wf.add_argument("action", nargs="?", choices=["list", "create", "enable", "disable", "delete", "match"],
-                    default="list")
+    wf.add_argument(
+        "action", nargs="?", choices=["list", "create", "enable", "disable", "delete", "match"], default="list"
+    )
     wf.add_argument("workflow_id", nargs="?", help="the workflow (enable/disable/delete) or the key (match)")
     wf.add_argument("--file")
     wf.add_argument("--bucket")

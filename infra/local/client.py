@@ -49,15 +49,19 @@ class Client:
                 raise ApiError(resp.status_code, "HTTPError", resp.text[:300]) from None
         return resp.json() if resp.content else None
 
-    def upload(self, path: Path, key: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    def upload(
+        self, path: Path, key: str | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"filename": path.name}
         if key:
             body["key"] = key
         ticket = self._call("POST", "/api/v1/uploads", json=body)
         with path.open("rb") as f:
-            resp = requests.put(ticket["upload_url"], data=_ProgressReader(f, path.stat().st_size, progress),
-                                timeout=max(self.timeout, 600))
+            resp = requests.put(
+                ticket["upload_url"],
+                data=_ProgressReader(f, path.stat().st_size, progress),
+                timeout=max(self.timeout, 600),
+            )
         if resp.status_code != 200:
             raise ApiError(resp.status_code, "UploadFailed", resp.text[:300])
         return ticket

@@ -34,9 +34,11 @@ class Dynalite:
             raise RuntimeError("dynalite is not installed: run `make install` (needs node and npm)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(self.port),
-             "--path", str(self.data_dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+            [node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.data_dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

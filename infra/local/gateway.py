@@ -68,11 +68,20 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 class Gateway:
-    def __init__(self, *, host: str, port: int, storage: LocalStorage, signing_key: str, invoke_secret: str,
-                 invoke_sync: Callable[[str, dict[str, Any]], Any],
-                 invoke_async: Callable[[str, dict[str, Any]], str],
-                 on_upload: Callable[[ObjectInfo], None], max_upload_bytes: int,
-                 zip_members: Callable[[str, int, int, str], list[tuple[str, str, str]]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        storage: LocalStorage,
+        signing_key: str,
+        invoke_secret: str,
+        invoke_sync: Callable[[str, dict[str, Any]], Any],
+        invoke_async: Callable[[str, dict[str, Any]], str],
+        on_upload: Callable[[ObjectInfo], None],
+        max_upload_bytes: int,
+        zip_members: Callable[[str, int, int, str], list[tuple[str, str, str]]] | None = None,
+    ) -> None:
         self.storage, self.signing_key, self.invoke_secret = storage, signing_key, invoke_secret
         self.zip_members = zip_members
         self.invoke_sync, self.invoke_async, self.on_upload = invoke_sync, invoke_async, on_upload
@@ -142,8 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     # ---- responses ------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json", headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -179,14 +189,25 @@ class _Handler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             text_body, is_b64 = base64.b64encode(body).decode(), True
         event = {
-            "requestContext": {"serviceId": "service-local", "path": "/", "httpMethod": self.command,
-                               "requestId": str(uuid.uuid4()), "identity": {},
-                               "sourceIp": self.client_address[0], "stage": "release"},
+            "requestContext": {
+                "serviceId": "service-local",
+                "path": "/",
+                "httpMethod": self.command,
+                "requestId": str(uuid.uuid4()),
+                "identity": {},
+                "sourceIp": self.client_address[0],
+                "stage": "release",
+            },
             "headers": {k: v for k, v in self.headers.items()},
-            "body": text_body or "", "isBase64Encoded": is_b64,
-            "pathParameters": {}, "queryStringParameters": {}, "headerParameters": {},
-            "stageVariables": {"stage": "release"}, "path": unquote(parts.path) or "/",
-            "queryString": query, "httpMethod": self.command,
+            "body": text_body or "",
+            "isBase64Encoded": is_b64,
+            "pathParameters": {},
+            "queryStringParameters": {},
+            "headerParameters": {},
+            "stageVariables": {"stage": "release"},
+            "path": unquote(parts.path) or "/",
+            "queryString": query,
+            "httpMethod": self.command,
         }
         try:
             result = self.owner.invoke_sync("api", event)
@@ -230,8 +251,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "ResourceNotFound", "no such download")
             return
         try:
-            members = self.owner.zip_members(segments[2], int(segments[3]), int(query.get("expires", "0")),
-                                             query.get("sig", ""))
+            members = self.owner.zip_members(
+                segments[2], int(segments[3]), int(query.get("expires", "0")), query.get("sig", "")
+            )
         except ValueError:
             self._error(400, "InvalidParameter", "malformed download link")
             return
@@ -251,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- signed storage URLs ------------------------------------------------------------------
     def _storage(self) -> None:
         parts = urlsplit(self.path)
-        rest = parts.path[len("/storage/"):]
+        rest = parts.path[len("/storage/") :]
         bucket, _, raw_key = rest.partition("/")
         key = unquote(raw_key)
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -261,8 +283,16 @@ class _Handler(BaseHTTPRequestHandler):
             expires = int(query.get("expires", "0"))
         except ValueError:
             expires = 0
-        reason = verify(self.owner.signing_key, signed_method, bucket, key, expires,
-                        query.get("disposition", ""), query.get("sig", ""), time.time())
+        reason = verify(
+            self.owner.signing_key,
+            signed_method,
+            bucket,
+            key,
+            expires,
+            query.get("disposition", ""),
+            query.get("sig", ""),
+            time.time(),
+        )
         if reason is None and signed_method != method:
             reason = f"URL is signed for {signed_method}, not {method}"
         if reason:
@@ -282,9 +312,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _storage_get(self, bucket: str, key: str, disposition: str) -> None:
         info = self.owner.storage.head(bucket, key)
-        headers = {"Accept-Ranges": "bytes", "ETag": f'"{info.etag}"',
-                   "Last-Modified": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(info.last_modified)),
-                   "Cache-Control": "private, max-age=60"}
+        headers = {
+            "Accept-Ranges": "bytes",
+            "ETag": f'"{info.etag}"',
+            "Last-Modified": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(info.last_modified)),
+            "Cache-Control": "private, max-age=60",
+        }
         if disposition:
             headers["Content-Disposition"] = disposition
         start, end, status = 0, info.size - 1, 200

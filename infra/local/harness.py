@@ -55,10 +55,20 @@ class RunningStack:
 def start_stack(data_dir: Path, token: str, extra_env: dict[str, str] | None = None) -> RunningStack:
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-stack-{port}.log"
-    env = {**os.environ, "OPENMPS_DATA_DIR": str(data_dir), "OPENMPS_PORT": str(port),
-           "OPENMPS_API_TOKEN": token, **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "infra.local.cli", "up"], cwd=REPO, env=env,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "OPENMPS_DATA_DIR": str(data_dir),
+        "OPENMPS_PORT": str(port),
+        "OPENMPS_API_TOKEN": token,
+        **(extra_env or {}),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.cli", "up"],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -94,4 +104,3 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 90, every: float = 0
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(every)
-

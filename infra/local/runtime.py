@@ -199,17 +199,34 @@ class _Worker:
     """One worker process and the runtime's ends of its three pipes (see worker_process.py).
     Only the slot thread using a worker reads/writes it; kill() may come from stop() too."""
 
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], cwd: str,
-                 output: Callable[[str], None]) -> None:
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], cwd: str, output: Callable[[str], None]) -> None:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         life_r, life_w = os.pipe()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-u", WORKER_SCRIPT, "--handler", spec.handler, "--req", str(req_r),
-                 "--resp", str(resp_w), "--life", str(life_r), "--memory-mb", str(spec.memory_mb),
-                 "--timeout-ms", str(int(spec.timeout * 1000))],
-                cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-u",
+                    WORKER_SCRIPT,
+                    "--handler",
+                    spec.handler,
+                    "--req",
+                    str(req_r),
+                    "--resp",
+                    str(resp_w),
+                    "--life",
+                    str(life_r),
+                    "--memory-mb",
+                    str(spec.memory_mb),
+                    "--timeout-ms",
+                    str(int(spec.timeout * 1000)),
+                ],
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
                 pass_fds=(req_r, resp_w, life_r),
                 start_new_session=True,  # its own process group: killpg also takes what it started
             )
@@ -241,7 +258,7 @@ class _Worker:
         data = memoryview(json.dumps(message).encode() + b"\n")
         try:
             while data:
-                data = data[os.write(self._req, data):]
+                data = data[os.write(self._req, data) :]
         except OSError as exc:  # BrokenPipeError: it died between invocations
             raise _Dead() from exc
 
@@ -355,8 +372,9 @@ class LocalRuntime:
             raise KeyError(f"concurrency_overrides for unknown functions: {sorted(unknown)}")
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # for wait_idle
-        self._functions = {key: _Function(spec, overrides.get(key, spec.concurrency), self._lock)
-                           for key, spec in specs.items()}
+        self._functions = {
+            key: _Function(spec, overrides.get(key, spec.concurrency), self._lock) for key, spec in specs.items()
+        }
         self._base_env = dict(base_env)
         self._retry_delays = tuple(retry_delays)
         self._log = log or _print_stderr
@@ -454,9 +472,15 @@ class LocalRuntime:
         """Per function: queued (incl. retries waiting for their delay), running, succeeded and
         failed (runs, so a retried invocation counts each attempt), retried, workers."""
         with self._lock:
-            return {key: {"queued": len(fn.queue) + fn.delayed, "running": fn.running, **fn.counts,
-                          "workers": sum(1 for w in fn.workers if not w.exited())}
-                    for key, fn in self._functions.items()}
+            return {
+                key: {
+                    "queued": len(fn.queue) + fn.delayed,
+                    "running": fn.running,
+                    **fn.counts,
+                    "workers": sum(1 for w in fn.workers if not w.exited()),
+                }
+                for key, fn in self._functions.items()
+            }
 
     def wait_idle(self, timeout: float) -> bool:
         with self._changed:
@@ -542,8 +566,16 @@ class LocalRuntime:
                 if message["type"] != "ready":
                     err = message["error"]
                     self._discard(fn, worker)
-                    return None, FunctionError("crash", f"cold start failed: {err['type']}: {err['message']}",
-                                               err["traceback"], err["type"]), None
+                    return (
+                        None,
+                        FunctionError(
+                            "crash",
+                            f"cold start failed: {err['type']}: {err['message']}",
+                            err["traceback"],
+                            err["type"],
+                        ),
+                        None,
+                    )
                 worker.ready = True
             remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
             worker.send({"id": job.request_id, "event": job.event, "remaining_ms": remaining_ms})
@@ -563,8 +595,13 @@ class LocalRuntime:
 
     def _spawn(self, fn: _Function) -> _Worker:
         spec = fn.spec
-        env = {**self._base_env, **spec.environment, "SCF_FUNCTIONNAME": spec.name,
-               "SCF_FUNCTIONVERSION": "$LATEST", "SCF_NAMESPACE": "default"}
+        env = {
+            **self._base_env,
+            **spec.environment,
+            "SCF_FUNCTIONNAME": spec.name,
+            "SCF_FUNCTIONVERSION": "$LATEST",
+            "SCF_NAMESPACE": "default",
+        }
         if "TENCENTCLOUD_REGION" in self._base_env:
             env["TENCENTCLOUD_REGION"] = self._base_env["TENCENTCLOUD_REGION"]
         try:

@@ -84,14 +84,23 @@ class Stack:
             "OPENMPS_WORK_DIR": str(data / "work"),
             "OPENMPS_STAGE": "local",
             "PYTHONPATH": str(REPO),
-            **{k: v for k, v in os.environ.items() if k.startswith("OPENMPS_") and k not in (
-                "OPENMPS_DATA_DIR", "OPENMPS_PORT", "OPENMPS_API_TOKEN", "OPENMPS_RECONCILE_EVERY",
-                "OPENMPS_CONCURRENCY")},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k.startswith("OPENMPS_")
+                and k
+                not in (
+                    "OPENMPS_DATA_DIR",
+                    "OPENMPS_PORT",
+                    "OPENMPS_API_TOKEN",
+                    "OPENMPS_RECONCILE_EVERY",
+                    "OPENMPS_CONCURRENCY",
+                )
+            },
             **config.env,
         }
         self.settings = settings_from_env(self.env)
-        self.storage = LocalStorage(self.settings.storage_root, public_url=self.public_url,
-                                    signing_key=signing_key)
+        self.storage = LocalStorage(self.settings.storage_root, public_url=self.public_url, signing_key=signing_key)
         self.runtime: LocalRuntime | None = None
         self.gateway: Gateway | None = None
         self.watcher: FolderWatcher | None = None
@@ -109,25 +118,40 @@ class Stack:
         ensure_token(deps, self.token, LOCAL_ACCOUNT)
 
         specs, timers = load_serverless(REPO / "serverless.yml", self.env)
-        self.runtime = LocalRuntime(specs, base_env=self.env, cwd=str(REPO),
-                                    concurrency_overrides=self.config.concurrency, retry_delays=(5.0, 15.0))
+        self.runtime = LocalRuntime(
+            specs,
+            base_env=self.env,
+            cwd=str(REPO),
+            concurrency_overrides=self.config.concurrency,
+            retry_delays=(5.0, 15.0),
+        )
         self.runtime.start()
         self.gateway = Gateway(
-            host=self.config.host, port=self.config.port, storage=self.storage,
-            signing_key=self.settings.signing_key, invoke_secret=self.settings.invoke_secret,
+            host=self.config.host,
+            port=self.config.port,
+            storage=self.storage,
+            signing_key=self.settings.signing_key,
+            invoke_secret=self.settings.invoke_secret,
             invoke_sync=lambda fn, ev: self._runtime().invoke_sync(fn, ev),
             invoke_async=lambda fn, ev: self._runtime().invoke_async(fn, ev),
-            on_upload=self._on_upload, max_upload_bytes=self.settings.max_input_bytes,
-            zip_members=lambda task_id, index, expires, sig: zip_members(deps, task_id, index, expires, sig))
+            on_upload=self._on_upload,
+            max_upload_bytes=self.settings.max_input_bytes,
+            zip_members=lambda task_id, index, expires, sig: zip_members(deps, task_id, index, expires, sig),
+        )
         self._spawn(self.gateway.serve_forever, "gateway")
-        self.watcher = FolderWatcher(self.storage.bucket_dir(self.settings.input_bucket),
-                                     self.data / "watcher-state.json", self._announce_key)
+        self.watcher = FolderWatcher(
+            self.storage.bucket_dir(self.settings.input_bucket), self.data / "watcher-state.json", self._announce_key
+        )
         self.watcher.start()
         for timer in timers:
-            every = self.config.reconcile_every if timer.function == "reconciler" and \
-                self.config.reconcile_every else timer.every_seconds
-            self._spawn(lambda fn=timer.function, name=timer.name, s=every: self._tick(fn, name, s),
-                        f"timer-{timer.name}")
+            every = (
+                self.config.reconcile_every
+                if timer.function == "reconciler" and self.config.reconcile_every
+                else timer.every_seconds
+            )
+            self._spawn(
+                lambda fn=timer.function, name=timer.name, s=every: self._tick(fn, name, s), f"timer-{timer.name}"
+            )
 
     def _runtime(self) -> LocalRuntime:
         assert self.runtime is not None
@@ -145,9 +169,16 @@ class Stack:
 
     # ---- uploads -> COS events ----------------------------------------------------------
     def _emit_created(self, info: ObjectInfo) -> None:
-        event = build_cos_event(appid=self.settings.appid, bucket=info.bucket, region=self.settings.region,
-                                key=info.key, size=info.size, etag=info.etag, event_time=int(time.time()),
-                                content_type=info.content_type)
+        event = build_cos_event(
+            appid=self.settings.appid,
+            bucket=info.bucket,
+            region=self.settings.region,
+            key=info.key,
+            size=info.size,
+            etag=info.etag,
+            event_time=int(time.time()),
+            content_type=info.content_type,
+        )
         self._runtime().invoke_async("trigger", event)
 
     def _on_upload(self, info: ObjectInfo) -> None:
@@ -172,14 +203,16 @@ class Stack:
         self.dynalite.stop()
 
     def banner(self) -> str:
-        return (f"openmps is running\n"
-                f"  console / API : {self.public_url}/\n"
-                f"  API docs      : {self.public_url}/swagger\n"
-                f"  API token     : {self.token}\n"
-                f"  data dir      : {self.data}\n"
-                f"  input bucket  : {self.settings.input_bucket} "
-                f"(drop files into {self.storage.bucket_dir(self.settings.input_bucket)}/input/)\n"
-                f"Press Ctrl-C to stop.")
+        return (
+            f"openmps is running\n"
+            f"  console / API : {self.public_url}/\n"
+            f"  API docs      : {self.public_url}/swagger\n"
+            f"  API token     : {self.token}\n"
+            f"  data dir      : {self.data}\n"
+            f"  input bucket  : {self.settings.input_bucket} "
+            f"(drop files into {self.storage.bucket_dir(self.settings.input_bucket)}/input/)\n"
+            f"Press Ctrl-C to stop."
+        )
 
 
 def run_forever(config: StackConfig) -> int:

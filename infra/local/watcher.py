@@ -21,8 +21,7 @@ Version = tuple[int, int]  # (size, mtime_ns)
 
 
 class FolderWatcher:
-    def __init__(self, folder: Path, state_file: Path, announce: Callable[[str], None],
-                 interval: float = 1.0) -> None:
+    def __init__(self, folder: Path, state_file: Path, announce: Callable[[str], None], interval: float = 1.0) -> None:
         self.folder, self.state_file, self.announce, self.interval = folder, state_file, announce, interval
         self._seen: dict[str, Version] = self._load()
         self._pending: dict[str, Version] = {}

@@ -28,8 +28,13 @@ def build_app() -> APIGatewayRestResolver:
     for module in (uploads, tasks, templates, workflows, objects):
         app.include_router(module.router)
     app.include_router(console.router)
-    app.enable_swagger(path="/swagger", title=TITLE, version=VERSION,
-                       security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}])
+    app.enable_swagger(
+        path="/swagger",
+        title=TITLE,
+        version=VERSION,
+        security_schemes={"bearer": HTTPBearer()},
+        security=[{"bearer": []}],
+    )
     return app
 
 
@@ -47,5 +52,6 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def openapi_json() -> str:
-    return app.get_openapi_json_schema(title=TITLE, version=VERSION,
-                                       security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}])
+    return app.get_openapi_json_schema(
+        title=TITLE, version=VERSION, security_schemes={"bearer": HTTPBearer()}, security=[{"bearer": []}]
+    )

@@ -22,13 +22,15 @@ def is_public(path: str) -> bool:
 
 
 def _denied(code: str, message: str) -> dict[str, Any]:
-    return {"statusCode": 401, "isBase64Encoded": False,
-            "headers": {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"},
-            "body": json.dumps({"error": {"code": code, "message": message}})}
+    return {
+        "statusCode": 401,
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
+    }
 
 
-def authenticate(path: str, headers: Mapping[str, str] | None,
-                 accounts: AccountStore) -> str | dict[str, Any] | None:
+def authenticate(path: str, headers: Mapping[str, str] | None, accounts: AccountStore) -> str | dict[str, Any] | None:
     """The caller's account; None for a public path; or the 401 response to send."""
     if is_public(path):
         return None

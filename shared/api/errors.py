@@ -18,14 +18,20 @@ from shared.domain.errors import (
 from shared.runtime.observability import logger
 
 STATUS_BY_ERROR: list[tuple[type[OpenMpsError], int]] = [
-    (BadInputError, 400), (AuthError, 401), (ForbiddenError, 403), (NotFoundError, 404),
+    (BadInputError, 400),
+    (AuthError, 401),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
     (ConflictError, 409),
 ]
 
 
 def error_response(status: int, code: str, message: str) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=json.dumps({"error": {"code": code, "message": message}}))
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": {"code": code, "message": message}}),
+    )
 
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
@@ -50,5 +56,6 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.not_found
     def _not_found(exc: Exception) -> Response:
-        return error_response(404, "ResourceNotFound.Route",
-                              f"no route {app.current_event.http_method} {app.current_event.path}")
+        return error_response(
+            404, "ResourceNotFound.Route", f"no route {app.current_event.http_method} {app.current_event.path}"
+        )

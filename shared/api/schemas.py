@@ -9,8 +9,12 @@ from pydantic import BaseModel, Field
 
 class UploadRequest(BaseModel):
     filename: str = Field(min_length=1, max_length=255, description="Name of the file, e.g. clip.mp4")
-    key: str | None = Field(None, min_length=1, max_length=850,
-                            description="Object key in the input bucket (default input/<random>/<filename>)")
+    key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=850,
+        description="Object key in the input bucket (default input/<random>/<filename>)",
+    )
 
 
 class UploadTicket(BaseModel):
@@ -29,8 +33,7 @@ class Location(BaseModel):
 
 class CreateTaskRequest(BaseModel):
     input: dict[str, Any] = Field(description='{"bucket", "key"} of an existing object')
-    output: dict[str, Any] = Field(default_factory=dict,
-                                   description='{"bucket", "dir"}; dir may contain {task_id}')
+    output: dict[str, Any] = Field(default_factory=dict, description='{"bucket", "dir"}; dir may contain {task_id}')
     subtasks: list[Any] = Field(description='[{"type": "Transcode", "definition": 100030}, ...]')
     session_id: str | None = Field(None, description="the same id within 3 days returns the first task")
     session_context: str | None = None

@@ -31,17 +31,87 @@ MAX_KEYWORD_CHARS = 64
 # space-insensitively. Political sensitivity depends on the jurisdiction, so that list ships empty:
 # an operator fills it in a custom template.
 DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "Porn": ("porn", "xxx video", "nude video", "sex video", "adult video", "onlyfans", "camgirl", "webcam sex",
-             "色情", "裸聊", "成人视频", "黄片", "约炮", "一夜情", "援交", "性服务"),
-    "Terrorism": ("isis", "jihad", "bomb making", "make a bomb", "suicide bomber", "terrorist attack", "behead",
-                  "martyrdom operation", "恐怖袭击", "圣战", "制造炸弹", "人体炸弹", "斩首", "爆炸袭击"),
+    "Porn": (
+        "porn",
+        "xxx video",
+        "nude video",
+        "sex video",
+        "adult video",
+        "onlyfans",
+        "camgirl",
+        "webcam sex",
+        "色情",
+        "裸聊",
+        "成人视频",
+        "黄片",
+        "约炮",
+        "一夜情",
+        "援交",
+        "性服务",
+    ),
+    "Terrorism": (
+        "isis",
+        "jihad",
+        "bomb making",
+        "make a bomb",
+        "suicide bomber",
+        "terrorist attack",
+        "behead",
+        "martyrdom operation",
+        "恐怖袭击",
+        "圣战",
+        "制造炸弹",
+        "人体炸弹",
+        "斩首",
+        "爆炸袭击",
+    ),
     "Political": (),
-    "Prohibited": ("cocaine", "heroin", "methamphetamine", "buy drugs", "weed for sale", "buy guns",
-                   "guns for sale", "fake passport", "fake id", "counterfeit money", "money laundering",
-                   "毒品", "冰毒", "海洛因", "大麻", "摇头丸", "出售枪支", "假证", "代开发票", "洗钱", "网络赌博"),
-    "Ad": ("casino", "free money", "click the link", "limited offer", "discount code", "promo code", "whatsapp",
-           "telegram", "add wechat", "scan the qr", "加微信", "加v", "加群", "扫码", "优惠券", "免费领取", "代购",
-           "刷单", "兼职日结", "点击链接", "私聊"),
+    "Prohibited": (
+        "cocaine",
+        "heroin",
+        "methamphetamine",
+        "buy drugs",
+        "weed for sale",
+        "buy guns",
+        "guns for sale",
+        "fake passport",
+        "fake id",
+        "counterfeit money",
+        "money laundering",
+        "毒品",
+        "冰毒",
+        "海洛因",
+        "大麻",
+        "摇头丸",
+        "出售枪支",
+        "假证",
+        "代开发票",
+        "洗钱",
+        "网络赌博",
+    ),
+    "Ad": (
+        "casino",
+        "free money",
+        "click the link",
+        "limited offer",
+        "discount code",
+        "promo code",
+        "whatsapp",
+        "telegram",
+        "add wechat",
+        "scan the qr",
+        "加微信",
+        "加v",
+        "加群",
+        "扫码",
+        "优惠券",
+        "免费领取",
+        "代购",
+        "刷单",
+        "兼职日结",
+        "点击链接",
+        "私聊",
+    ),
     "UserDefine": (),
 }
 
@@ -84,6 +154,7 @@ class ReviewParams:
 
 
 # --- content analysis ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AnalysisParams:
@@ -191,7 +262,7 @@ def _as_bool(path: str, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.upper() in ("ON", "OFF"):  # MPS's Switch spelling
         return value.upper() == "ON"
-    raise _bad(path, f"expected true/false (or \"ON\"/\"OFF\"), got {shown(value)}")
+    raise _bad(path, f'expected true/false (or "ON"/"OFF"), got {shown(value)}')
 
 
 def _as_int(path: str, value: Any, low: int, high: int) -> int:
@@ -262,8 +333,10 @@ def _check_known(path: str, data: Mapping[str, Any], known: set[str]) -> None:
     for key in data:
         if key not in known:
             where = f"{path}.{key}" if path else str(key)
-            raise BadInputError(f"{where}: unknown field (known fields: {', '.join(sorted(known))})",
-                                code=f"InvalidParameterValue.{_camel(str(key))}")
+            raise BadInputError(
+                f"{where}: unknown field (known fields: {', '.join(sorted(known))})",
+                code=f"InvalidParameterValue.{_camel(str(key))}",
+            )
 
 
 def _check_thresholds(path: str, review: int, block: int) -> None:
@@ -303,10 +376,13 @@ def validate_review_params(data: Mapping[str, Any] | None) -> ReviewParams:
         image = ImageReviewRule(
             switch=_as_bool("porn_image.switch", raw.get("switch", image.switch)),
             labels=_as_labels("porn_image.labels", raw.get("labels", list(image.labels))),
-            review_confidence=_as_int("porn_image.review_confidence",
-                                      raw.get("review_confidence", image.review_confidence), 0, 100),
-            block_confidence=_as_int("porn_image.block_confidence",
-                                     raw.get("block_confidence", image.block_confidence), 0, 100))
+            review_confidence=_as_int(
+                "porn_image.review_confidence", raw.get("review_confidence", image.review_confidence), 0, 100
+            ),
+            block_confidence=_as_int(
+                "porn_image.block_confidence", raw.get("block_confidence", image.block_confidence), 0, 100
+            ),
+        )
         _check_thresholds("porn_image", image.review_confidence, image.block_confidence)
     rules = list(base.ocr_rules)
     if "ocr" in data:
@@ -322,27 +398,44 @@ def validate_review_params(data: Mapping[str, Any] | None) -> ReviewParams:
                 category=rule.category,
                 switch=_as_bool(f"{path}.switch", raw.get("switch", rule.switch)),
                 keywords=_as_keywords(f"{path}.keywords", raw.get("keywords", list(rule.keywords))),
-                review_confidence=_as_int(f"{path}.review_confidence",
-                                          raw.get("review_confidence", rule.review_confidence), 0, 100),
-                block_confidence=_as_int(f"{path}.block_confidence",
-                                         raw.get("block_confidence", rule.block_confidence), 0, 100))
+                review_confidence=_as_int(
+                    f"{path}.review_confidence", raw.get("review_confidence", rule.review_confidence), 0, 100
+                ),
+                block_confidence=_as_int(
+                    f"{path}.block_confidence", raw.get("block_confidence", rule.block_confidence), 0, 100
+                ),
+            )
             _check_thresholds(path, rules[i].review_confidence, rules[i].block_confidence)
-    params = ReviewParams(sample_interval=interval, max_frames=max_frames, max_evidence_frames=max_evidence,
-                          porn_image=image, ocr_rules=tuple(rules))
+    params = ReviewParams(
+        sample_interval=interval,
+        max_frames=max_frames,
+        max_evidence_frames=max_evidence,
+        porn_image=image,
+        ocr_rules=tuple(rules),
+    )
     if not params.porn_image.switch and not any(r.switch and r.keywords for r in params.ocr_rules):
-        raise BadInputError("a review template must switch on the image review or at least one text "
-                            "category with keywords", code="InvalidParameterValue.Switch")
+        raise BadInputError(
+            "a review template must switch on the image review or at least one text category with keywords",
+            code="InvalidParameterValue.Switch",
+        )
     return params
 
 
 _ANALYSIS_RANGES: dict[str, tuple[float, float]] = {
-    "scene_threshold": (0.05, 0.95), "min_scene_duration": (0.0, 60.0), "ocr_interval": (0.2, 60.0),
-    "black_min_duration": (0.1, 60.0), "black_luma_threshold": (0.0, 0.5),
-    "silence_threshold_db": (-90.0, -10.0), "silence_min_duration": (0.1, 60.0),
+    "scene_threshold": (0.05, 0.95),
+    "min_scene_duration": (0.0, 60.0),
+    "ocr_interval": (0.2, 60.0),
+    "black_min_duration": (0.1, 60.0),
+    "black_luma_threshold": (0.0, 0.5),
+    "silence_threshold_db": (-90.0, -10.0),
+    "silence_min_duration": (0.1, 60.0),
     "highlight_duration": (1.0, 60.0),
 }
 _ANALYSIS_INT_RANGES: dict[str, tuple[int, int]] = {
-    "cover_count": (1, 5), "max_tags": (1, 100), "max_ocr_frames": (1, 1000), "highlight_count": (1, 20),
+    "cover_count": (1, 5),
+    "max_tags": (1, 100),
+    "max_ocr_frames": (1, 1000),
+    "highlight_count": (1, 20),
 }
 
 
@@ -360,24 +453,36 @@ def validate_analysis_params(data: Mapping[str, Any] | None) -> AnalysisParams:
         else:
             values[f.name] = _as_bool(f.name, value)
     params = AnalysisParams(**values)
-    if not any((params.scenes, params.cover, params.tags, params.black, params.silence, params.loudness,
-                params.highlights)):
-        raise BadInputError("an analysis template must switch on at least one analysis",
-                            code="InvalidParameterValue.Switch")
+    if not any(
+        (params.scenes, params.cover, params.tags, params.black, params.silence, params.loudness, params.highlights)
+    ):
+        raise BadInputError(
+            "an analysis template must switch on at least one analysis", code="InvalidParameterValue.Switch"
+        )
     return params
 
 
 _ENHANCE_CHOICES: dict[str, tuple[str, ...]] = {
-    "deinterlace": DEINTERLACE_MODES, "denoise": LEVELS, "denoise_method": DENOISE_METHODS, "sharpen": LEVELS,
-    "color_enhance": LEVELS, "frame_interpolation": INTERPOLATION_MODES, "audio_denoise": LEVELS,
+    "deinterlace": DEINTERLACE_MODES,
+    "denoise": LEVELS,
+    "denoise_method": DENOISE_METHODS,
+    "sharpen": LEVELS,
+    "color_enhance": LEVELS,
+    "frame_interpolation": INTERPOLATION_MODES,
+    "audio_denoise": LEVELS,
     "encoder_preset": ENCODER_PRESETS,
 }
 _ENHANCE_BOOLS = ("super_resolution", "stabilize", "volume_balance", "loudness_normalize")
 _ENHANCE_INTS: dict[str, tuple[int, int]] = {
-    "frame_rate": (0, 120), "stabilize_smoothing": (1, 100), "video_crf": (0, 51), "audio_bitrate_kbps": (32, 512),
+    "frame_rate": (0, 120),
+    "stabilize_smoothing": (1, 100),
+    "video_crf": (0, 51),
+    "audio_bitrate_kbps": (32, 512),
 }
 _ENHANCE_FLOATS: dict[str, tuple[float, float]] = {
-    "loudness_target": (-70.0, -5.0), "true_peak": (-9.0, 0.0), "loudness_range": (1.0, 50.0),
+    "loudness_target": (-70.0, -5.0),
+    "true_peak": (-9.0, 0.0),
+    "loudness_range": (1.0, 50.0),
 }
 
 
@@ -400,8 +505,9 @@ def validate_enhance_params(data: Mapping[str, Any] | None) -> EnhanceParams:
         raise _bad("frame_rate", f"must be 0 (keep the source's) or between 5 and 120, got {values['frame_rate']}")
     params = EnhanceParams(**values)
     if not params.video_operations() and not params.audio_operations():
-        raise BadInputError("an enhancement template must switch on at least one enhancement",
-                            code="InvalidParameterValue.Switch")
+        raise BadInputError(
+            "an enhancement template must switch on at least one enhancement", code="InvalidParameterValue.Switch"
+        )
     return params
 
 
@@ -416,8 +522,10 @@ def validate_ai_params(subtask_type: str, data: Mapping[str, Any] | None) -> AiP
     """Parameters of a custom template (or a subtask's snapshot) of one of the three AI types."""
     validator = _VALIDATORS.get(subtask_type)
     if validator is None:
-        raise BadInputError(f"unknown subtask type {subtask_type!r}; expected one of {AI_SUBTASK_TYPES}",
-                            code="InvalidParameterValue.SubtaskType")
+        raise BadInputError(
+            f"unknown subtask type {subtask_type!r}; expected one of {AI_SUBTASK_TYPES}",
+            code="InvalidParameterValue.SubtaskType",
+        )
     return validator(data)
 
 
@@ -429,14 +537,24 @@ def ai_params_to_dict(params: AiParams) -> dict[str, Any]:
     if isinstance(params, ReviewParams):
         image = params.porn_image
         return {
-            "sample_interval": params.sample_interval, "max_frames": params.max_frames,
+            "sample_interval": params.sample_interval,
+            "max_frames": params.max_frames,
             "max_evidence_frames": params.max_evidence_frames,
-            "porn_image": {"switch": image.switch, "labels": list(image.labels),
-                           "review_confidence": image.review_confidence,
-                           "block_confidence": image.block_confidence},
-            "ocr": {r.category: {"switch": r.switch, "keywords": list(r.keywords),
-                                 "review_confidence": r.review_confidence, "block_confidence": r.block_confidence}
-                    for r in params.ocr_rules},
+            "porn_image": {
+                "switch": image.switch,
+                "labels": list(image.labels),
+                "review_confidence": image.review_confidence,
+                "block_confidence": image.block_confidence,
+            },
+            "ocr": {
+                r.category: {
+                    "switch": r.switch,
+                    "keywords": list(r.keywords),
+                    "review_confidence": r.review_confidence,
+                    "block_confidence": r.block_confidence,
+                }
+                for r in params.ocr_rules
+            },
         }
     return {f.name: getattr(params, f.name) for f in fields(params)}
 
@@ -451,6 +569,7 @@ def ai_subtask_type(params: AiParams) -> str:
 
 # --- presets -------------------------------------------------------------------------------------
 
+
 def _template(definition: int, subtask_type: str, name: str, params: AiParams) -> Template:
     # Template.params is typed for the transcode/snapshot families; the AI families reuse the record.
     return Template(definition, subtask_type, name, cast(Any, params))
@@ -458,48 +577,99 @@ def _template(definition: int, subtask_type: str, name: str, params: AiParams) -
 
 AI_PRESETS: dict[tuple[str, int], Template] = {
     ("ContentReview", 10): _template(10, "ContentReview", "Review-Image-And-Text", ReviewParams()),
-    ("ContentReview", 20): _template(20, "ContentReview", "Review-Image-Only", ReviewParams(
-        ocr_rules=tuple(OcrReviewRule(category=c, switch=False, keywords=DEFAULT_KEYWORDS[c])
-                        for c in OCR_CATEGORIES))),
-    ("ContentReview", 30): _template(30, "ContentReview", "Review-Text-Only", ReviewParams(
-        porn_image=ImageReviewRule(switch=False))),
+    ("ContentReview", 20): _template(
+        20,
+        "ContentReview",
+        "Review-Image-Only",
+        ReviewParams(
+            ocr_rules=tuple(
+                OcrReviewRule(category=c, switch=False, keywords=DEFAULT_KEYWORDS[c]) for c in OCR_CATEGORIES
+            )
+        ),
+    ),
+    ("ContentReview", 30): _template(
+        30, "ContentReview", "Review-Text-Only", ReviewParams(porn_image=ImageReviewRule(switch=False))
+    ),
     ("ContentAnalysis", 10): _template(10, "ContentAnalysis", "Analysis-All", AnalysisParams()),
-    ("ContentAnalysis", 20): _template(20, "ContentAnalysis", "Analysis-Scenes-And-Cover", AnalysisParams(
-        tags=False, black=False, silence=False, loudness=False, highlights=False)),
-    ("ContentAnalysis", 30): _template(30, "ContentAnalysis", "Analysis-Audio", AnalysisParams(
-        scenes=False, cover=False, tags=False, black=False, highlights=False)),
-    ("Enhancement", 10): _template(10, "Enhancement", "Denoise-And-Sharpen",
-                                   EnhanceParams(denoise="normal", sharpen="weak")),
-    ("Enhancement", 20): _template(20, "Enhancement", "Upscale-2x",
-                                   EnhanceParams(super_resolution=True, sharpen="weak")),
-    ("Enhancement", 30): _template(30, "Enhancement", "Loudness-To-Minus-16-LUFS",
-                                   EnhanceParams(loudness_normalize=True, loudness_target=-16.0)),
+    ("ContentAnalysis", 20): _template(
+        20,
+        "ContentAnalysis",
+        "Analysis-Scenes-And-Cover",
+        AnalysisParams(tags=False, black=False, silence=False, loudness=False, highlights=False),
+    ),
+    ("ContentAnalysis", 30): _template(
+        30,
+        "ContentAnalysis",
+        "Analysis-Audio",
+        AnalysisParams(scenes=False, cover=False, tags=False, black=False, highlights=False),
+    ),
+    ("Enhancement", 10): _template(
+        10, "Enhancement", "Denoise-And-Sharpen", EnhanceParams(denoise="normal", sharpen="weak")
+    ),
+    ("Enhancement", 20): _template(
+        20, "Enhancement", "Upscale-2x", EnhanceParams(super_resolution=True, sharpen="weak")
+    ),
+    ("Enhancement", 30): _template(
+        30, "Enhancement", "Loudness-To-Minus-16-LUFS", EnhanceParams(loudness_normalize=True, loudness_target=-16.0)
+    ),
     ("Enhancement", 40): _template(40, "Enhancement", "Stabilise", EnhanceParams(stabilize=True)),
-    ("Enhancement", 50): _template(50, "Enhancement", "Frame-Rate-60-Interpolated",
-                                   EnhanceParams(frame_rate=60, frame_interpolation="mci")),
-    ("Enhancement", 60): _template(60, "Enhancement", "Audio-Denoise-And-Balance",
-                                   EnhanceParams(audio_denoise="normal", volume_balance=True)),
-    ("Enhancement", 70): _template(70, "Enhancement", "Restore-Old-Footage", EnhanceParams(
-        deinterlace="auto", denoise="strong", sharpen="normal", color_enhance="weak", audio_denoise="weak")),
+    ("Enhancement", 50): _template(
+        50, "Enhancement", "Frame-Rate-60-Interpolated", EnhanceParams(frame_rate=60, frame_interpolation="mci")
+    ),
+    ("Enhancement", 60): _template(
+        60, "Enhancement", "Audio-Denoise-And-Balance", EnhanceParams(audio_denoise="normal", volume_balance=True)
+    ),
+    ("Enhancement", 70): _template(
+        70,
+        "Enhancement",
+        "Restore-Old-Footage",
+        EnhanceParams(
+            deinterlace="auto", denoise="strong", sharpen="normal", color_enhance="weak", audio_denoise="weak"
+        ),
+    ),
     ("Enhancement", 80): _template(80, "Enhancement", "Colour-Enhance", EnhanceParams(color_enhance="normal")),
-    ("Enhancement", 90): _template(90, "Enhancement", "Loudness-To-Minus-23-LUFS-Broadcast",
-                                   EnhanceParams(loudness_normalize=True, loudness_target=-23.0, true_peak=-1.0,
-                                                 loudness_range=15.0)),
+    ("Enhancement", 90): _template(
+        90,
+        "Enhancement",
+        "Loudness-To-Minus-23-LUFS-Broadcast",
+        EnhanceParams(loudness_normalize=True, loudness_target=-23.0, true_peak=-1.0, loudness_range=15.0),
+    ),
 }
+
 
 def resolve_ai_template(subtask_type: str, definition: int) -> Template:
     """The system preset for an AI subtask spec, or BadInputError naming what is unknown."""
     if subtask_type not in AI_SUBTASK_TYPES:
-        raise BadInputError(f"unknown subtask type {subtask_type!r}; expected one of {AI_SUBTASK_TYPES}",
-                            code="InvalidParameterValue.SubtaskType")
+        raise BadInputError(
+            f"unknown subtask type {subtask_type!r}; expected one of {AI_SUBTASK_TYPES}",
+            code="InvalidParameterValue.SubtaskType",
+        )
     template = AI_PRESETS.get((subtask_type, definition))
     if template is None:
-        raise BadInputError(f"no {subtask_type} template with definition {definition}",
-                            code="InvalidParameterValue.Definition")
+        raise BadInputError(
+            f"no {subtask_type} template with definition {definition}", code="InvalidParameterValue.Definition"
+        )
     return template
 
 
-__all__ = ["AI_PRESETS", "AI_SUBTASK_TYPES", "DEFAULT_KEYWORDS", "OCR_CATEGORIES", "PORN_LABELS", "AiParams",
-           "AnalysisParams", "EnhanceParams", "ImageReviewRule", "OcrReviewRule", "ReviewParams",
-           "ai_params_from_dict", "ai_params_to_dict", "ai_subtask_type", "resolve_ai_template",
-           "validate_ai_params", "validate_analysis_params", "validate_enhance_params", "validate_review_params"]
+__all__ = [
+    "AI_PRESETS",
+    "AI_SUBTASK_TYPES",
+    "DEFAULT_KEYWORDS",
+    "OCR_CATEGORIES",
+    "PORN_LABELS",
+    "AiParams",
+    "AnalysisParams",
+    "EnhanceParams",
+    "ImageReviewRule",
+    "OcrReviewRule",
+    "ReviewParams",
+    "ai_params_from_dict",
+    "ai_params_to_dict",
+    "ai_subtask_type",
+    "resolve_ai_template",
+    "validate_ai_params",
+    "validate_analysis_params",
+    "validate_enhance_params",
+    "validate_review_params",
+]

@@ -87,8 +87,15 @@ class EngineError(PermanentProcessingError):
 
     code = "EngineFailed"
 
-    def __init__(self, message: str, *, code: str | None = None, log_tail: str = "",
-                 exit_code: int | None = None, argv: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        log_tail: str = "",
+        exit_code: int | None = None,
+        argv: list[str] | None = None,
+    ) -> None:
         super().__init__(message, code=code)
         self.log_tail = log_tail
         self.exit_code = exit_code

@@ -17,10 +17,36 @@ _STEM_PATTERNS = {
     ("ContentAnalysis", ""): "{name}_contentAnalysis_{definition}",
     ("Enhancement", ""): "{name}_enhancement_{definition}",
 }
-INPUT_EXTENSIONS = {"mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v", "mp3", "wav", "m4a",
-                    "aac", "flac", "ogg", "3gp", "mpg", "mpeg", "wmv", "m2ts", "mts", "opus"}
-WORKER_FUNCTIONS = {"Transcode": "transcode", "Snapshot": "snapshot", "ContentReview": "review",
-                    "ContentAnalysis": "analysis", "Enhancement": "enhance"}
+INPUT_EXTENSIONS = {
+    "mp4",
+    "mov",
+    "mkv",
+    "avi",
+    "flv",
+    "webm",
+    "ts",
+    "m4v",
+    "mp3",
+    "wav",
+    "m4a",
+    "aac",
+    "flac",
+    "ogg",
+    "3gp",
+    "mpg",
+    "mpeg",
+    "wmv",
+    "m2ts",
+    "mts",
+    "opus",
+}
+WORKER_FUNCTIONS = {
+    "Transcode": "transcode",
+    "Snapshot": "snapshot",
+    "ContentReview": "review",
+    "ContentAnalysis": "analysis",
+    "Enhancement": "enhance",
+}
 
 
 def safe_name(text: str, limit: int = 80) -> str:

@@ -63,8 +63,12 @@ def validate_object_path(pattern: Any, *, require_number: bool = False) -> str:
 def render_object_path(pattern: str, *, input_name: str, definition: int, number: int | None, fmt: str) -> str:
     """The object path for one output file, from an MPS-style pattern."""
     validate_object_path(pattern)
-    values = {"inputName": input_name, "definition": str(definition), "format": fmt,
-              "number": None if number is None else str(number)}
+    values = {
+        "inputName": input_name,
+        "definition": str(definition),
+        "format": fmt,
+        "number": None if number is None else str(number),
+    }
 
     def fill(match: re.Match[str]) -> str:
         value = values[match.group(1)]

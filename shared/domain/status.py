@@ -45,12 +45,12 @@ class SubtaskCounts:
     @classmethod
     def of(cls, statuses: Iterable[SubtaskStatus]) -> SubtaskCounts:
         c = Counter(SubtaskStatus(s) for s in statuses)
-        return cls(c[SubtaskStatus.WAITING], c[SubtaskStatus.PROCESSING],
-                   c[SubtaskStatus.SUCCESS], c[SubtaskStatus.FAIL])
+        return cls(
+            c[SubtaskStatus.WAITING], c[SubtaskStatus.PROCESSING], c[SubtaskStatus.SUCCESS], c[SubtaskStatus.FAIL]
+        )
 
     def as_dict(self) -> dict[str, int]:
-        return {"waiting": self.waiting, "processing": self.processing,
-                "success": self.success, "fail": self.fail}
+        return {"waiting": self.waiting, "processing": self.processing, "success": self.success, "fail": self.fail}
 
 
 def derive_task_status(counts: SubtaskCounts) -> TaskStatus:

@@ -60,8 +60,13 @@ class Template:
     preset: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"definition": self.definition, "type": self.type, "name": self.name,
-                "preset": self.preset, "params": params_to_dict(self.params)}
+        return {
+            "definition": self.definition,
+            "type": self.type,
+            "name": self.name,
+            "preset": self.preset,
+            "params": params_to_dict(self.params),
+        }
 
 
 def params_to_dict(params: TranscodeParams | SnapshotParams) -> dict[str, Any]:
@@ -73,7 +78,8 @@ def params_to_dict(params: TranscodeParams | SnapshotParams) -> dict[str, Any]:
 
 def params_from_dict(subtask_type: str, data: dict[str, Any]) -> TranscodeParams | SnapshotParams:
     cls: type[TranscodeParams] | type[SnapshotParams] = (
-        TranscodeParams if subtask_type == "Transcode" else SnapshotParams)
+        TranscodeParams if subtask_type == "Transcode" else SnapshotParams
+    )
     known = {f.name for f in fields(cls)}
     values = {k: v for k, v in data.items() if k in known}
     if "time_offsets" in values:
@@ -83,14 +89,23 @@ def params_from_dict(subtask_type: str, data: dict[str, Any]) -> TranscodeParams
 
 # --- presets ----------------------------------------------------------------------------------------
 
+
 def _mp4(definition: int, name: str, height: int, vkbps: int, akbps: int) -> Template:
-    return Template(definition, "Transcode", name, TranscodeParams(
-        container="mp4", height=height, video_bitrate_kbps=vkbps, fps=25, audio_bitrate_kbps=akbps))
+    return Template(
+        definition,
+        "Transcode",
+        name,
+        TranscodeParams(container="mp4", height=height, video_bitrate_kbps=vkbps, fps=25, audio_bitrate_kbps=akbps),
+    )
 
 
 def _hls(definition: int, name: str, height: int, vkbps: int, akbps: int) -> Template:
-    return Template(definition, "Transcode", name, TranscodeParams(
-        container="hls", height=height, video_bitrate_kbps=vkbps, fps=25, audio_bitrate_kbps=akbps))
+    return Template(
+        definition,
+        "Transcode",
+        name,
+        TranscodeParams(container="hls", height=height, video_bitrate_kbps=vkbps, fps=25, audio_bitrate_kbps=akbps),
+    )
 
 
 # (level, mp4 id, hls id, short side, video kbps, audio kbps) per MPS-REFERENCE.md section 3.
@@ -110,13 +125,21 @@ for _level, _mp4_id, _hls_id, _h, _v, _a in _LADDER:
 
 # Snapshot presets share definition 10 across kinds, as in MPS; the kind picks the family.
 SNAPSHOT_PRESETS: dict[tuple[str, int], Template] = {
-    ("time_offset", 10): Template(10, "Snapshot", "TimeOffset-JPG-source-size",
-                                  SnapshotParams(kind="time_offset", time_offsets=("0s",))),
-    ("sampled", 10): Template(10, "Snapshot", "Sampled-JPG-every-10-percent",
-                              SnapshotParams(kind="sampled", sample_type="percent", interval=10)),
-    ("sprite", 10): Template(10, "Snapshot", "Sprite-142x80-10x10-every-10s",
-                             SnapshotParams(kind="sprite", width=142, height=80, sample_type="time",
-                                            interval=10, rows=10, columns=10)),
+    ("time_offset", 10): Template(
+        10, "Snapshot", "TimeOffset-JPG-source-size", SnapshotParams(kind="time_offset", time_offsets=("0s",))
+    ),
+    ("sampled", 10): Template(
+        10,
+        "Snapshot",
+        "Sampled-JPG-every-10-percent",
+        SnapshotParams(kind="sampled", sample_type="percent", interval=10),
+    ),
+    ("sprite", 10): Template(
+        10,
+        "Snapshot",
+        "Sprite-142x80-10x10-every-10s",
+        SnapshotParams(kind="sprite", width=142, height=80, sample_type="time", interval=10, rows=10, columns=10),
+    ),
 }
 
 SUBTASK_TYPES = ("Transcode", "Snapshot")
@@ -129,9 +152,12 @@ def resolve_template(subtask_type: str, definition: int, snapshot_kind: str = "s
     elif subtask_type == "Snapshot":
         template = SNAPSHOT_PRESETS.get((snapshot_kind, definition))
     else:
-        raise BadInputError(f"unknown subtask type {subtask_type!r}; expected one of {SUBTASK_TYPES}",
-                            code="InvalidParameterValue.SubtaskType")
+        raise BadInputError(
+            f"unknown subtask type {subtask_type!r}; expected one of {SUBTASK_TYPES}",
+            code="InvalidParameterValue.SubtaskType",
+        )
     if template is None:
-        raise BadInputError(f"no {subtask_type} template with definition {definition}",
-                            code="InvalidParameterValue.Definition")
+        raise BadInputError(
+            f"no {subtask_type} template with definition {definition}", code="InvalidParameterValue.Definition"
+        )
     return template

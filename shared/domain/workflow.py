@@ -8,8 +8,7 @@ from typing import Any
 from shared.domain.errors import BadInputError
 from shared.domain.object_paths import validate_object_path
 
-MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v",
-                  "mp3", "wav", "m4a", "aac", "flac")
+MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v", "mp3", "wav", "m4a", "aac", "flac")
 DEFAULT_WORKFLOW_ID = "default"
 
 
@@ -37,19 +36,20 @@ class SubtaskSpec:
     @classmethod
     def from_dict(cls, data: Any) -> SubtaskSpec:
         if not isinstance(data, dict) or "type" not in data or "definition" not in data:
-            raise BadInputError(f"a subtask needs 'type' and 'definition': {data!r}",
-                                code="InvalidParameter.Subtask")
+            raise BadInputError(f"a subtask needs 'type' and 'definition': {data!r}", code="InvalidParameter.Subtask")
         definition = data["definition"]
         if isinstance(definition, bool) or not isinstance(definition, int) or definition < 0:
-            raise BadInputError(f"definition must be a non-negative integer: {definition!r}",
-                                code="InvalidParameterValue.Definition")
+            raise BadInputError(
+                f"definition must be a non-negative integer: {definition!r}", code="InvalidParameterValue.Definition"
+            )
         kind = data.get("kind") or "sampled"
         if kind not in SNAPSHOT_KINDS:
             raise BadInputError(f"kind must be one of {', '.join(SNAPSHOT_KINDS)}", code="InvalidParameterValue.Kind")
         unknown = set(data) - {"type", "definition", "kind", "output_object_path"}
         if unknown:
-            raise BadInputError(f"unknown subtask fields: {', '.join(sorted(unknown))}",
-                                code="InvalidParameter.Subtask")
+            raise BadInputError(
+                f"unknown subtask fields: {', '.join(sorted(unknown))}", code="InvalidParameter.Subtask"
+            )
         path = data.get("output_object_path")
         if path is not None:
             path = validate_object_path(path, require_number=data["type"] == "Snapshot")
@@ -98,7 +98,8 @@ class Workflow:
             raise BadInputError(
                 f"output dir {self.output_dir!r} is under the triggering prefix {self.prefix!r} "
                 f"of bucket {self.bucket}: outputs would trigger the workflow again",
-                code="InvalidParameterValue.OutputDir")
+                code="InvalidParameterValue.OutputDir",
+            )
 
 
 def render_output_dir(template: str, task_id: str) -> str:
@@ -113,7 +114,14 @@ def render_output_dir(template: str, task_id: str) -> str:
 
 def default_workflow(account: str, input_bucket: str, output_bucket: str, create_time: str) -> Workflow:
     return Workflow(
-        workflow_id=DEFAULT_WORKFLOW_ID, account=account, name="default: 720p MP4 + snapshots",
-        bucket=input_bucket, prefix="input/", suffixes=MEDIA_SUFFIXES,
+        workflow_id=DEFAULT_WORKFLOW_ID,
+        account=account,
+        name="default: 720p MP4 + snapshots",
+        bucket=input_bucket,
+        prefix="input/",
+        suffixes=MEDIA_SUFFIXES,
         subtasks=(SubtaskSpec("Transcode", 100030), SubtaskSpec("Snapshot", 10, "sampled")),
-        output_bucket=output_bucket, output_dir="output/{task_id}/", create_time=create_time)
+        output_bucket=output_bucket,
+        output_dir="output/{task_id}/",
+        create_time=create_time,
+    )

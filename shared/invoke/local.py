@@ -20,10 +20,12 @@ class LocalHttpInvoker(Invoker):
 
     def invoke_async(self, function: str, event: dict[str, Any]) -> None:
         try:
-            resp = self._session.post(f"{self.base_url}/{function}", data=json.dumps(event),
-                                      headers={"X-OpenMPS-Runtime-Secret": self.secret,
-                                               "Content-Type": "application/json"},
-                                      timeout=self.timeout)
+            resp = self._session.post(
+                f"{self.base_url}/{function}",
+                data=json.dumps(event),
+                headers={"X-OpenMPS-Runtime-Secret": self.secret, "Content-Type": "application/json"},
+                timeout=self.timeout,
+            )
         except requests.RequestException as exc:
             raise RetryableProcessingError(f"could not invoke {function}: {exc}") from exc
         if resp.status_code != 202:

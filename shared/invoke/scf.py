@@ -21,16 +21,39 @@ from shared.runtime.settings import CloudCredentials, Settings
 ASYNC_EVENT_LIMIT = 128 * 1024  # bytes of ClientContext for InvocationType=Event
 
 # Codes (or their first dotted part) that a later identical call may get past.
-_RETRYABLE_PREFIXES = ("ClientNetworkError", "ServerNetworkError", "InternalError", "RequestLimitExceeded",
-                       "ResourceUnavailable", "ResourceInsufficient", "ServiceUnavailable", "LimitExceeded")
+_RETRYABLE_PREFIXES = (
+    "ClientNetworkError",
+    "ServerNetworkError",
+    "InternalError",
+    "RequestLimitExceeded",
+    "ResourceUnavailable",
+    "ResourceInsufficient",
+    "ServiceUnavailable",
+    "LimitExceeded",
+)
 # FailedOperation.* is mostly transient on Invoke ("function is updating", "invoke failed");
 # the ones below are not.
-_PERMANENT_FAILED_OPERATIONS = ("FailedOperation.FunctionStatusError", "FailedOperation.UnOpenedService",
-                                "FailedOperation.FunctionNameStatusError")
-_PERMANENT_PREFIXES = ("ResourceNotFound", "InvalidParameter", "InvalidParameterValue", "MissingParameter",
-                       "UnknownParameter", "AuthFailure", "UnauthorizedOperation", "InvalidAction",
-                       "UnsupportedOperation", "UnsupportedRegion", "NoSuchVersion", "ActionOffline",
-                       "RequestSizeLimitExceeded", "OperationDenied")
+_PERMANENT_FAILED_OPERATIONS = (
+    "FailedOperation.FunctionStatusError",
+    "FailedOperation.UnOpenedService",
+    "FailedOperation.FunctionNameStatusError",
+)
+_PERMANENT_PREFIXES = (
+    "ResourceNotFound",
+    "InvalidParameter",
+    "InvalidParameterValue",
+    "MissingParameter",
+    "UnknownParameter",
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "InvalidAction",
+    "UnsupportedOperation",
+    "UnsupportedRegion",
+    "NoSuchVersion",
+    "ActionOffline",
+    "RequestSizeLimitExceeded",
+    "OperationDenied",
+)
 
 
 def classify(code: str) -> str:
@@ -72,9 +95,18 @@ class _SdkCredential:
 
 
 class ScfInvoker(Invoker):
-    def __init__(self, *, region: str, credentials: CloudCredentials, namespace: str = "default",
-                 function_prefix: str = "openmps-", qualifier: str = "$LATEST", endpoint: str | None = None,
-                 scheme: str = "https", timeout: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        region: str,
+        credentials: CloudCredentials,
+        namespace: str = "default",
+        function_prefix: str = "openmps-",
+        qualifier: str = "$LATEST",
+        endpoint: str | None = None,
+        scheme: str = "https",
+        timeout: int = 10,
+    ) -> None:
         from tencentcloud.common.profile.client_profile import ClientProfile
         from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.scf.v20180416 import scf_client
@@ -87,10 +119,16 @@ class ScfInvoker(Invoker):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ScfInvoker:
-        return cls(region=settings.scf_region or settings.region, credentials=settings.scf_credentials(),
-                   namespace=settings.scf_namespace, function_prefix=settings.scf_function_prefix,
-                   qualifier=settings.scf_qualifier, endpoint=settings.scf_endpoint,
-                   scheme=settings.scf_endpoint_scheme, timeout=settings.scf_timeout_seconds)
+        return cls(
+            region=settings.scf_region or settings.region,
+            credentials=settings.scf_credentials(),
+            namespace=settings.scf_namespace,
+            function_prefix=settings.scf_function_prefix,
+            qualifier=settings.scf_qualifier,
+            endpoint=settings.scf_endpoint,
+            scheme=settings.scf_endpoint_scheme,
+            timeout=settings.scf_timeout_seconds,
+        )
 
     def function_name(self, function: str) -> str:
         return self.function_prefix + function
@@ -105,8 +143,11 @@ class ScfInvoker(Invoker):
 
         context = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
         if len(context.encode()) > ASYNC_EVENT_LIMIT:
-            raise PermanentInvokeError(f"event for {function} is {len(context.encode())} bytes; SCF async events are "
-                                f"limited to {ASYNC_EVENT_LIMIT}", code="InvalidParameter.EventTooLarge")
+            raise PermanentInvokeError(
+                f"event for {function} is {len(context.encode())} bytes; SCF async events are "
+                f"limited to {ASYNC_EVENT_LIMIT}",
+                code="InvalidParameter.EventTooLarge",
+            )
         request = models.InvokeRequest()
         request.FunctionName = self.function_name(function)
         request.InvocationType = "Event"

@@ -28,10 +28,15 @@ Progress = Callable[[float], None]
 EngineResult = tuple[list[OutputFile], str, dict[str, Any]]
 
 # ffmpeg's messages when the data it decodes is damaged, as opposed to a failure of its own.
-_DAMAGED_HINTS = ("invalid data found when processing input", "error while decoding", "corrupt",
-                  "invalid nal unit", "moov atom not found", "end of file")
-_NO_DATA_HINTS = ("received no packets", "nothing was written", "output file is empty",
-                  "does not contain any stream")
+_DAMAGED_HINTS = (
+    "invalid data found when processing input",
+    "error while decoding",
+    "corrupt",
+    "invalid nal unit",
+    "moov atom not found",
+    "end of file",
+)
+_NO_DATA_HINTS = ("received no packets", "nothing was written", "output file is empty", "does not contain any stream")
 # Share of the expected frames a decode must deliver; fewer means the file stops early.
 COMPLETE_RATIO = 0.9
 RESULT_JSON_LIMIT = 16 * 1024 * 1024  # bytes; the full result file
@@ -48,8 +53,9 @@ class Deadline:
     def left(self, what: str = "the engine") -> float:
         remaining = self.end - time.monotonic()
         if remaining <= 0:
-            raise EngineTimeoutError(f"{what} did not finish within {self.timeout:g} s",
-                                     code=media_errors.ENGINE_TIMEOUT)
+            raise EngineTimeoutError(
+                f"{what} did not finish within {self.timeout:g} s", code=media_errors.ENGINE_TIMEOUT
+            )
         return remaining
 
     def check(self, what: str = "the engine") -> None:
@@ -74,6 +80,7 @@ class ProgressSpan:
     def span(self, start: float, end: float) -> Progress:
         def report(percent: float) -> None:
             self.report(start + (end - start) * min(100.0, max(0.0, percent)) / 100.0)
+
         return report
 
 
@@ -103,12 +110,20 @@ def fit_size(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
-def run_decode(argv: list[str], deadline: Deadline, *, duration_hint: float | None, on_progress: Progress | None,
-               log_lines: int = 60, what: str = "decoding") -> RunResult:
+def run_decode(
+    argv: list[str],
+    deadline: Deadline,
+    *,
+    duration_hint: float | None,
+    on_progress: Progress | None,
+    log_lines: int = 60,
+    what: str = "decoding",
+) -> RunResult:
     """run_ffmpeg for a step that reads the input: damaged data becomes a MediaError."""
     try:
-        return run_ffmpeg(argv, timeout=deadline.left(what), duration_hint=duration_hint,
-                          on_progress=on_progress, log_lines=log_lines)
+        return run_ffmpeg(
+            argv, timeout=deadline.left(what), duration_hint=duration_hint, on_progress=on_progress, log_lines=log_lines
+        )
     except EngineTimeoutError:
         raise
     except EngineError as exc:
@@ -118,21 +133,27 @@ def run_decode(argv: list[str], deadline: Deadline, *, duration_hint: float | No
 def classify_failure(exc: EngineError) -> EngineError | MediaError:
     log = exc.log_tail.lower()
     if any(h in log for h in _NO_DATA_HINTS):
-        return MediaError("no picture or sound could be decoded; the file may be truncated or damaged",
-                          code=media_errors.MEDIA_TRUNCATED)
+        return MediaError(
+            "no picture or sound could be decoded; the file may be truncated or damaged",
+            code=media_errors.MEDIA_TRUNCATED,
+        )
     if any(h in log for h in _DAMAGED_HINTS):
-        return MediaError(f"the media data is damaged and cannot be decoded: {exc.message}",
-                          code=media_errors.MEDIA_UNREADABLE)
+        return MediaError(
+            f"the media data is damaged and cannot be decoded: {exc.message}", code=media_errors.MEDIA_UNREADABLE
+        )
     return exc
 
 
 def check_decoded(count: int, expected: int, what: str) -> None:
     if count == 0:
-        raise MediaError(f"no {what} could be decoded; the file may be truncated or damaged",
-                         code=media_errors.MEDIA_TRUNCATED)
+        raise MediaError(
+            f"no {what} could be decoded; the file may be truncated or damaged", code=media_errors.MEDIA_TRUNCATED
+        )
     if expected >= 3 and count < COMPLETE_RATIO * expected - 1:
-        raise MediaError(f"the file is truncated or damaged: only {count} of {expected} expected {what} "
-                         "could be decoded", code=media_errors.MEDIA_TRUNCATED)
+        raise MediaError(
+            f"the file is truncated or damaged: only {count} of {expected} expected {what} could be decoded",
+            code=media_errors.MEDIA_TRUNCATED,
+        )
 
 
 @dataclass(frozen=True)
@@ -161,17 +182,45 @@ def sample_plan(info: MediaInfo, interval: float, max_frames: int) -> tuple[floa
     return interval, expected
 
 
-def sample_frames(src: Path, info: MediaInfo, work: Path, prefix: str, *, interval: float, max_frames: int,
-                  long_side: int, deadline: Deadline, on_progress: Progress | None) -> FrameSample:
+def sample_frames(
+    src: Path,
+    info: MediaInfo,
+    work: Path,
+    prefix: str,
+    *,
+    interval: float,
+    max_frames: int,
+    long_side: int,
+    deadline: Deadline,
+    on_progress: Progress | None,
+) -> FrameSample:
     """Decode the picture once and keep a JPEG every ``interval`` seconds (frame k shows time k*interval)."""
     interval, expected = sample_plan(info, interval, max_frames)
     width, height = fit_size(info.display_width, info.display_height, long_side)
     vf = f"fps={rate_text(1 / interval)},scale={width}:{height}:flags=area,setsar=1"
     argv = base_argv(ffmpeg_exe()) + [
-        "-i", str(src), "-map", "0:V:0", "-an", "-sn", "-dn", "-vf", vf, "-frames:v", str(max_frames),
-        "-q:v", "3", "-start_number", "0", "-f", "image2", str(work / f"{prefix}_%06d.jpg")]
-    result = run_decode(argv, deadline, duration_hint=info.video_end or None, on_progress=on_progress,
-                        what="decoding the frames")
+        "-i",
+        str(src),
+        "-map",
+        "0:V:0",
+        "-an",
+        "-sn",
+        "-dn",
+        "-vf",
+        vf,
+        "-frames:v",
+        str(max_frames),
+        "-q:v",
+        "3",
+        "-start_number",
+        "0",
+        "-f",
+        "image2",
+        str(work / f"{prefix}_%06d.jpg"),
+    ]
+    result = run_decode(
+        argv, deadline, duration_hint=info.video_end or None, on_progress=on_progress, what="decoding the frames"
+    )
     pattern = re.compile(rf"^{re.escape(prefix)}_(\d{{6}})\.jpg$")
     found = sorted((int(m.group(1)), p) for p in work.iterdir() if (m := pattern.match(p.name)))
     frames = [SampledFrame(i, round(n * interval, 3), p) for i, (n, p) in enumerate(found)]
@@ -186,8 +235,18 @@ def safe_times(info: MediaInfo, times: Iterable[float]) -> list[float]:
     return [round(min(max(t, 0.0), last), 3) for t in times]
 
 
-def grab_frames(src: Path, info: MediaInfo, times: list[float], work: Path, prefix: str, *, deadline: Deadline,
-                vf: str | None = None, raw_gray: bool = False, chunk_size: int = 12) -> list[Path]:
+def grab_frames(
+    src: Path,
+    info: MediaInfo,
+    times: list[float],
+    work: Path,
+    prefix: str,
+    *,
+    deadline: Deadline,
+    vf: str | None = None,
+    raw_gray: bool = False,
+    chunk_size: int = 12,
+) -> list[Path]:
     """One picture per offset with accurate input seeking (only a GOP around each is decoded).
 
     JPEGs (quality 2) or, with ``raw_gray``, 8-bit luma planes (``vf`` must then fix the size).
@@ -206,8 +265,10 @@ def grab_frames(src: Path, info: MediaInfo, times: list[float], work: Path, pref
         run_decode(argv, deadline, duration_hint=None, on_progress=None, what="grabbing frames")
     missing = [p.name for p in paths if not p.is_file() or p.stat().st_size == 0]
     if missing:
-        raise MediaError("no picture could be decoded at some times; the file may be truncated or damaged",
-                         code=media_errors.MEDIA_TRUNCATED)
+        raise MediaError(
+            "no picture could be decoded at some times; the file may be truncated or damaged",
+            code=media_errors.MEDIA_TRUNCATED,
+        )
     return paths
 
 
@@ -219,7 +280,7 @@ def parse_ebur128(log: str) -> dict[str, float | None] | None:
     starts = [m.end() for m in _SUMMARY_RE.finditer(log)]
     if not starts:
         return None
-    block = log[starts[-1]:]
+    block = log[starts[-1] :]
 
     def value(label: str) -> float | None:
         m = re.search(rf"^\s*{label}:\s*(-?(?:\d+(?:\.\d+)?|inf))\s", block, re.MULTILINE)
@@ -245,18 +306,22 @@ def parse_loudnorm_json(log: str) -> dict[str, Any]:
     if start < 0 or end < 0:
         raise EngineError("loudnorm printed no measurement", code=media_errors.ENGINE_FAILED, log_tail=log[-4000:])
     try:
-        data = json.loads(log[start:end + 1])
+        data = json.loads(log[start : end + 1])
     except json.JSONDecodeError as exc:
-        raise EngineError(f"unreadable loudnorm measurement: {exc}", code=media_errors.ENGINE_FAILED,
-                          log_tail=log[-4000:]) from exc
+        raise EngineError(
+            f"unreadable loudnorm measurement: {exc}", code=media_errors.ENGINE_FAILED, log_tail=log[-4000:]
+        ) from exc
     return data
 
 
 def parse_astats(log: str) -> dict[str, float | None]:
     """Overall peak, RMS and noise-floor levels (dBFS) from astats' closing report."""
     out: dict[str, float | None] = {}
-    for key, label in (("peak_level", "Peak level dB"), ("rms_level", "RMS level dB"),
-                       ("noise_floor", "Noise floor dB")):
+    for key, label in (
+        ("peak_level", "Peak level dB"),
+        ("rms_level", "RMS level dB"),
+        ("noise_floor", "Noise floor dB"),
+    ):
         found = re.findall(rf"\] {label}: (-?(?:\d+(?:\.\d+)?|inf))", log)
         value = found[-1] if found else None
         out[key] = None if value is None or "inf" in value else round(float(value), 2)
@@ -267,11 +332,23 @@ def measure_loudness(src: Path, deadline: Deadline) -> dict[str, float | None]:
     """EBU R128 integrated loudness (LUFS), loudness range (LU), true peak (dBTP), and astats' RMS level
     and noise floor (dBFS) of the first audio stream."""
     argv = base_argv(ffmpeg_exe()) + [
-        "-vn", "-sn", "-dn", "-i", str(src), "-map", "0:a:0",
-        "-af", "ebur128=peak=true:framelog=quiet,astats=measure_perchannel=none:"
-               "measure_overall=Noise_floor+RMS_level+Peak_level", "-f", "null", "-"]
-    log = run_decode(argv, deadline, duration_hint=None, on_progress=None, log_lines=80,
-                     what="measuring loudness").log_tail
+        "-vn",
+        "-sn",
+        "-dn",
+        "-i",
+        str(src),
+        "-map",
+        "0:a:0",
+        "-af",
+        "ebur128=peak=true:framelog=quiet,astats=measure_perchannel=none:"
+        "measure_overall=Noise_floor+RMS_level+Peak_level",
+        "-f",
+        "null",
+        "-",
+    ]
+    log = run_decode(
+        argv, deadline, duration_hint=None, on_progress=None, log_lines=80, what="measuring loudness"
+    ).log_tail
     parsed = parse_ebur128(log)
     if parsed is None:
         raise EngineError("ebur128 printed no summary", code=media_errors.ENGINE_FAILED, log_tail=log)
@@ -290,8 +367,13 @@ def result_file(work: Path, stem: str, result: dict[str, Any]) -> tuple[Path, di
 
 
 def image_meta(path: Path, width: int, height: int, time_offset: float | None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"format": "jpg", "width": width, "height": height, "size": path.stat().st_size,
-                            "md5": md5_file(path)}
+    meta: dict[str, Any] = {
+        "format": "jpg",
+        "width": width,
+        "height": height,
+        "size": path.stat().st_size,
+        "md5": md5_file(path),
+    }
     if time_offset is not None:
         meta["time_offset"] = round(time_offset, 3)
     return meta
@@ -307,7 +389,7 @@ def compact(value: Any, *, max_items: int = 20, max_chars: int = 300) -> Any:
             items.append({"truncated": len(value) - max_items})
         return items
     if isinstance(value, str) and len(value) > max_chars:
-        return value[:max_chars - 1] + "…"
+        return value[: max_chars - 1] + "…"
     return value
 
 
@@ -335,4 +417,3 @@ def start_run(src: Path, out_dir: Path, stem: str, timeout: float, on_progress: 
     check_paths(src, out_dir, stem)
     deadline, progress = Deadline(timeout), ProgressSpan(on_progress)
     return EngineRun(src, out_dir, deadline, progress, probe_input(src))
-

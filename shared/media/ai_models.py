@@ -85,16 +85,19 @@ class NudeNetDetector:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         model = os.path.join(os.path.dirname(nudenet.__file__), "320n.onnx")  # inside the wheel
-        detector.onnx_session = onnxruntime.InferenceSession(model, sess_options=options,
-                                                             providers=["CPUExecutionProvider"])
+        detector.onnx_session = onnxruntime.InferenceSession(
+            model, sess_options=options, providers=["CPUExecutionProvider"]
+        )
         self._detector = detector
         self._lock = threading.Lock()
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
         with self._lock:
             found = self._detector.detect(image_bgr)
-        return [Detection(d["class"], float(d["score"]), tuple(int(v) for v in d["box"]))  # type: ignore[arg-type]
-                for d in found]
+        return [
+            Detection(d["class"], float(d["score"]), tuple(int(v) for v in d["box"]))  # type: ignore[arg-type]
+            for d in found
+        ]
 
 
 class RapidOcrReader:
@@ -103,8 +106,14 @@ class RapidOcrReader:
 
         self.name = f"rapidocr-onnxruntime-{_version('rapidocr-onnxruntime')}/PP-OCRv4"
         threads = onnx_threads()
-        self._ocr: Any = RapidOCR(det_limit_type="max", det_limit_side_len=long_side, use_cls=False,
-                                  intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
+        self._ocr: Any = RapidOCR(
+            det_limit_type="max",
+            det_limit_side_len=long_side,
+            use_cls=False,
+            intra_op_num_threads=threads,
+            inter_op_num_threads=1,
+            print_verbose=False,
+        )
         self._lock = threading.Lock()
 
     def read(self, image_bgr: np.ndarray) -> list[TextLine]:
@@ -116,8 +125,7 @@ class RapidOcrReader:
             ys = [p[1] for p in box]
             text = str(text).strip()
             if text:
-                lines.append(TextLine(text, float(score),
-                                      (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))))
+                lines.append(TextLine(text, float(score), (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))))
         return lines
 
 

@@ -24,8 +24,16 @@ class ReviewEngine(abc.ABC):
     name = "abstract"
 
     @abc.abstractmethod
-    def review(self, src: Path, params: ReviewParams, out_dir: Path, stem: str, *, timeout: float,
-               on_progress: Progress | None = None) -> EngineResult:
+    def review(
+        self,
+        src: Path,
+        params: ReviewParams,
+        out_dir: Path,
+        stem: str,
+        *,
+        timeout: float,
+        on_progress: Progress | None = None,
+    ) -> EngineResult:
         """Review ``src``; the summary follows AiContentReviewResult (snake_case)."""
 
 
@@ -33,8 +41,16 @@ class AnalysisEngine(abc.ABC):
     name = "abstract"
 
     @abc.abstractmethod
-    def analyse(self, src: Path, params: AnalysisParams, out_dir: Path, stem: str, *, timeout: float,
-                on_progress: Progress | None = None) -> EngineResult:
+    def analyse(
+        self,
+        src: Path,
+        params: AnalysisParams,
+        out_dir: Path,
+        stem: str,
+        *,
+        timeout: float,
+        on_progress: Progress | None = None,
+    ) -> EngineResult:
         """Analyse ``src``; the summary follows AiAnalysisResult (snake_case)."""
 
 
@@ -42,13 +58,20 @@ class EnhanceEngine(abc.ABC):
     name = "abstract"
 
     @abc.abstractmethod
-    def enhance(self, src: Path, params: EnhanceParams, out_dir: Path, stem: str, *, timeout: float,
-                on_progress: Progress | None = None) -> EngineResult:
+    def enhance(
+        self,
+        src: Path,
+        params: EnhanceParams,
+        out_dir: Path,
+        stem: str,
+        *,
+        timeout: float,
+        on_progress: Progress | None = None,
+    ) -> EngineResult:
         """Write an enhanced, playable copy of ``src`` with before/after measurements."""
 
 
-_ENV = {"review": "OPENMPS_REVIEW_ENGINE", "analysis": "OPENMPS_ANALYSIS_ENGINE",
-        "enhance": "OPENMPS_ENHANCE_ENGINE"}
+_ENV = {"review": "OPENMPS_REVIEW_ENGINE", "analysis": "OPENMPS_ANALYSIS_ENGINE", "enhance": "OPENMPS_ENHANCE_ENGINE"}
 _factories: dict[str, dict[str, Callable[[], Any]]] = {family: {} for family in _ENV}
 _instances: dict[tuple[str, str], Any] = {}
 _chosen: dict[str, str] = {}

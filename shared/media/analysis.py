@@ -59,11 +59,13 @@ OCR_LONG_SIDE = 960
 COVER_LONG_SIDE = 1920
 _BLACK_SHARE = 0.98  # share of black pixels that makes a frame black (ffmpeg blackdetect's default)
 _MIN_TEXT_SCORE = 0.7
-_STOPWORDS = frozenset("""
+_STOPWORDS = frozenset(
+    """
 a an and are as at be been but by can do for from had has have he her his i if in into is it its me my no not of
 on or our she so than that the their them then there these they this to too us was we were what when where which
 who will with you your www com http https now get just all more out very only here also
-""".split())
+""".split()
+)
 NOT_SUPPORTED = {
     "Classification": "classifying the content (sport, news, ...) needs a visual model that does not ship",
     "FrameTag": "recognising objects and scenes in pictures needs a visual model that does not ship",
@@ -72,6 +74,7 @@ NOT_SUPPORTED = {
 
 
 # --- the thumbnail stream: cuts, black, motion -----------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Thumbs:
@@ -111,7 +114,7 @@ def detect_cuts(score: np.ndarray, rate: float, threshold: float, min_scene: flo
         if score[i] < threshold:
             continue
         lo, hi = max(1, i - window), min(n, i + window + 1)
-        around = np.concatenate([score[lo:i], score[i + 1:hi]])
+        around = np.concatenate([score[lo:i], score[i + 1 : hi]])
         base = float(np.median(around)) if len(around) else 0.0
         if score[i] < 2.0 * base + 0.05:
             continue
@@ -150,16 +153,22 @@ def scenes_from(cuts: list[int], motion: np.ndarray, rate: float, duration: floa
     starts = [0] + cuts + [len(motion)]
     scenes = []
     for k in range(len(bounds) - 1):
-        inner = motion[starts[k] + 1:starts[k + 1]]
-        scenes.append({"index": k, "start_time_offset": round(bounds[k], 3),
-                       "end_time_offset": round(bounds[k + 1], 3),
-                       "duration": round(bounds[k + 1] - bounds[k], 3),
-                       "motion": round(float(inner.mean()), 3) if len(inner) else 0.0})
+        inner = motion[starts[k] + 1 : starts[k + 1]]
+        scenes.append(
+            {
+                "index": k,
+                "start_time_offset": round(bounds[k], 3),
+                "end_time_offset": round(bounds[k + 1], 3),
+                "duration": round(bounds[k + 1] - bounds[k], 3),
+                "motion": round(float(inner.mean()), 3) if len(inner) else 0.0,
+            }
+        )
     return scenes
 
 
-def pick_highlights(activity: np.ndarray, rate: float, duration: float, length: float, count: int,
-                    scenes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def pick_highlights(
+    activity: np.ndarray, rate: float, duration: float, length: float, count: int, scenes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The ``count`` most active non-overlapping windows of ``length`` seconds."""
     n = len(activity)
     if n < 2:
@@ -178,7 +187,7 @@ def pick_highlights(activity: np.ndarray, rate: float, duration: float, length: 
             last += 1
         j = (j + last) // 2
         picked.append((j, float(sums[j])))
-        taken[max(0, j - w + 1):j + w] = True
+        taken[max(0, j - w + 1) : j + w] = True
     if not picked:
         return []
     best = max(v for _, v in picked)
@@ -189,13 +198,20 @@ def pick_highlights(activity: np.ndarray, rate: float, duration: float, length: 
         end = min(duration, start + length) if duration > 0 else start + length
         mid = (start + end) / 2
         scene = next((s["index"] for s in scenes if s["start_time_offset"] <= mid < s["end_time_offset"]), None)
-        out.append({"start_time_offset": round(start, 3), "end_time_offset": round(end, 3),
-                    "activity": round(value, 3), "confidence": round(100.0 * value / best, 2),
-                    "scene_index": scene})
+        out.append(
+            {
+                "start_time_offset": round(start, 3),
+                "end_time_offset": round(end, 3),
+                "activity": round(value, 3),
+                "confidence": round(100.0 * value / best, 2),
+                "scene_index": scene,
+            }
+        )
     return out
 
 
 # --- cover ---------------------------------------------------------------------------------------
+
 
 def cover_scores(images: list[np.ndarray]) -> list[dict[str, float]]:
     """Sharpness (variance of the Laplacian), exposure and contrast of each candidate; score 0..1."""
@@ -208,8 +224,14 @@ def cover_scores(images: list[np.ndarray]) -> list[dict[str, float]]:
         gray = cv2.resize(gray, (480, max(2, round(480 * h / w))), interpolation=cv2.INTER_AREA)
         mean, std = float(gray.mean()), float(gray.std())
         clipped = float(((gray < 10) | (gray > 245)).mean())
-        stats.append({"sharpness": float(cv2.Laplacian(gray, cv2.CV_64F).var()), "mean": mean, "contrast": std,
-                      "clipped": clipped})
+        stats.append(
+            {
+                "sharpness": float(cv2.Laplacian(gray, cv2.CV_64F).var()),
+                "mean": mean,
+                "contrast": std,
+                "clipped": clipped,
+            }
+        )
     median_sharp = float(np.median([s["sharpness"] for s in stats])) if stats else 0.0
     for s in stats:
         exposure = max(0.0, 1.0 - abs(s["mean"] - 120.0) / 120.0) * (1.0 - s["clipped"])
@@ -222,12 +244,14 @@ def cover_scores(images: list[np.ndarray]) -> list[dict[str, float]]:
 
 # --- text and tags -------------------------------------------------------------------------------
 
+
 def _norm(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
-def text_segments(frames_lines: list[tuple[float, list[TextLine]]], interval: float,
-                  duration: float) -> list[dict[str, Any]]:
+def text_segments(
+    frames_lines: list[tuple[float, list[TextLine]]], interval: float, duration: float
+) -> list[dict[str, Any]]:
     """Each distinct line of on-screen text with the time span it was seen over."""
     open_runs: dict[str, dict[str, Any]] = {}
     done: list[dict[str, Any]] = []
@@ -249,9 +273,14 @@ def text_segments(frames_lines: list[tuple[float, list[TextLine]]], interval: fl
     out = []
     for run in sorted(done, key=lambda r: (r["first"], r["text"])):
         end = run["last"] + interval / 2
-        out.append({"start_time_offset": round(max(0.0, run["first"] - interval / 2), 3),
-                    "end_time_offset": round(min(end, duration) if duration > 0 else end, 3),
-                    "text": run["text"], "confidence": round(100.0 * float(np.mean(run["scores"])), 2)})
+        out.append(
+            {
+                "start_time_offset": round(max(0.0, run["first"] - interval / 2), 3),
+                "end_time_offset": round(min(end, duration) if duration > 0 else end, 3),
+                "text": run["text"],
+                "confidence": round(100.0 * float(np.mean(run["scores"])), 2),
+            }
+        )
     return out
 
 
@@ -282,8 +311,14 @@ def text_tags(frames_lines: list[tuple[float, list[TextLine]]], limit: int) -> l
     tags = []
     for token, e in ranked[:limit]:
         confidence = float(np.mean(e["scores"])) * (0.5 + 0.5 * e["frames"] / most)
-        tags.append({"tag": token, "confidence": round(100.0 * confidence, 2),
-                     "special_info": f"ocr:frames={e['frames']}", "source": "ocr"})
+        tags.append(
+            {
+                "tag": token,
+                "confidence": round(100.0 * confidence, 2),
+                "special_info": f"ocr:frames={e['frames']}",
+                "source": "ocr",
+            }
+        )
     return tags
 
 
@@ -317,8 +352,17 @@ def metadata_tags(src: Path, info: MediaInfo, loudness: dict[str, Any] | None) -
     if info.video is not None:
         w, h = info.display_width, info.display_height
         short = min(w, h)
-        level = ("4K" if short >= 2160 else "2K" if short >= 1440 else "1080p" if short >= 1080 else
-                 "720p" if short >= 720 else "SD")
+        level = (
+            "4K"
+            if short >= 2160
+            else "2K"
+            if short >= 1440
+            else "1080p"
+            if short >= 1080
+            else "720p"
+            if short >= 720
+            else "SD"
+        )
         add(level, "technical", f"resolution:{w}x{h}")
         add("portrait" if h > w else "square" if h == w else "landscape", "technical", f"aspect:{w}x{h}")
         if info.video.fps >= 48:
@@ -352,16 +396,27 @@ def parse_silence(log: str, duration: float) -> list[dict[str, float]]:
             start = max(0.0, float(m.group(1)))
         elif (m := _SIL_END.search(line)) is not None and start is not None:
             end = float(m.group(1))
-            out.append({"start_time_offset": round(start, 3), "end_time_offset": round(end, 3),
-                        "duration": round(end - start, 3)})
+            out.append(
+                {
+                    "start_time_offset": round(start, 3),
+                    "end_time_offset": round(end, 3),
+                    "duration": round(end - start, 3),
+                }
+            )
             start = None
     if start is not None and duration > start:
-        out.append({"start_time_offset": round(start, 3), "end_time_offset": round(duration, 3),
-                    "duration": round(duration - start, 3)})
+        out.append(
+            {
+                "start_time_offset": round(start, 3),
+                "end_time_offset": round(duration, 3),
+                "duration": round(duration - start, 3),
+            }
+        )
     return out
 
 
 # --- the engine ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Decoded:
@@ -384,8 +439,16 @@ class LocalAnalysisEngine(AnalysisEngine):
     def reader(self) -> TextReader:
         return self._reader or ai_models.text_reader()
 
-    def analyse(self, src: Path, params: AnalysisParams, out_dir: Path, stem: str, *, timeout: float,
-                on_progress: Progress | None = None) -> EngineResult:
+    def analyse(
+        self,
+        src: Path,
+        params: AnalysisParams,
+        out_dir: Path,
+        stem: str,
+        *,
+        timeout: float,
+        on_progress: Progress | None = None,
+    ) -> EngineResult:
         run = start_run(src, out_dir, stem, timeout, on_progress)
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         wants_video = params.scenes or params.black or params.highlights or params.cover or params.tags
@@ -393,9 +456,11 @@ class LocalAnalysisEngine(AnalysisEngine):
         if info.video is None and not (wants_audio and info.audio is not None) and not params.tags:
             raise MediaError("the input has no video stream to analyse", code=media_errors.MEDIA_NO_VIDEO)
         with _work_dir(out_dir, stem) as work:
-            decoded = self._decode(src, info, params, work, deadline, progress.span(0, 45)) \
-                if (info.video is not None and wants_video) or (info.audio is not None and wants_audio) \
+            decoded = (
+                self._decode(src, info, params, work, deadline, progress.span(0, 45))
+                if (info.video is not None and wants_video) or (info.audio is not None and wants_audio)
                 else Decoded()
+            )
             result, covers = self._analyse(src, info, params, decoded, work, stem, deadline, progress.span(45, 95))
             path, meta = result_file(work, stem, result)
             outputs = [OutputFile(f.name, _publish(f.path, out_dir), f.metadata) for f in covers]
@@ -403,8 +468,9 @@ class LocalAnalysisEngine(AnalysisEngine):
             progress.report(100.0)
             return outputs, decoded.log_tail, summary_of(result, path.name)
 
-    def _decode(self, src: Path, info: MediaInfo, params: AnalysisParams, work: Path, deadline: Deadline,
-                on_progress: Progress) -> Decoded:
+    def _decode(
+        self, src: Path, info: MediaInfo, params: AnalysisParams, work: Path, deadline: Deadline, on_progress: Progress
+    ) -> Decoded:
         graph: list[str] = []
         outputs: list[str] = []
         out = Decoded()
@@ -418,17 +484,36 @@ class LocalAnalysisEngine(AnalysisEngine):
                 rate = min(fps, MAX_ANALYSIS_FPS, MAX_SMALL_FRAMES / end if end > 0 else MAX_ANALYSIS_FPS)
                 small_rate = Fraction(rate).limit_denominator(1000)
                 expected_small = max(1, math.ceil(end * float(small_rate) - 1e-6)) if end > 0 else 1
-                branches.append(f"fps={rate_text(float(small_rate))},scale={SMALL_W}:{SMALL_H}:flags=area,"
-                                f"format=rgb24[small]")
-                outputs += ["-map", "[small]", "-frames:v", str(MAX_SMALL_FRAMES), "-f", "rawvideo",
-                            str(work / "small.rgb")]
+                branches.append(
+                    f"fps={rate_text(float(small_rate))},scale={SMALL_W}:{SMALL_H}:flags=area,format=rgb24[small]"
+                )
+                outputs += [
+                    "-map",
+                    "[small]",
+                    "-frames:v",
+                    str(MAX_SMALL_FRAMES),
+                    "-f",
+                    "rawvideo",
+                    str(work / "small.rgb"),
+                ]
             if params.cover or params.tags:
                 interval, expected_ocr = sample_plan(info, params.ocr_interval, params.max_ocr_frames)
                 w, h = fit_size(info.display_width, info.display_height, OCR_LONG_SIDE)
                 out.ocr_interval, out.ocr_size = interval, (w, h)
                 branches.append(f"fps={rate_text(1 / interval)},scale={w}:{h}:flags=area,setsar=1[ocr]")
-                outputs += ["-map", "[ocr]", "-frames:v", str(params.max_ocr_frames), "-q:v", "3",
-                            "-start_number", "0", "-f", "image2", str(work / "ocr_%06d.jpg")]
+                outputs += [
+                    "-map",
+                    "[ocr]",
+                    "-frames:v",
+                    str(params.max_ocr_frames),
+                    "-q:v",
+                    "3",
+                    "-start_number",
+                    "0",
+                    "-f",
+                    "image2",
+                    str(work / "ocr_%06d.jpg"),
+                ]
             if len(branches) == 2:
                 graph.append("[0:V:0]split=2[vs][vo]")
                 graph.append("[vs]" + branches[0])
@@ -438,24 +523,34 @@ class LocalAnalysisEngine(AnalysisEngine):
         if info.audio is not None and (params.loudness or params.silence):
             chain = ["ebur128=peak=true:framelog=quiet"]
             if params.silence:
-                chain.append(f"silencedetect=n={params.silence_threshold_db:g}dB:"
-                             f"d={fmt_seconds(params.silence_min_duration)}")
+                chain.append(
+                    f"silencedetect=n={params.silence_threshold_db:g}dB:d={fmt_seconds(params.silence_min_duration)}"
+                )
             graph.append("[0:a:0]" + ",".join(chain) + "[aud]")
             outputs += ["-map", "[aud]", "-f", "null", "-"]
         if not graph:
             return out
         argv = base_argv(ffmpeg_exe()) + ["-i", str(src), "-filter_complex", ";".join(graph), *outputs]
         # silencedetect prints two lines per silence: keep enough of the log to see them all.
-        result = run_decode(argv, deadline, duration_hint=info.duration or None, on_progress=on_progress,
-                            log_lines=20000, what="analysing the media")
+        result = run_decode(
+            argv,
+            deadline,
+            duration_hint=info.duration or None,
+            on_progress=on_progress,
+            log_lines=20000,
+            what="analysing the media",
+        )
         log = result.log_tail
         out.log_tail = "\n".join(log.splitlines()[-40:])
         if small_rate is not None:
-            raw = np.fromfile(work / "small.rgb", dtype=np.uint8) if (work / "small.rgb").is_file() else \
-                np.zeros(0, np.uint8)
+            raw = (
+                np.fromfile(work / "small.rgb", dtype=np.uint8)
+                if (work / "small.rgb").is_file()
+                else np.zeros(0, np.uint8)
+            )
             n = raw.size // (SMALL_W * SMALL_H * 3)
             check_decoded(n, expected_small, "frames")
-            frames = raw[:n * SMALL_W * SMALL_H * 3].reshape(n, SMALL_H, SMALL_W, 3)
+            frames = raw[: n * SMALL_W * SMALL_H * 3].reshape(n, SMALL_H, SMALL_W, 3)
             out.thumbs = Thumbs(frames, float(small_rate), end)
         if expected_ocr:
             pattern = re.compile(r"^ocr_(\d{6})\.jpg$")
@@ -469,10 +564,20 @@ class LocalAnalysisEngine(AnalysisEngine):
                 out.silence = parse_silence(log, audio_end)
         return out
 
-    def _analyse(self, src: Path, info: MediaInfo, params: AnalysisParams, d: Decoded, work: Path, stem: str,
-                 deadline: Deadline, on_progress: Progress) -> tuple[dict[str, Any], list[OutputFile]]:
+    def _analyse(
+        self,
+        src: Path,
+        info: MediaInfo,
+        params: AnalysisParams,
+        d: Decoded,
+        work: Path,
+        stem: str,
+        deadline: Deadline,
+        on_progress: Progress,
+    ) -> tuple[dict[str, Any], list[OutputFile]]:
         result: dict[str, Any] = {
-            "type": "ContentAnalysis", "duration": round(info.duration, 3),
+            "type": "ContentAnalysis",
+            "duration": round(info.duration, 3),
             "media": {k: v for k, v in info.to_metadata().items() if k not in ("size",)},
             "engine": {"name": self.name, "ocr": None},
             "not_supported": [{"type": k, "reason": v} for k, v in NOT_SUPPORTED.items()],
@@ -495,15 +600,21 @@ class LocalAnalysisEngine(AnalysisEngine):
                 for a, b in runs(black):
                     start, end = max(0.0, a * step - step / 2), min(t.duration, b * step + step / 2)
                     if end - start >= params.black_min_duration - 1e-6:
-                        segs.append({"start_time_offset": round(start, 3), "end_time_offset": round(end, 3),
-                                     "duration": round(end - start, 3)})
+                        segs.append(
+                            {
+                                "start_time_offset": round(start, 3),
+                                "end_time_offset": round(end, 3),
+                                "duration": round(end - start, 3),
+                            }
+                        )
                 result["black_segments"] = segs
             if params.highlights:
                 activity = motion.copy()
                 activity[cuts] = 0.0  # a cut is not action
                 activity[black] = 0.0
-                result["highlights"] = pick_highlights(activity, t.rate, t.duration, params.highlight_duration,
-                                                       params.highlight_count, scenes)
+                result["highlights"] = pick_highlights(
+                    activity, t.rate, t.duration, params.highlight_duration, params.highlight_count, scenes
+                )
         if d.loudness is not None and params.loudness:
             result["loudness"] = {k: r3(v) for k, v in d.loudness.items()}
         elif params.loudness:
@@ -524,7 +635,7 @@ class LocalAnalysisEngine(AnalysisEngine):
         if params.tags:
             ocr_tags = text_tags(frames_lines, params.max_tags)
             meta = metadata_tags(src, info, d.loudness)
-            result["tags"] = (ocr_tags + meta)[:params.max_tags + len(meta)]
+            result["tags"] = (ocr_tags + meta)[: params.max_tags + len(meta)]
             result["ocr_text"] = text_segments(frames_lines, d.ocr_interval, info.video_end)[:500]
         if params.summary:
             result["summary"] = describe(result, info)
@@ -532,8 +643,9 @@ class LocalAnalysisEngine(AnalysisEngine):
         result["files"] = [c.name for c in covers]
         return result, covers
 
-    def _read_text(self, frames: list[SampledFrame], images: list[np.ndarray], deadline: Deadline,
-                   on_progress: Progress) -> list[tuple[float, list[TextLine]]]:
+    def _read_text(
+        self, frames: list[SampledFrame], images: list[np.ndarray], deadline: Deadline, on_progress: Progress
+    ) -> list[tuple[float, list[TextLine]]]:
         out: list[tuple[float, list[TextLine]]] = []
         last_thumb: np.ndarray | None = None
         last_lines: list[TextLine] = []
@@ -546,9 +658,19 @@ class LocalAnalysisEngine(AnalysisEngine):
             on_progress((n + 1) * 100.0 / len(frames))
         return out
 
-    def _covers(self, src: Path, info: MediaInfo, params: AnalysisParams, d: Decoded, images: list[np.ndarray],
-                scenes: list[dict[str, Any]], work: Path, stem: str, deadline: Deadline,
-                result: dict[str, Any]) -> list[OutputFile]:
+    def _covers(
+        self,
+        src: Path,
+        info: MediaInfo,
+        params: AnalysisParams,
+        d: Decoded,
+        images: list[np.ndarray],
+        scenes: list[dict[str, Any]],
+        work: Path,
+        stem: str,
+        deadline: Deadline,
+        result: dict[str, Any],
+    ) -> list[OutputFile]:
         stats = cover_scores(images)
         order = sorted(range(len(stats)), key=lambda i: -stats[i]["score"])
         chosen: list[int] = []
@@ -583,9 +705,17 @@ class LocalAnalysisEngine(AnalysisEngine):
             final = path.rename(work / name)
             files.append(OutputFile(name, final, image_meta(final, w, h, times[n])))
             s = stats[i]
-            cover_set.append({"cover_file": name, "time_offset": times[n], "confidence": round(100 * s["score"], 2),
-                              "sharpness": round(s["sharpness"], 2), "exposure": round(s["exposure"], 3),
-                              "mean_luma": round(s["mean"], 1), "contrast": round(s["contrast"], 2)})
+            cover_set.append(
+                {
+                    "cover_file": name,
+                    "time_offset": times[n],
+                    "confidence": round(100 * s["score"], 2),
+                    "sharpness": round(s["sharpness"], 2),
+                    "exposure": round(s["exposure"], 3),
+                    "mean_luma": round(s["mean"], 1),
+                    "contrast": round(s["contrast"], 2),
+                }
+            )
         result["cover"] = cover_set[0]
         result["cover_set"] = cover_set
         return files
@@ -623,7 +753,7 @@ def describe(result: dict[str, Any], info: MediaInfo) -> str:
         parts.append("The sound track is silent.")
     texts = result.get("ocr_text")
     if texts:
-        shown = "; ".join(f"\"{t['text'][:40]}\"" for t in texts[:3])
+        shown = "; ".join(f'"{t["text"][:40]}"' for t in texts[:3])
         parts.append(f"On-screen text: {shown}{' ...' if len(texts) > 3 else ''}.")
     tags = [t["tag"] for t in result.get("tags") or [] if t["source"] == "ocr"][:5]
     if tags:
@@ -638,46 +768,118 @@ def result_set(result: dict[str, Any], params: AnalysisParams) -> list[dict[str,
     """The MPS-shaped AiAnalysisResult entries for what this template asked for."""
 
     def task(kind: str, key: str, output: dict[str, Any]) -> dict[str, Any]:
-        return {"type": kind, key: {"status": "SUCCESS", "err_code_ext": "", "err_code": 0, "message": "SUCCESS",
-                                    "input": {}, "output": output}}
+        return {
+            "type": kind,
+            key: {
+                "status": "SUCCESS",
+                "err_code_ext": "",
+                "err_code": 0,
+                "message": "SUCCESS",
+                "input": {},
+                "output": output,
+            },
+        }
 
     out = []
     if params.cover:
-        out.append(task("Cover", "cover_task", {"cover_set": [
-            {"cover_path": c["cover_file"], "confidence": c["confidence"]} for c in result.get("cover_set") or []]}))
+        out.append(
+            task(
+                "Cover",
+                "cover_task",
+                {
+                    "cover_set": [
+                        {"cover_path": c["cover_file"], "confidence": c["confidence"]}
+                        for c in result.get("cover_set") or []
+                    ]
+                },
+            )
+        )
     if params.tags:
-        out.append(task("Tag", "tag_task", {"tag_set": [
-            {"tag": t["tag"], "confidence": t["confidence"], "special_info": t["special_info"]}
-            for t in result.get("tags") or []]}))
+        out.append(
+            task(
+                "Tag",
+                "tag_task",
+                {
+                    "tag_set": [
+                        {"tag": t["tag"], "confidence": t["confidence"], "special_info": t["special_info"]}
+                        for t in result.get("tags") or []
+                    ]
+                },
+            )
+        )
     if params.highlights and "highlights" in result:
-        out.append(task("Highlight", "highlight_task", {"highlight_set": [
-            {"start_time_offset": h["start_time_offset"], "end_time_offset": h["end_time_offset"],
-             "confidence": h["confidence"]} for h in result["highlights"]]}))
+        out.append(
+            task(
+                "Highlight",
+                "highlight_task",
+                {
+                    "highlight_set": [
+                        {
+                            "start_time_offset": h["start_time_offset"],
+                            "end_time_offset": h["end_time_offset"],
+                            "confidence": h["confidence"],
+                        }
+                        for h in result["highlights"]
+                    ]
+                },
+            )
+        )
     if params.scenes and "scenes" in result:
-        out.append(task("SegmentRecognition", "segment_task", {"segment_set": [
-            {"start_time_offset": s["start_time_offset"], "end_time_offset": s["end_time_offset"], "confidence": 100.0}
-            for s in result["scenes"]]}))
+        out.append(
+            task(
+                "SegmentRecognition",
+                "segment_task",
+                {
+                    "segment_set": [
+                        {
+                            "start_time_offset": s["start_time_offset"],
+                            "end_time_offset": s["end_time_offset"],
+                            "confidence": 100.0,
+                        }
+                        for s in result["scenes"]
+                    ]
+                },
+            )
+        )
     if params.summary:
-        out.append(task("Description", "description_task", {"description_set": [
-            {"description": result.get("summary", ""), "confidence": 100.0}]}))
+        out.append(
+            task(
+                "Description",
+                "description_task",
+                {"description_set": [{"description": result.get("summary", ""), "confidence": 100.0}]},
+            )
+        )
     return out
 
 
 def summary_of(result: dict[str, Any], result_name: str) -> dict[str, Any]:
-    keep = ("type", "duration", "summary", "cuts", "cover", "loudness", "highlights", "black_segments",
-            "silence_segments", "engine", "files")
+    keep = (
+        "type",
+        "duration",
+        "summary",
+        "cuts",
+        "cover",
+        "loudness",
+        "highlights",
+        "black_segments",
+        "silence_segments",
+        "engine",
+        "files",
+    )
     out = {k: result[k] for k in keep if k in result}
     if "scenes" in result:
         out["scene_count"] = len(result["scenes"])
     if "tags" in result:
-        out["tags"] = [{"tag": t["tag"], "confidence": t["confidence"], "source": t["source"]}
-                       for t in result["tags"][:20]]
+        out["tags"] = [
+            {"tag": t["tag"], "confidence": t["confidence"], "source": t["source"]} for t in result["tags"][:20]
+        ]
     out["result_file"] = result_name
     return compact(out, max_items=50)
 
 
-def run_analysis(src: Path, params: AnalysisParams, out_dir: Path, stem: str, *, timeout: float,
-                 on_progress: Progress | None = None) -> EngineResult:
+def run_analysis(
+    src: Path, params: AnalysisParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+) -> EngineResult:
     """Analyse ``src`` with the selected engine: files (covers, ``{stem}_result.json``), log, summary."""
     engine: AnalysisEngine = engine_for("analysis")
     return engine.analyse(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
@@ -685,5 +887,16 @@ def run_analysis(src: Path, params: AnalysisParams, out_dir: Path, stem: str, *,
 
 register_engine("analysis", "local", LocalAnalysisEngine)
 
-__all__ = ["LocalAnalysisEngine", "black_frames", "cover_scores", "describe", "detect_cuts", "frame_scores",
-           "parse_silence", "pick_highlights", "run_analysis", "text_segments", "text_tags"]
+__all__ = [
+    "LocalAnalysisEngine",
+    "black_frames",
+    "cover_scores",
+    "describe",
+    "detect_cuts",
+    "frame_scores",
+    "parse_silence",
+    "pick_highlights",
+    "run_analysis",
+    "text_segments",
+    "text_tags",
+]

@@ -30,19 +30,52 @@ from shared.media.probe import MediaInfo
 INPUT_GUARD = ["-protocol_whitelist", "file,pipe"]
 DEFAULT_FPS = 25.0
 _VIDEO_ENCODERS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
-_AUDIO_ENCODERS = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "libvorbis", "flac": "flac",
-                   "pcm16": "pcm_s16le", "pcm24": "pcm_s24le"}
+_AUDIO_ENCODERS = {
+    "aac": "aac",
+    "mp3": "libmp3lame",
+    "opus": "libopus",
+    "vorbis": "libvorbis",
+    "flac": "flac",
+    "pcm16": "pcm_s16le",
+    "pcm24": "pcm_s24le",
+}
 # The x264 preset names, as the speed knobs of the other encoders: libvpx's -cpu-used (with -deadline good;
 # 5 is its fastest useful setting) and SVT-AV1's -preset (10 and above are meant for tooling, not viewing).
-_VP9_CPU_USED = {"ultrafast": 5, "superfast": 5, "veryfast": 4, "faster": 4, "fast": 3, "medium": 2, "slow": 1,
-                 "slower": 1, "veryslow": 0}
-_SVT_PRESET = {"ultrafast": 10, "superfast": 9, "veryfast": 8, "faster": 7, "fast": 6, "medium": 5, "slow": 4,
-               "slower": 3, "veryslow": 2}
+_VP9_CPU_USED = {
+    "ultrafast": 5,
+    "superfast": 5,
+    "veryfast": 4,
+    "faster": 4,
+    "fast": 3,
+    "medium": 2,
+    "slow": 1,
+    "slower": 1,
+    "veryslow": 0,
+}
+_SVT_PRESET = {
+    "ultrafast": 10,
+    "superfast": 9,
+    "veryfast": 8,
+    "faster": 7,
+    "fast": 6,
+    "medium": 5,
+    "slow": 4,
+    "slower": 3,
+    "veryslow": 2,
+}
 # ffmpeg muxer and its options per container (hls is built separately).
-_MUXERS = {"mp4": ["-movflags", "+faststart", "-f", "mp4"], "mov": ["-movflags", "+faststart", "-f", "mov"],
-           "m4a": ["-movflags", "+faststart", "-f", "ipod"], "mkv": ["-f", "matroska"], "webm": ["-f", "webm"],
-           "flv": ["-f", "flv"], "mp3": ["-f", "mp3"], "flac": ["-f", "flac"], "ogg": ["-f", "ogg"],
-           "wav": ["-f", "wav"]}
+_MUXERS = {
+    "mp4": ["-movflags", "+faststart", "-f", "mp4"],
+    "mov": ["-movflags", "+faststart", "-f", "mov"],
+    "m4a": ["-movflags", "+faststart", "-f", "ipod"],
+    "mkv": ["-f", "matroska"],
+    "webm": ["-f", "webm"],
+    "flv": ["-f", "flv"],
+    "mp3": ["-f", "mp3"],
+    "flac": ["-f", "flac"],
+    "ogg": ["-f", "ogg"],
+    "wav": ["-f", "wav"],
+}
 _HVC1_CONTAINERS = ("mp4", "mov")  # the hvc1 tag Apple players require; other muxers have no use for it
 _OFFSET_RE = TIME_OFFSET_RE
 # Letters and digits of any script (MPS keeps a Chinese {inputName}), "_", "-", ".": no path
@@ -79,8 +112,9 @@ def _round_even(value: float) -> int:
     return max(2, math.floor(value / 2.0 + 0.5) * 2)  # half up, not Python's half-to-even
 
 
-def plan_dimensions(src_w: int, src_h: int, params_width: int, params_height: int,
-                    adaptive: bool, allow_upscale: bool) -> tuple[int, int]:
+def plan_dimensions(
+    src_w: int, src_h: int, params_width: int, params_height: int, adaptive: bool, allow_upscale: bool
+) -> tuple[int, int]:
     """Output size from the displayed source size and the template (even numbers, >= 2).
 
     With ``adaptive`` the template's height is the short side and its width the long side, so one
@@ -120,13 +154,17 @@ def parse_time_offset(text: str, duration: float) -> float:
     """Seconds from "3.5s", "3.5" or "10%" (of ``duration``); not yet clamped to the media."""
     match = _OFFSET_RE.match(str(text).strip()) if len(str(text)) <= 32 else None
     if match is None:
-        raise BadInputError(f"invalid time offset {text!r}; expected seconds like '3.5s' or a percentage "
-                            "like '10%'", code="InvalidParameterValue.TimeOffset")
+        raise BadInputError(
+            f"invalid time offset {text!r}; expected seconds like '3.5s' or a percentage like '10%'",
+            code="InvalidParameterValue.TimeOffset",
+        )
     value = float(match.group(1))
     if match.group(2) == "%":
         if value > 100:
-            raise BadInputError(f"invalid time offset {text!r}: a percentage must be at most 100%",
-                                code="InvalidParameterValue.TimeOffset")
+            raise BadInputError(
+                f"invalid time offset {text!r}: a percentage must be at most 100%",
+                code="InvalidParameterValue.TimeOffset",
+            )
         return duration * value / 100.0
     return value
 
@@ -146,8 +184,9 @@ def kept_streams(info: MediaInfo, params: TranscodeParams) -> tuple[bool, bool]:
     return video, audio
 
 
-def transcode_argv(ffmpeg: str, src: str | Path, info: MediaInfo, params: TranscodeParams,
-                   out_dir: str | Path, stem: str) -> tuple[list[str], list[str]]:
+def transcode_argv(
+    ffmpeg: str, src: str | Path, info: MediaInfo, params: TranscodeParams, out_dir: str | Path, stem: str
+) -> tuple[list[str], list[str]]:
     """argv and the names it writes into ``out_dir``: ``{stem}.{extension of the container}``.
 
     For HLS only the playlist is named; its segments are ``{stem}_{n}.ts`` (n from 0).
@@ -172,9 +211,21 @@ def transcode_argv(ffmpeg: str, src: str | Path, info: MediaInfo, params: Transc
     argv += ["-sn", "-dn"]
     name = f"{stem}.{CONTAINER_EXTENSIONS[params.container]}"
     if hls:
-        argv += ["-f", "hls", "-hls_time", str(params.hls_time), "-hls_playlist_type", "vod",
-                 "-hls_list_size", "0", "-start_number", "0",
-                 "-hls_segment_filename", str(out_dir / f"{stem}_%d.ts"), str(out_dir / name)]
+        argv += [
+            "-f",
+            "hls",
+            "-hls_time",
+            str(params.hls_time),
+            "-hls_playlist_type",
+            "vod",
+            "-hls_list_size",
+            "0",
+            "-start_number",
+            "0",
+            "-hls_segment_filename",
+            str(out_dir / f"{stem}_%d.ts"),
+            str(out_dir / name),
+        ]
     else:
         argv += [*_MUXERS[params.container], str(out_dir / name)]
     return argv, [name]
@@ -182,18 +233,28 @@ def transcode_argv(ffmpeg: str, src: str | Path, info: MediaInfo, params: Transc
 
 def _nothing_to_keep(info: MediaInfo, params: TranscodeParams) -> MediaError:
     if info.audio is None and (params.remove_video or params.container in AUDIO_CONTAINERS):
-        what = (f"{params.container} files hold only audio" if params.container in AUDIO_CONTAINERS
-                else "the template removes the video")
+        what = (
+            f"{params.container} files hold only audio"
+            if params.container in AUDIO_CONTAINERS
+            else "the template removes the video"
+        )
         return MediaError(f"the input has no audio stream, and {what}", code=media_errors.MEDIA_NO_STREAMS)
-    return MediaError("the input has no video stream, and the template removes the audio",
-                      code=media_errors.MEDIA_NO_VIDEO)
+    return MediaError(
+        "the input has no video stream, and the template removes the audio", code=media_errors.MEDIA_NO_VIDEO
+    )
 
 
 def _video_options(info: MediaInfo, params: TranscodeParams, hls: bool) -> list[str]:
     codec = params.video_codec
     # ffmpeg turns rotated sources upright before filtering, so plan on the displayed size.
-    width, height = plan_dimensions(info.display_width, info.display_height, params.width, params.height,
-                                    params.resolution_adaptive, params.allow_upscale)
+    width, height = plan_dimensions(
+        info.display_width,
+        info.display_height,
+        params.width,
+        params.height,
+        params.resolution_adaptive,
+        params.allow_upscale,
+    )
     opts = ["-vf", f"scale={width}:{height},setsar=1", "-c:v", _VIDEO_ENCODERS[codec]]
     kbps = params.video_bitrate_kbps
     if codec in ("h264", "h265"):

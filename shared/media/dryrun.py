@@ -35,17 +35,50 @@ CLIP_SAMPLE_RATE = 44100
 _STEM = "dryrun"
 _TRIAL_SIDE = 48
 # ffmpeg's plumbing around the real cause, and chatter that says nothing about it.
-_NOISE = ("error sending frames to consumers", "task finished with error code", "terminating thread with return code",
-          "nothing was written into output file", "conversion failed", "could not open encoder before eof",
-          "error while filtering", "error opening output file", "error opening output files",
-          "could not write header", "error while processing the decoded data", "exiting with exit code",
-          "svt[info]", "svt[warn]", "press [q]", "stream mapping", "x265 [info]", "[aac @", "qavg")
-_CAUSE_HINTS = ("error", "invalid", "not supported", "only supported", "unsupported", "not compatible",
-                "incompatible", "failed", "cannot", "could not", "unable", "too small", "too large", "choose from",
-                "must be", "maybe incorrect")
+_NOISE = (
+    "error sending frames to consumers",
+    "task finished with error code",
+    "terminating thread with return code",
+    "nothing was written into output file",
+    "conversion failed",
+    "could not open encoder before eof",
+    "error while filtering",
+    "error opening output file",
+    "error opening output files",
+    "could not write header",
+    "error while processing the decoded data",
+    "exiting with exit code",
+    "svt[info]",
+    "svt[warn]",
+    "press [q]",
+    "stream mapping",
+    "x265 [info]",
+    "[aac @",
+    "qavg",
+)
+_CAUSE_HINTS = (
+    "error",
+    "invalid",
+    "not supported",
+    "only supported",
+    "unsupported",
+    "not compatible",
+    "incompatible",
+    "failed",
+    "cannot",
+    "could not",
+    "unable",
+    "too small",
+    "too large",
+    "choose from",
+    "must be",
+    "maybe incorrect",
+)
 # What the user can do about an encoder's terse refusal.
-_HINTS = {"libvorbis": " (libvorbis accepts only some bitrates for each sample rate and channel count: try "
-                       "another audio_bitrate_kbps, or 0 for its default quality)"}
+_HINTS = {
+    "libvorbis": " (libvorbis accepts only some bitrates for each sample rate and channel count: try "
+    "another audio_bitrate_kbps, or 0 for its default quality)"
+}
 _PROGRESS_RE = re.compile(r"^(frame|size)=")
 _clip_lock = threading.Lock()
 _clip_dir: Path | None = None
@@ -158,7 +191,7 @@ def _strip_prefix(line: str) -> str:
             owner = tag.rsplit("/", 1)[-1]
         elif "#" not in tag:  # "enc:libvorbis", "mov", "libx264"; "vf#0:0" names a stream, not a component
             owner = tag.split(":", 1)[-1]
-        text = text[end + 1:].strip()
+        text = text[end + 1 :].strip()
     return f"{owner}: {text}" if owner else text
 
 
@@ -175,16 +208,56 @@ def sample_clip() -> Path:
         clip = _clip_dir / "clip.mp4"
         width, height = CLIP_SIZE
         partial = _clip_dir / "partial.mp4"
-        run_ffmpeg([
-            ffmpeg_exe(), "-hide_banner", "-nostdin", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={CLIP_FPS}:duration={CLIP_SECONDS}",
-            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={CLIP_SAMPLE_RATE}:duration={CLIP_SECONDS}",
-            "-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            "-g", str(CLIP_FPS), "-c:a", "aac", "-b:a", "64k", "-ac", "2", "-movflags", "+faststart",
-            "-f", "mp4", str(partial)], timeout=30)
+        run_ffmpeg(
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-nostdin",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size={width}x{height}:rate={CLIP_FPS}:duration={CLIP_SECONDS}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=440:sample_rate={CLIP_SAMPLE_RATE}:duration={CLIP_SECONDS}",
+                "-map",
+                "0:v:0",
+                "-map",
+                "1:a:0",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-g",
+                str(CLIP_FPS),
+                "-c:a",
+                "aac",
+                "-b:a",
+                "64k",
+                "-ac",
+                "2",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                str(partial),
+            ],
+            timeout=30,
+        )
         partial.replace(clip)
         return clip
 
 
-__all__ = ["CODE", "clear_cache", "dry_run_params", "dry_run_snapshot", "dry_run_transcode", "ffmpeg_reason",
-           "sample_clip"]
+__all__ = [
+    "CODE",
+    "clear_cache",
+    "dry_run_params",
+    "dry_run_snapshot",
+    "dry_run_transcode",
+    "ffmpeg_reason",
+    "sample_clip",
+]

@@ -60,28 +60,29 @@ def md5_file(path: str | Path) -> str:
 # Demuxers that open further files named inside the input. An uploaded playlist could otherwise
 # make ffmpeg read any local file through the allowed file protocol, so inputs must be
 # self-contained media.
-INDIRECT_FORMATS = frozenset({"hls", "applehttp", "concat", "ffconcat", "dash", "image2", "tee", "sdp",
-                              "rtsp", "rtp"})
+INDIRECT_FORMATS = frozenset({"hls", "applehttp", "concat", "ffconcat", "dash", "image2", "tee", "sdp", "rtsp", "rtp"})
 
 
 def probe_input(src: Path) -> MediaInfo:
     info = probe(src)
     if INDIRECT_FORMATS & set(info.container.split(",")):
-        raise MediaError(f"{info.container} files refer to other files and are not accepted as input",
-                         code=media_errors.MEDIA_UNREADABLE)
+        raise MediaError(
+            f"{info.container} files refer to other files and are not accepted as input",
+            code=media_errors.MEDIA_UNREADABLE,
+        )
     return info
 
 
-def run_transcode(src: Path, params: TranscodeParams, out_dir: Path, stem: str, *, timeout: float,
-                  on_progress: Progress | None = None) -> tuple[list[OutputFile], str]:
+def run_transcode(
+    src: Path, params: TranscodeParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+) -> tuple[list[OutputFile], str]:
     """Transcode ``src`` into ``out_dir``: ``{stem}.{ext}`` (mp4, mkv, webm, mov, flv, mp3, m4a, flac, ogg,
     wav), or for HLS ``{stem}.m3u8`` + ``{stem}_{n}.ts``."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     info = probe_input(src)
     with _work_dir(out_dir, stem) as work:
         argv, names = transcode_argv(ffmpeg_exe(), src, info, params, work, stem)
-        result = run_ffmpeg(argv, timeout=timeout, duration_hint=info.streams_duration or None,
-                            on_progress=on_progress)
+        result = run_ffmpeg(argv, timeout=timeout, duration_hint=info.streams_duration or None, on_progress=on_progress)
         main = work / names[0]
         out_info = _probe_output(main, result.log_tail)
         _check_complete(info, out_info, *kept_streams(info, params))
@@ -90,30 +91,34 @@ def run_transcode(src: Path, params: TranscodeParams, out_dir: Path, stem: str, 
             return [OutputFile(names[0], _publish(main, out_dir), meta)], result.log_tail
         segments = _segments(work, stem)
         durations = _extinf(main)
-        seg_meta = [{"size": seg.stat().st_size, "md5": md5_file(seg),
-                     "duration": durations[i] if i < len(durations) else None}
-                    for i, seg in enumerate(segments)]
+        seg_meta = [
+            {"size": seg.stat().st_size, "md5": md5_file(seg), "duration": durations[i] if i < len(durations) else None}
+            for i, seg in enumerate(segments)
+        ]
         total = out_info.size + sum(seg.stat().st_size for seg in segments)
         # The hls demuxer's bitrate describes the playlist text; the stream's is what matters.
         bitrate = int(total * 8 / out_info.duration) if out_info.duration > 0 else out_info.bitrate
         meta = out_info.to_metadata() | {
-            "md5": md5_file(main), "playlist_size": out_info.size, "segment_count": len(segments),
-            "size": total, "bitrate": bitrate}
+            "md5": md5_file(main),
+            "playlist_size": out_info.size,
+            "segment_count": len(segments),
+            "size": total,
+            "bitrate": bitrate,
+        }
         # Segments first: a playlist under its final name always has its segments next to it.
-        published = [OutputFile(seg.name, _publish(seg, out_dir), m) for seg, m in zip(segments, seg_meta,
-                                                                                       strict=True)]
+        published = [OutputFile(seg.name, _publish(seg, out_dir), m) for seg, m in zip(segments, seg_meta, strict=True)]
         playlist = OutputFile(names[0], _publish(main, out_dir), meta)
         return [playlist, *published], result.log_tail
 
 
-def run_snapshot(src: Path, params: SnapshotParams, out_dir: Path, stem: str, *, timeout: float,
-                 on_progress: Progress | None = None) -> tuple[list[OutputFile], str]:
+def run_snapshot(
+    src: Path, params: SnapshotParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+) -> tuple[list[OutputFile], str]:
     """Images ``{stem}_{n}.{format}``; for sprites, sheets plus the ``{stem}.vtt`` thumbnail track."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     info = probe_input(src)
     if info.video is None:
-        raise MediaError("the input has no video stream to take snapshots from",
-                         code=media_errors.MEDIA_NO_VIDEO)
+        raise MediaError("the input has no video stream to take snapshots from", code=media_errors.MEDIA_NO_VIDEO)
     with _work_dir(out_dir, stem) as work:
         plan = snapshot_plan(ffmpeg_exe(), src, info, params, work, stem)
         log_tail = _run_plan(plan, info, timeout, on_progress)
@@ -122,19 +127,30 @@ def run_snapshot(src: Path, params: SnapshotParams, out_dir: Path, stem: str, *,
         # A sprite may end with fewer sheets than planned (its cells are dropped from the VTT); a missing
         # snapshot means no picture at that time.
         if not files or (len(files) < len(plan.files) and plan.sprite is None):
-            raise MediaError("no picture could be decoded at some of the requested times; the file may be "
-                             "truncated or damaged", code=media_errors.MEDIA_TRUNCATED)
+            raise MediaError(
+                "no picture could be decoded at some of the requested times; the file may be truncated or damaged",
+                code=media_errors.MEDIA_TRUNCATED,
+            )
         for name, t in files:
             meta = _image_metadata(work / name, t)
             outputs.append(OutputFile(name, _publish(work / name, out_dir), meta))
         if plan.sprite is not None:
             s = plan.sprite
             vtt = work / s.vtt_name
-            vtt.write_text(sprite_webvtt([n for n, _ in files], s.cell_width, s.cell_height, s.columns,
-                                         s.rows, s.times, s.duration), encoding="utf-8")
+            vtt.write_text(
+                sprite_webvtt(
+                    [n for n, _ in files], s.cell_width, s.cell_height, s.columns, s.rows, s.times, s.duration
+                ),
+                encoding="utf-8",
+            )
             cells = min(len(s.times), len(files) * s.columns * s.rows)
-            meta = {"format": "vtt", "size": vtt.stat().st_size, "md5": md5_file(vtt), "cells": cells,
-                    "duration": round(s.duration, 3)}
+            meta = {
+                "format": "vtt",
+                "size": vtt.stat().st_size,
+                "md5": md5_file(vtt),
+                "cells": cells,
+                "duration": round(s.duration, 3),
+            }
             outputs.insert(0, OutputFile(s.vtt_name, _publish(vtt, out_dir), meta))
         return outputs, log_tail
 
@@ -145,19 +161,28 @@ def _run_plan(plan: SnapshotPlan, info: MediaInfo, timeout: float, on_progress: 
     for k, argv in enumerate(plan.argvs):
         left = deadline - time.monotonic()
         if left <= 0:
-            raise EngineTimeoutError(f"the snapshots did not finish within {timeout:g} s",
-                                     code=media_errors.ENGINE_TIMEOUT, log_tail=log_tail)
+            raise EngineTimeoutError(
+                f"the snapshots did not finish within {timeout:g} s",
+                code=media_errors.ENGINE_TIMEOUT,
+                log_tail=log_tail,
+            )
         sprite = plan.sprite is not None
         try:
             # A sprite decodes the whole input, so ffmpeg's own progress is meaningful; otherwise count runs.
-            log_tail = run_ffmpeg(argv, timeout=left, duration_hint=info.video_end if sprite else None,
-                                  on_progress=on_progress if sprite else None).log_tail
+            log_tail = run_ffmpeg(
+                argv,
+                timeout=left,
+                duration_hint=info.video_end if sprite else None,
+                on_progress=on_progress if sprite else None,
+            ).log_tail
         except EngineTimeoutError:
             raise
         except EngineError as exc:
             if any(hint in exc.log_tail.lower() for hint in _NO_PICTURE):
-                raise MediaError("no picture could be decoded at some of the requested times; the file may "
-                                 "be truncated or damaged", code=media_errors.MEDIA_TRUNCATED) from exc
+                raise MediaError(
+                    "no picture could be decoded at some of the requested times; the file may be truncated or damaged",
+                    code=media_errors.MEDIA_TRUNCATED,
+                ) from exc
             raise
         if on_progress is not None and not sprite:
             on_progress((k + 1) * 100.0 / len(plan.argvs))
@@ -185,8 +210,9 @@ def _probe_output(path: Path, log_tail: str) -> MediaInfo:
     try:
         return probe(path)
     except MediaError as exc:
-        raise EngineError(f"ffmpeg produced an unusable output: {exc.message}",
-                          code=media_errors.ENGINE_FAILED, log_tail=log_tail) from exc
+        raise EngineError(
+            f"ffmpeg produced an unusable output: {exc.message}", code=media_errors.ENGINE_FAILED, log_tail=log_tail
+        ) from exc
 
 
 def _check_complete(src: MediaInfo, out: MediaInfo, video: bool = True, audio: bool = True) -> None:
@@ -195,8 +221,11 @@ def _check_complete(src: MediaInfo, out: MediaInfo, video: bool = True, audio: b
     known = [s.duration for s in streams if s.duration]
     expected = max(known) if streams and len(known) == len(streams) else src.streams_duration
     if expected >= _MIN_CHECKED_DURATION and out.duration < COMPLETE_RATIO * expected:
-        raise MediaError(f"the file is truncated or damaged: only {out.duration:.1f} s of its declared "
-                         f"{expected:.1f} s could be decoded", code=media_errors.MEDIA_TRUNCATED)
+        raise MediaError(
+            f"the file is truncated or damaged: only {out.duration:.1f} s of its declared "
+            f"{expected:.1f} s could be decoded",
+            code=media_errors.MEDIA_TRUNCATED,
+        )
 
 
 def _segments(work: Path, stem: str) -> list[Path]:
@@ -209,12 +238,17 @@ def _extinf(playlist: Path) -> list[float]:
     durations = []
     for line in playlist.read_text(encoding="utf-8").splitlines():
         if line.startswith("#EXTINF:"):
-            durations.append(float(line[len("#EXTINF:"):].split(",")[0]))
+            durations.append(float(line[len("#EXTINF:") :].split(",")[0]))
     return durations
 
 
 def _image_metadata(path: Path, time_offset: float) -> dict[str, Any]:
     info = _probe_output(path, "")
-    return {"width": info.display_width, "height": info.display_height,
-            "format": path.suffix.lstrip("."), "size": path.stat().st_size, "md5": md5_file(path),
-            "time_offset": round(time_offset, 3)}
+    return {
+        "width": info.display_width,
+        "height": info.display_height,
+        "format": path.suffix.lstrip("."),
+        "size": path.stat().st_size,
+        "md5": md5_file(path),
+        "time_offset": round(time_offset, 3),
+    }

@@ -71,15 +71,24 @@ HQDN3D_MAX = 40.0
 NLMEANS_FLOOR = {"weak": 1.5, "normal": 3.0, "strong": 5.0}
 NLMEANS_PATCH = {"weak": "p=5:r=9", "normal": "p=7:r=9", "strong": "p=7:r=11"}
 SHARPEN = {"weak": "unsharp=5:5:0.5:5:5:0", "normal": "unsharp=5:5:1.0:5:5:0", "strong": "unsharp=5:5:1.5:5:5:0"}
-COLOR = {"weak": "eq=contrast=1.03:saturation=1.12", "normal": "eq=contrast=1.06:saturation=1.25",
-         "strong": "eq=contrast=1.10:saturation=1.45:gamma=1.02"}
-AUDIO_DENOISE = {"weak": "afftdn=nr=6:nf=-50:tn=1", "normal": "afftdn=nr=12:nf=-45:tn=1",
-                 "strong": "afftdn=nr=24:nf=-40:tn=1"}
+COLOR = {
+    "weak": "eq=contrast=1.03:saturation=1.12",
+    "normal": "eq=contrast=1.06:saturation=1.25",
+    "strong": "eq=contrast=1.10:saturation=1.45:gamma=1.02",
+}
+AUDIO_DENOISE = {
+    "weak": "afftdn=nr=6:nf=-50:tn=1",
+    "normal": "afftdn=nr=12:nf=-45:tn=1",
+    "strong": "afftdn=nr=24:nf=-40:tn=1",
+}
 VOLUME_BALANCE = "dynaudnorm=f=200:g=15:p=0.9"
 _COPY_VIDEO = ("h264", "hevc", "av1", "mpeg4", "vp9")
 _COPY_AUDIO = ("aac", "mp3", "opus", "ac3", "eac3", "alac", "flac")
-_INTERPOLATE = {"mci": "minterpolate=fps={fps}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1",
-                "blend": "minterpolate=fps={fps}:mi_mode=blend", "dup": "fps={fps}"}
+_INTERPOLATE = {
+    "mci": "minterpolate=fps={fps}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1",
+    "blend": "minterpolate=fps={fps}:mi_mode=blend",
+    "dup": "fps={fps}",
+}
 
 
 @dataclass
@@ -107,10 +116,10 @@ def plan_enhancement(params: EnhanceParams, info: MediaInfo) -> Plan:
         audio_ops = []
     if not video_ops and not audio_ops:
         if params.video_operations() and info.video is None:
-            raise MediaError("the input has no video stream, and this template only enhances video",
-                             code=media_errors.MEDIA_NO_VIDEO)
-        raise MediaError("the input has no audio stream, and this template only enhances audio",
-                         code=MISSING_AUDIO)
+            raise MediaError(
+                "the input has no video stream, and this template only enhances video", code=media_errors.MEDIA_NO_VIDEO
+            )
+        raise MediaError("the input has no audio stream, and this template only enhances audio", code=MISSING_AUDIO)
     if info.video is not None:
         w, h = info.display_width, info.display_height
         fps = info.video.fps or 25.0
@@ -125,16 +134,26 @@ def plan_enhancement(params: EnhanceParams, info: MediaInfo) -> Plan:
                 plan.video.append((op, params.denoise_method))  # strength set from the measured noise
             elif op == "frame_rate":
                 if params.frame_rate <= fps + 0.01:
-                    plan.skipped.append({"name": op, "reason": f"the source already has {fps:g} fps; frame-rate "
-                                                               "conversion only interpolates upwards"})
+                    plan.skipped.append(
+                        {
+                            "name": op,
+                            "reason": f"the source already has {fps:g} fps; frame-rate "
+                            "conversion only interpolates upwards",
+                        }
+                    )
                     continue
                 plan.out_fps = float(params.frame_rate)
                 plan.video.append((op, _INTERPOLATE[params.frame_interpolation].format(fps=params.frame_rate)))
             elif op == "super_resolution":
                 factor = min(2.0, MAX_OUTPUT_LONG_SIDE / max(w, h), MAX_OUTPUT_SHORT_SIDE / max(1, min(w, h)))
                 if factor < 1.2:
-                    plan.skipped.append({"name": op, "reason": f"{w}x{h} is already at the output size limit "
-                                                               f"({MAX_OUTPUT_LONG_SIDE} px long side)"})
+                    plan.skipped.append(
+                        {
+                            "name": op,
+                            "reason": f"{w}x{h} is already at the output size limit "
+                            f"({MAX_OUTPUT_LONG_SIDE} px long side)",
+                        }
+                    )
                     continue
                 tw, th = max(2, int(w * factor) // 2 * 2), max(2, int(h * factor) // 2 * 2)
                 plan.out_size = (tw, th)
@@ -152,8 +171,10 @@ def plan_enhancement(params: EnhanceParams, info: MediaInfo) -> Plan:
             plan.loudnorm = True
             plan.audio.append((op, "loudnorm"))  # filled in once pass 1 measured the input
     if not plan.video and not plan.audio:
-        raise MediaError("nothing in this template applies to this input: "
-                         + "; ".join(s["reason"] for s in plan.skipped), code=media_errors.MEDIA_NO_VIDEO)
+        raise MediaError(
+            "nothing in this template applies to this input: " + "; ".join(s["reason"] for s in plan.skipped),
+            code=media_errors.MEDIA_NO_VIDEO,
+        )
     return plan
 
 
@@ -173,9 +194,11 @@ def loudnorm_filter(params: EnhanceParams, measured: dict[str, Any] | None = Non
     base = f"loudnorm=I={params.loudness_target:g}:TP={params.true_peak:g}:LRA={params.loudness_range:g}"
     if measured is None:
         return base + ":print_format=json"
-    return (base + f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-            f":offset={measured['target_offset']}:linear=true:print_format=json")
+    return (
+        base + f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
+        f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
+        f":offset={measured['target_offset']}:linear=true:print_format=json"
+    )
 
 
 def _output_rate(info: MediaInfo) -> int:
@@ -184,6 +207,7 @@ def _output_rate(info: MediaInfo) -> int:
 
 
 # --- measurements --------------------------------------------------------------------------------
+
 
 def noise_sigma(gray: np.ndarray) -> float:
     """Immerkaer's fast noise estimate (standard deviation in 8-bit levels) away from strong edges."""
@@ -202,12 +226,14 @@ def noise_sigma(gray: np.ndarray) -> float:
     return float(math.sqrt(math.pi / 2) / 6.0 * values.mean())
 
 
-def measure_noise(src: Path, info: MediaInfo, size: tuple[int, int], times: list[float], work: Path, prefix: str,
-                  deadline: Deadline) -> list[float]:
+def measure_noise(
+    src: Path, info: MediaInfo, size: tuple[int, int], times: list[float], work: Path, prefix: str, deadline: Deadline
+) -> list[float]:
     """Noise estimate of the frames at ``times``, each scaled (area) to ``size`` first."""
     w, h = size
-    paths = grab_frames(src, info, times, work, prefix, deadline=deadline, raw_gray=True,
-                        vf=f"scale={w}:{h}:flags=area,format=gray")
+    paths = grab_frames(
+        src, info, times, work, prefix, deadline=deadline, raw_gray=True, vf=f"scale={w}:{h}:flags=area,format=gray"
+    )
     sigmas = []
     for path in paths:
         data = np.fromfile(path, dtype=np.uint8)
@@ -251,27 +277,42 @@ def shake_from_frames(frames: np.ndarray, rate: float) -> dict[str, float | int 
     padded = np.pad(filled, ((pad, pad), (0, 0)), mode="edge")
     smooth = np.stack([np.convolve(padded[:, c], np.ones(k) / k, mode="valid") for c in range(2)], axis=1)
     residual = (filled - smooth)[valid]
-    jitter = float(np.sqrt((residual ** 2).sum(axis=1).mean()))
+    jitter = float(np.sqrt((residual**2).sum(axis=1).mean()))
     side = max(width, height)
-    return {"jitter": round(100.0 * jitter / side, 4),
-            "mean_motion": round(100.0 * float(np.linalg.norm(moves[valid], axis=1).mean()) / side, 4),
-            "steps_used": int(valid.sum())}
+    return {
+        "jitter": round(100.0 * jitter / side, 4),
+        "mean_motion": round(100.0 * float(np.linalg.norm(moves[valid], axis=1).mean()) / side, 4),
+        "steps_used": int(valid.sum()),
+    }
 
 
-def measure_shake(src: Path, info: MediaInfo, work: Path, prefix: str, deadline: Deadline,
-                  on_progress: Progress | None) -> dict[str, float | int | None]:
+def measure_shake(
+    src: Path, info: MediaInfo, work: Path, prefix: str, deadline: Deadline, on_progress: Progress | None
+) -> dict[str, float | int | None]:
     fps = min(info.video.fps if info.video and info.video.fps else 25.0, SHAKE_MAX_FPS)
     w, h = fit_size(info.display_width, info.display_height, SHAKE_LONG_SIDE)
     raw = work / f"{prefix}.gray"
-    argv = base_argv(ffmpeg_exe()) + ["-i", str(src), "-map", "0:V:0", "-an", "-sn", "-dn",
-                                      "-vf", f"fps={rate_text(fps)},scale={w}:{h}:flags=area,format=gray",
-                                      "-f", "rawvideo", str(raw)]
-    run_decode(argv, deadline, duration_hint=info.video_end or None, on_progress=on_progress,
-               what="measuring camera shake")
+    argv = base_argv(ffmpeg_exe()) + [
+        "-i",
+        str(src),
+        "-map",
+        "0:V:0",
+        "-an",
+        "-sn",
+        "-dn",
+        "-vf",
+        f"fps={rate_text(fps)},scale={w}:{h}:flags=area,format=gray",
+        "-f",
+        "rawvideo",
+        str(raw),
+    ]
+    run_decode(
+        argv, deadline, duration_hint=info.video_end or None, on_progress=on_progress, what="measuring camera shake"
+    )
     data = np.fromfile(raw, dtype=np.uint8)
     raw.unlink()
     n = data.size // (w * h)
-    return shake_from_frames(data[:n * w * h].reshape(n, h, w), fps)
+    return shake_from_frames(data[: n * w * h].reshape(n, h, w), fps)
 
 
 def _noise_plan(info: MediaInfo) -> tuple[tuple[int, int], list[float]]:
@@ -281,13 +322,25 @@ def _noise_plan(info: MediaInfo) -> tuple[tuple[int, int], list[float]]:
     return size, times
 
 
-def measure(path: Path, info: MediaInfo, params: EnhanceParams, plan: Plan, work: Path, prefix: str,
-            deadline: Deadline, noise_size: tuple[int, int] | None, noise_times: list[float],
-            on_progress: Progress | None) -> dict[str, Any]:
+def measure(
+    path: Path,
+    info: MediaInfo,
+    params: EnhanceParams,
+    plan: Plan,
+    work: Path,
+    prefix: str,
+    deadline: Deadline,
+    noise_size: tuple[int, int] | None,
+    noise_times: list[float],
+    on_progress: Progress | None,
+) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "width": info.display_width if info.video else None, "height": info.display_height if info.video else None,
-        "fps": info.video.fps if info.video else None, "duration": round(info.duration, 3),
-        "bitrate": info.bitrate, "video_codec": info.video.codec if info.video else None,
+        "width": info.display_width if info.video else None,
+        "height": info.display_height if info.video else None,
+        "fps": info.video.fps if info.video else None,
+        "duration": round(info.duration, 3),
+        "bitrate": info.bitrate,
+        "video_codec": info.video.codec if info.video else None,
         "audio_codec": info.audio.codec if info.audio else None,
         "sample_rate": info.audio.sample_rate if info.audio else None,
     }
@@ -331,19 +384,29 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 # --- the engine ----------------------------------------------------------------------------------
 
+
 class LocalEnhanceEngine(EnhanceEngine):
     name = "local"
 
-    def enhance(self, src: Path, params: EnhanceParams, out_dir: Path, stem: str, *, timeout: float,
-                on_progress: Progress | None = None) -> EngineResult:
+    def enhance(
+        self,
+        src: Path,
+        params: EnhanceParams,
+        out_dir: Path,
+        stem: str,
+        *,
+        timeout: float,
+        on_progress: Progress | None = None,
+    ) -> EngineResult:
         run = start_run(src, out_dir, stem, timeout, on_progress)
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         plan = plan_enhancement(params, info)
         two_pass = plan.stabilize or plan.loudnorm
         with _work_dir(out_dir, stem) as work:
             noise_size, noise_times = _noise_plan(info) if info.video is not None else (None, [])
-            before = measure(src, info, params, plan, work, "before", deadline, noise_size, noise_times,
-                             progress.span(0, 10))
+            before = measure(
+                src, info, params, plan, work, "before", deadline, noise_size, noise_times, progress.span(0, 10)
+            )
             progress.report(10)
             measured = None
             if two_pass:
@@ -352,12 +415,27 @@ class LocalEnhanceEngine(EnhanceEngine):
             out_path = work / name
             video_chain, audio_chain, operations = self._chains(params, plan, measured, before.get("noise"))
             argv = self._encode_argv(src, info, params, plan, video_chain, audio_chain, out_path)
-            encoded = run_ffmpeg(argv, timeout=deadline.left("the enhancement"), duration_hint=info.duration or None,
-                                 on_progress=progress.span(35 if two_pass else 10, 88), log_lines=200)
+            encoded = run_ffmpeg(
+                argv,
+                timeout=deadline.left("the enhancement"),
+                duration_hint=info.duration or None,
+                on_progress=progress.span(35 if two_pass else 10, 88),
+                log_lines=200,
+            )
             out_info = _probe_output(out_path, encoded.log_tail)
             _check_complete(info, out_info)
-            after = measure(out_path, out_info, params, plan, work, "after", deadline, noise_size, noise_times,
-                            progress.span(88, 98))
+            after = measure(
+                out_path,
+                out_info,
+                params,
+                plan,
+                work,
+                "after",
+                deadline,
+                noise_size,
+                noise_times,
+                progress.span(88, 98),
+            )
             meta = out_info.to_metadata() | {"md5": md5_file(out_path)}
             result: dict[str, Any] = {
                 "type": "Enhancement",
@@ -366,23 +444,39 @@ class LocalEnhanceEngine(EnhanceEngine):
                 "operations": operations,
                 "skipped": plan.skipped,
                 "filters": {"video": video_chain, "audio": audio_chain},
-                "before": before, "after": after, "changes": changes(before, after),
+                "before": before,
+                "after": after,
+                "changes": changes(before, after),
                 "output": meta,
                 "files": [name],
             }
             if measured is not None and "loudnorm" in measured:
                 second = _last_json(encoded.log_tail)
-                result["loudnorm"] = {"target": params.loudness_target, "true_peak": params.true_peak,
-                                      "loudness_range": params.loudness_range, "pass1": measured["loudnorm"],
-                                      "normalization_type": (second or {}).get("normalization_type")}
+                result["loudnorm"] = {
+                    "target": params.loudness_target,
+                    "true_peak": params.true_peak,
+                    "loudness_range": params.loudness_range,
+                    "pass1": measured["loudnorm"],
+                    "normalization_type": (second or {}).get("normalization_type"),
+                }
             json_path, json_meta = result_file(work, stem, result)
-            outputs = [OutputFile(name, _publish(out_path, out_dir), meta),
-                       OutputFile(json_path.name, _publish(json_path, out_dir), json_meta)]
+            outputs = [
+                OutputFile(name, _publish(out_path, out_dir), meta),
+                OutputFile(json_path.name, _publish(json_path, out_dir), json_meta),
+            ]
             progress.report(100.0)
             return outputs, encoded.log_tail, summary_of(result, json_path.name)
 
-    def _pass1(self, src: Path, info: MediaInfo, params: EnhanceParams, plan: Plan, work: Path, deadline: Deadline,
-               on_progress: Progress) -> dict[str, Any]:
+    def _pass1(
+        self,
+        src: Path,
+        info: MediaInfo,
+        params: EnhanceParams,
+        plan: Plan,
+        work: Path,
+        deadline: Deadline,
+        on_progress: Progress,
+    ) -> dict[str, Any]:
         """vid.stab motion detection and the loudnorm measurement, in one decode of the input."""
         graph, outputs = [], []
         measured: dict[str, Any] = {}
@@ -398,22 +492,31 @@ class LocalEnhanceEngine(EnhanceEngine):
             graph.append("[0:a:0]" + ",".join(chain) + "[ad]")
             outputs += ["-map", "[ad]", "-f", "null", "-"]
         argv = base_argv(ffmpeg_exe()) + ["-i", str(src), "-filter_complex", ";".join(graph), *outputs]
-        result = run_decode(argv, deadline, duration_hint=info.duration or None, on_progress=on_progress,
-                            log_lines=200, what="the first pass")
+        result = run_decode(
+            argv,
+            deadline,
+            duration_hint=info.duration or None,
+            on_progress=on_progress,
+            log_lines=200,
+            what="the first pass",
+        )
         if plan.loudnorm:
             measured["loudnorm"] = parse_loudnorm_json(result.log_tail)
         return measured
 
-    def _chains(self, params: EnhanceParams, plan: Plan, measured: dict[str, Any] | None,
-                noise: float | None) -> tuple[str | None, str | None, list[dict[str, str]]]:
+    def _chains(
+        self, params: EnhanceParams, plan: Plan, measured: dict[str, Any] | None, noise: float | None
+    ) -> tuple[str | None, str | None, list[dict[str, str]]]:
         """The final filter chains, and the operations as they will run."""
         operations = []
         video = []
         for op, f in plan.video:
             if op == "stabilize":
                 assert measured is not None
-                f = (f"vidstabtransform=input={filter_path(measured['trf'])}:smoothing={params.stabilize_smoothing}"
-                     ":optzoom=1:interpol=bicubic")
+                f = (
+                    f"vidstabtransform=input={filter_path(measured['trf'])}:smoothing={params.stabilize_smoothing}"
+                    ":optzoom=1:interpol=bicubic"
+                )
             elif op == "denoise":
                 f = denoise_filter(params, noise)
             video.append(f)
@@ -424,17 +527,29 @@ class LocalEnhanceEngine(EnhanceEngine):
                 assert measured is not None
                 m = measured["loudnorm"]
                 if _silent(m):
-                    plan.skipped.append({"name": op, "reason": "the audio is silent: there is no loudness to "
-                                                               "normalise"})
+                    plan.skipped.append(
+                        {"name": op, "reason": "the audio is silent: there is no loudness to normalise"}
+                    )
                     continue
                 f = loudnorm_filter(params, m)
             audio.append(f)
             operations.append({"name": op, "filter": f})
-        return (",".join(video + ["format=yuv420p", "setsar=1"]) if video else None,
-                ",".join(audio) if audio else None, operations)
+        return (
+            ",".join(video + ["format=yuv420p", "setsar=1"]) if video else None,
+            ",".join(audio) if audio else None,
+            operations,
+        )
 
-    def _encode_argv(self, src: Path, info: MediaInfo, params: EnhanceParams, plan: Plan, video_chain: str | None,
-                     audio_chain: str | None, out: Path) -> list[str]:
+    def _encode_argv(
+        self,
+        src: Path,
+        info: MediaInfo,
+        params: EnhanceParams,
+        plan: Plan,
+        video_chain: str | None,
+        audio_chain: str | None,
+        out: Path,
+    ) -> list[str]:
         argv = base_argv(ffmpeg_exe()) + ["-i", str(src)]
         if info.video is not None:
             argv += ["-map", "0:V:0"]
@@ -442,16 +557,35 @@ class LocalEnhanceEngine(EnhanceEngine):
                 argv += ["-c:v", "copy"] + (["-tag:v", "hvc1"] if info.video.codec == "hevc" else [])
             else:
                 rate = plan.out_fps or info.video.fps or 25.0
-                argv += ["-vf", video_chain or "format=yuv420p,setsar=1", "-c:v", "libx264",
-                         "-preset", params.encoder_preset, "-crf", str(params.video_crf), "-profile:v", "high",
-                         "-pix_fmt", "yuv420p", "-g", str(max(1, math.ceil(2 * rate)))]
+                argv += [
+                    "-vf",
+                    video_chain or "format=yuv420p,setsar=1",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    params.encoder_preset,
+                    "-crf",
+                    str(params.video_crf),
+                    "-profile:v",
+                    "high",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-g",
+                    str(max(1, math.ceil(2 * rate))),
+                ]
         if info.audio is not None:
             argv += ["-map", "0:a:0"]
             if audio_chain is None and info.audio.codec in _COPY_AUDIO:
                 argv += ["-c:a", "copy"]
             else:
                 argv += (["-af", audio_chain] if audio_chain else []) + [
-                    "-c:a", "aac", "-b:a", f"{params.audio_bitrate_kbps}k", "-ar", str(_output_rate(info))]
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    f"{params.audio_bitrate_kbps}k",
+                    "-ar",
+                    str(_output_rate(info)),
+                ]
         argv += ["-sn", "-dn", "-movflags", "+faststart", "-f", "mp4", str(out)]
         return argv
 
@@ -471,16 +605,18 @@ def _last_json(log: str) -> dict[str, Any] | None:
 
 
 def summary_of(result: dict[str, Any], result_name: str) -> dict[str, Any]:
-    out: dict[str, Any] = {k: result[k] for k in ("type", "output_file", "operations", "skipped", "changes", "files")
-                           if k in result}
+    out: dict[str, Any] = {
+        k: result[k] for k in ("type", "output_file", "operations", "skipped", "changes", "files") if k in result
+    }
     if "loudnorm" in result:
         out["loudnorm"] = {k: result["loudnorm"][k] for k in ("target", "normalization_type")}
     out["result_file"] = result_name
     return compact(out, max_items=30)
 
 
-def run_enhancement(src: Path, params: EnhanceParams, out_dir: Path, stem: str, *, timeout: float,
-                    on_progress: Progress | None = None) -> EngineResult:
+def run_enhancement(
+    src: Path, params: EnhanceParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+) -> EngineResult:
     """Enhance ``src`` with the selected engine: files (``{stem}.mp4``, ``{stem}_result.json``), log, summary."""
     engine: EnhanceEngine = engine_for("enhance")
     return engine.enhance(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
@@ -488,5 +624,12 @@ def run_enhancement(src: Path, params: EnhanceParams, out_dir: Path, stem: str, 
 
 register_engine("enhance", "local", LocalEnhanceEngine)
 
-__all__ = ["LocalEnhanceEngine", "changes", "loudnorm_filter", "noise_sigma", "plan_enhancement", "run_enhancement",
-           "shake_from_frames"]
+__all__ = [
+    "LocalEnhanceEngine",
+    "changes",
+    "loudnorm_filter",
+    "noise_sigma",
+    "plan_enhancement",
+    "run_enhancement",
+    "shake_from_frames",
+]

@@ -107,14 +107,16 @@ def probe(path: str | Path, *, max_duration: float = 6 * 3600, max_pixels: int =
     try:
         container = av.open(str(path), options=_OPEN_OPTIONS, metadata_errors="replace")
     except (av.error.FFmpegError, OSError, UnicodeError) as exc:
-        raise MediaError(f"the file is not a media file ffmpeg can read: {_reason(exc)}",
-                         code=media_errors.MEDIA_UNREADABLE) from None
+        raise MediaError(
+            f"the file is not a media file ffmpeg can read: {_reason(exc)}", code=media_errors.MEDIA_UNREADABLE
+        ) from None
     with container:
         try:
             info = _read(container, size)
         except av.error.FFmpegError as exc:
-            raise MediaError(f"the file is not a media file ffmpeg can read: {_reason(exc)}",
-                             code=media_errors.MEDIA_UNREADABLE) from None
+            raise MediaError(
+                f"the file is not a media file ffmpeg can read: {_reason(exc)}", code=media_errors.MEDIA_UNREADABLE
+            ) from None
         if _MOV_FAMILY in container.format.name.split(","):
             _check_mov_complete(container, size)
     _check_limits(info, max_duration, max_pixels)
@@ -125,29 +127,42 @@ def _read(container: Any, size: int) -> MediaInfo:
     vstream = next((s for s in container.streams.video if not _is_picture(s)), None)
     astream = next(iter(container.streams.audio), None)
     if vstream is None and astream is None:
-        raise MediaError("the file has neither an audio nor a video stream",
-                         code=media_errors.MEDIA_NO_STREAMS)
+        raise MediaError("the file has neither an audio nor a video stream", code=media_errors.MEDIA_NO_STREAMS)
     video = audio = None
     if vstream is not None:
         cc = vstream.codec_context
         rate = vstream.average_rate or vstream.guessed_rate or vstream.base_rate
-        video = VideoStream(codec=vstream.codec.canonical_name, width=cc.width, height=cc.height,
-                            fps=round(float(rate), 3) if rate else 0.0,
-                            bitrate=vstream.bit_rate or cc.bit_rate or None,
-                            rotation=_rotation(container, vstream), duration=_stream_duration(vstream))
+        video = VideoStream(
+            codec=vstream.codec.canonical_name,
+            width=cc.width,
+            height=cc.height,
+            fps=round(float(rate), 3) if rate else 0.0,
+            bitrate=vstream.bit_rate or cc.bit_rate or None,
+            rotation=_rotation(container, vstream),
+            duration=_stream_duration(vstream),
+        )
     if astream is not None:
         cc = astream.codec_context
-        audio = AudioStream(codec=astream.codec.canonical_name, sample_rate=cc.sample_rate or 0,
-                            channels=cc.layout.nb_channels if cc.layout else 0,
-                            bitrate=astream.bit_rate or cc.bit_rate or None,
-                            duration=_stream_duration(astream))
+        audio = AudioStream(
+            codec=astream.codec.canonical_name,
+            sample_rate=cc.sample_rate or 0,
+            channels=cc.layout.nb_channels if cc.layout else 0,
+            bitrate=astream.bit_rate or cc.bit_rate or None,
+            duration=_stream_duration(astream),
+        )
     if container.duration:
         duration = container.duration / av.time_base
     else:
         duration = max((d for d in (video and video.duration, audio and audio.duration) if d), default=0.0)
     bitrate = container.bit_rate or (int(size * 8 / duration) if duration > 0 else 0)
-    return MediaInfo(container=container.format.name, duration=max(duration, 0.0), size=size,
-                     bitrate=bitrate, video=video, audio=audio)
+    return MediaInfo(
+        container=container.format.name,
+        duration=max(duration, 0.0),
+        size=size,
+        bitrate=bitrate,
+        video=video,
+        audio=audio,
+    )
 
 
 def _is_picture(stream: Any) -> bool:
@@ -197,17 +212,23 @@ def _check_mov_complete(container: Any, size: int) -> None:
             last = entries[len(entries) - 1]
             end = max(end, last.pos + last.size)
     if end > size:
-        raise MediaError(f"the file is truncated: it has {size} bytes but its index refers to {end} bytes",
-                         code=media_errors.MEDIA_TRUNCATED)
+        raise MediaError(
+            f"the file is truncated: it has {size} bytes but its index refers to {end} bytes",
+            code=media_errors.MEDIA_TRUNCATED,
+        )
 
 
 def _check_limits(info: MediaInfo, max_duration: float, max_pixels: int) -> None:
     if info.duration > max_duration:
-        raise MediaError(f"the media is too long ({info.duration:.0f} s; the limit is {max_duration:.0f} s)",
-                         code=media_errors.MEDIA_TOO_LARGE)
+        raise MediaError(
+            f"the media is too long ({info.duration:.0f} s; the limit is {max_duration:.0f} s)",
+            code=media_errors.MEDIA_TOO_LARGE,
+        )
     if info.video and info.video.width * info.video.height > max_pixels:
-        raise MediaError(f"the picture is too large ({info.video.width}x{info.video.height}; "
-                         f"the limit is {max_pixels} pixels)", code=media_errors.MEDIA_TOO_LARGE)
+        raise MediaError(
+            f"the picture is too large ({info.video.width}x{info.video.height}; the limit is {max_pixels} pixels)",
+            code=media_errors.MEDIA_TOO_LARGE,
+        )
 
 
 def _reason(exc: Exception) -> str:

@@ -56,7 +56,7 @@ NOT_SUPPORTED = {
 
 
 def task_key(task_type: str) -> str:
-    """"Porn.Ocr" -> "porn_ocr_task", "UserDefine.Ocr" -> "user_define_ocr_task" (MPS PornOcrTask...)."""
+    """ "Porn.Ocr" -> "porn_ocr_task", "UserDefine.Ocr" -> "user_define_ocr_task" (MPS PornOcrTask...)."""
     out = []
     for part in task_type.split("."):
         snake = "".join("_" + ch.lower() if ch.isupper() else ch for ch in part).lstrip("_")
@@ -142,14 +142,31 @@ class KeywordMatcher:
                         boxes.append(lines[i].box)
                         texts.append(lines[i].text)
             if found:
-                hits.append(Hit(task=f"{rule.category}.Ocr", label=rule.category, time=time, frame=frame,
-                                confidence=round(max(found.values()) * 100.0, 2), keywords=tuple(found),
-                                boxes=tuple(boxes), text=" / ".join(texts)[:500]))
+                hits.append(
+                    Hit(
+                        task=f"{rule.category}.Ocr",
+                        label=rule.category,
+                        time=time,
+                        frame=frame,
+                        confidence=round(max(found.values()) * 100.0, 2),
+                        keywords=tuple(found),
+                        boxes=tuple(boxes),
+                        text=" / ".join(texts)[:500],
+                    )
+                )
         return hits
 
 
-def _find(exact: str, folded: str, norm: list[str], loose: list[str], lines: list[TextLine], joined: str,
-          joined_loose: str, joined_score: float) -> tuple[float, list[int]]:
+def _find(
+    exact: str,
+    folded: str,
+    norm: list[str],
+    loose: list[str],
+    lines: list[TextLine],
+    joined: str,
+    joined_loose: str,
+    joined_score: float,
+) -> tuple[float, list[int]]:
     if not exact:
         return 0.0, []
     best, where = 0.0, []
@@ -184,13 +201,23 @@ def porn_hits(detections: list[Detection], rule: ImageReviewRule, time: float, f
         top = max(found, key=lambda d: d.score)
         boxes = tuple((d.box[0], d.box[1], d.box[0] + d.box[2], d.box[1] + d.box[3]) for d in found)
         details = tuple({"class": d.label, "score": round(d.score, 4)} for d in found)
-        hits.append(Hit(task="Porn", label=label, time=time, frame=frame, confidence=round(top.score * 100.0, 2),
-                        boxes=boxes, details=details))
+        hits.append(
+            Hit(
+                task="Porn",
+                label=label,
+                time=time,
+                frame=frame,
+                confidence=round(top.score * 100.0, 2),
+                boxes=boxes,
+                details=details,
+            )
+        )
     return hits
 
 
-def merge_segments(hits: list[Hit], thresholds: dict[str, tuple[int, int]], interval: float,
-                   duration: float) -> list[Segment]:
+def merge_segments(
+    hits: list[Hit], thresholds: dict[str, tuple[int, int]], interval: float, duration: float
+) -> list[Segment]:
     """Hits of one task (and label, for pictures) on consecutive sampled frames become one segment.
 
     A segment spans from half an interval before its first hit to half an interval after its last
@@ -226,9 +253,17 @@ def _segment(task: str, run: list[Hit], threshold: tuple[int, int], interval: fl
     if duration > 0:
         end = min(end, duration)
     end = max(end, start)
-    return Segment(task=task, label=best.label, start=round(start, 3), end=round(end, 3),
-                   confidence=best.confidence, suggestion=suggestion_for(best.confidence, *threshold),
-                   keywords=keywords, best=best, frames=[h.frame for h in run])
+    return Segment(
+        task=task,
+        label=best.label,
+        start=round(start, 3),
+        end=round(end, 3),
+        confidence=best.confidence,
+        suggestion=suggestion_for(best.confidence, *threshold),
+        keywords=keywords,
+        best=best,
+        frames=[h.frame for h in run],
+    )
 
 
 def _worst(suggestions: list[str]) -> str:
@@ -259,24 +294,51 @@ class LocalReviewEngine(ReviewEngine):
     def reader(self) -> TextReader:
         return self._reader or ai_models.text_reader()
 
-    def review(self, src: Path, params: ReviewParams, out_dir: Path, stem: str, *, timeout: float,
-               on_progress: Progress | None = None) -> EngineResult:
+    def review(
+        self,
+        src: Path,
+        params: ReviewParams,
+        out_dir: Path,
+        stem: str,
+        *,
+        timeout: float,
+        on_progress: Progress | None = None,
+    ) -> EngineResult:
         run = start_run(src, out_dir, stem, timeout, on_progress)
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         if info.video is None:
-            raise MediaError("the input has no video stream to review (speech cannot be reviewed offline)",
-                             code=media_errors.MEDIA_NO_VIDEO)
+            raise MediaError(
+                "the input has no video stream to review (speech cannot be reviewed offline)",
+                code=media_errors.MEDIA_NO_VIDEO,
+            )
         matcher = KeywordMatcher(params.ocr_rules)
         use_image = params.porn_image.switch
         with _work_dir(out_dir, stem) as work:
-            sample = sample_frames(src, info, work, "frame", interval=params.sample_interval,
-                                   max_frames=params.max_frames, long_side=ANALYSIS_LONG_SIDE,
-                                   deadline=deadline, on_progress=progress.span(0, 30))
+            sample = sample_frames(
+                src,
+                info,
+                work,
+                "frame",
+                interval=params.sample_interval,
+                max_frames=params.max_frames,
+                long_side=ANALYSIS_LONG_SIDE,
+                deadline=deadline,
+                on_progress=progress.span(0, 30),
+            )
             findings = self._look(sample.frames, params, matcher, use_image, deadline, progress.span(30, 95))
             scale = info.display_width / sample.width if sample.width else 1.0
-            result = build_result(params, findings, sample.interval, info.duration, scale,
-                                  engine={"name": self.name, "image": self.detector.name if use_image else None,
-                                          "ocr": self.reader.name if matcher else None})
+            result = build_result(
+                params,
+                findings,
+                sample.interval,
+                info.duration,
+                scale,
+                engine={
+                    "name": self.name,
+                    "image": self.detector.name if use_image else None,
+                    "ocr": self.reader.name if matcher else None,
+                },
+            )
             files = _evidence(result, findings, params.max_evidence_frames, work, stem, sample.width, sample.height)
             path, meta = result_file(work, stem, result)
             outputs = [OutputFile(f.name, _publish(f.path, out_dir), f.metadata) for f in files]
@@ -284,8 +346,15 @@ class LocalReviewEngine(ReviewEngine):
             progress.report(100.0)
             return outputs, sample.log_tail, summary_of(result, path.name)
 
-    def _look(self, frames: list[SampledFrame], params: ReviewParams, matcher: KeywordMatcher, use_image: bool,
-              deadline: Deadline, on_progress: Progress) -> list[FrameFindings]:
+    def _look(
+        self,
+        frames: list[SampledFrame],
+        params: ReviewParams,
+        matcher: KeywordMatcher,
+        use_image: bool,
+        deadline: Deadline,
+        on_progress: Progress,
+    ) -> list[FrameFindings]:
         findings: list[FrameFindings] = []
         last_thumb: np.ndarray | None = None
         last_hits: list[Hit] = []
@@ -308,25 +377,48 @@ class LocalReviewEngine(ReviewEngine):
         return findings
 
 
-def build_result(params: ReviewParams, findings: list[FrameFindings], interval: float, duration: float,
-                 scale: float, engine: dict[str, Any]) -> dict[str, Any]:
+def build_result(
+    params: ReviewParams,
+    findings: list[FrameFindings],
+    interval: float,
+    duration: float,
+    scale: float,
+    engine: dict[str, Any],
+) -> dict[str, Any]:
     """The full review result (pure: evidence file names are filled in afterwards)."""
     thresholds: dict[str, tuple[int, int]] = {
-        "Porn": (params.porn_image.review_confidence, params.porn_image.block_confidence)}
+        "Porn": (params.porn_image.review_confidence, params.porn_image.block_confidence)
+    }
     for rule in params.ocr_rules:
         thresholds[f"{rule.category}.Ocr"] = (rule.review_confidence, rule.block_confidence)
     hits = [h for f in findings for h in f.hits]
     segments = merge_segments(hits, thresholds, interval, duration)
     tasks: list[tuple[str, dict[str, Any]]] = []
     if params.porn_image.switch:
-        tasks.append(("Porn", {"switch": True, "label_set": list(params.porn_image.labels),
-                               "review_confidence": params.porn_image.review_confidence,
-                               "block_confidence": params.porn_image.block_confidence}))
+        tasks.append(
+            (
+                "Porn",
+                {
+                    "switch": True,
+                    "label_set": list(params.porn_image.labels),
+                    "review_confidence": params.porn_image.review_confidence,
+                    "block_confidence": params.porn_image.block_confidence,
+                },
+            )
+        )
     for rule in params.ocr_rules:
         if rule.switch:
-            tasks.append((f"{rule.category}.Ocr", {"switch": True, "keyword_count": len(rule.keywords),
-                                                   "review_confidence": rule.review_confidence,
-                                                   "block_confidence": rule.block_confidence}))
+            tasks.append(
+                (
+                    f"{rule.category}.Ocr",
+                    {
+                        "switch": True,
+                        "keyword_count": len(rule.keywords),
+                        "review_confidence": rule.review_confidence,
+                        "block_confidence": rule.block_confidence,
+                    },
+                )
+            )
     result_set = []
     for task_type, task_input in tasks:
         mine = [s for s in segments if s.task == task_type]
@@ -338,9 +430,19 @@ def build_result(params: ReviewParams, findings: list[FrameFindings], interval: 
         }
         if task_type == "Porn":
             output["label"] = top.label if top else ""
-        result_set.append({"type": task_type, task_key(task_type): {
-            "status": "SUCCESS", "err_code_ext": "", "err_code": 0, "message": "SUCCESS",
-            "input": task_input, "output": output}})
+        result_set.append(
+            {
+                "type": task_type,
+                task_key(task_type): {
+                    "status": "SUCCESS",
+                    "err_code_ext": "",
+                    "err_code": 0,
+                    "message": "SUCCESS",
+                    "input": task_input,
+                    "output": output,
+                },
+            }
+        )
     top_segment = max(segments, key=lambda s: (SUGGESTIONS.index(s.suggestion), s.confidence), default=None)
     reviewed = sum(1 for f in findings if not f.reused)
     return {
@@ -366,8 +468,11 @@ def build_result(params: ReviewParams, findings: list[FrameFindings], interval: 
 def _segment_dict(s: Segment, scale: float) -> dict[str, Any]:
     best = s.best
     out: dict[str, Any] = {
-        "start_time_offset": s.start, "end_time_offset": s.end, "confidence": s.confidence,
-        "suggestion": s.suggestion, "label": s.label,
+        "start_time_offset": s.start,
+        "end_time_offset": s.end,
+        "confidence": s.confidence,
+        "suggestion": s.suggestion,
+        "label": s.label,
         "frame_time_offset": best.time if best else None,
         "area_coord_set": [[round(v * scale) for v in box] for box in (best.boxes if best else ())],
         "pic_file": s.pic_file,
@@ -380,8 +485,9 @@ def _segment_dict(s: Segment, scale: float) -> dict[str, Any]:
     return out
 
 
-def _evidence(result: dict[str, Any], findings: list[FrameFindings], limit: int, work: Path, stem: str,
-              width: int, height: int) -> list[OutputFile]:
+def _evidence(
+    result: dict[str, Any], findings: list[FrameFindings], limit: int, work: Path, stem: str, width: int, height: int
+) -> list[OutputFile]:
     """Store the best frame of each segment (worst suggestion first, up to ``limit`` pictures)."""
     by_index = {f.frame.index: f.frame for f in findings}
     entries = [seg for seg in result["segments"]]
@@ -419,22 +525,55 @@ def summary_of(result: dict[str, Any], result_name: str) -> dict[str, Any]:
     for item in result["result_set"]:
         body = next(v for k, v in item.items() if k != "type")
         out = body["output"]
-        tasks.append({"type": item["type"], "suggestion": out["suggestion"], "confidence": out["confidence"],
-                      "segment_count": len(out["segment_set"])})
-    segments = [{k: s.get(k) for k in ("type", "start_time_offset", "end_time_offset", "confidence",
-                                        "suggestion", "label", "keyword_set", "pic_file") if k in s}
-                for s in result["segments"]]
-    return compact({
-        "type": "ContentReview", "suggestion": result["suggestion"], "confidence": result["confidence"],
-        "label": result["label"], "duration": result["duration"], "sample_interval": result["sample_interval"],
-        "frames_sampled": result["frames_sampled"], "asr": result["asr"], "tasks": tasks,
-        "segment_count": len(result["segments"]), "segments": segments, "files": result["files"],
-        "result_file": result_name, "engine": result["engine"],
-    }, max_items=50)
+        tasks.append(
+            {
+                "type": item["type"],
+                "suggestion": out["suggestion"],
+                "confidence": out["confidence"],
+                "segment_count": len(out["segment_set"]),
+            }
+        )
+    segments = [
+        {
+            k: s.get(k)
+            for k in (
+                "type",
+                "start_time_offset",
+                "end_time_offset",
+                "confidence",
+                "suggestion",
+                "label",
+                "keyword_set",
+                "pic_file",
+            )
+            if k in s
+        }
+        for s in result["segments"]
+    ]
+    return compact(
+        {
+            "type": "ContentReview",
+            "suggestion": result["suggestion"],
+            "confidence": result["confidence"],
+            "label": result["label"],
+            "duration": result["duration"],
+            "sample_interval": result["sample_interval"],
+            "frames_sampled": result["frames_sampled"],
+            "asr": result["asr"],
+            "tasks": tasks,
+            "segment_count": len(result["segments"]),
+            "segments": segments,
+            "files": result["files"],
+            "result_file": result_name,
+            "engine": result["engine"],
+        },
+        max_items=50,
+    )
 
 
-def run_review(src: Path, params: ReviewParams, out_dir: Path, stem: str, *, timeout: float,
-               on_progress: Progress | None = None) -> EngineResult:
+def run_review(
+    src: Path, params: ReviewParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+) -> EngineResult:
     """Review ``src`` with the selected engine: files (evidence JPGs, ``{stem}_result.json``), log, summary."""
     engine: ReviewEngine = engine_for("review")
     return engine.review(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
@@ -442,5 +581,15 @@ def run_review(src: Path, params: ReviewParams, out_dir: Path, stem: str, *, tim
 
 register_engine("review", "local", LocalReviewEngine)
 
-__all__ = ["OCR_CATEGORIES", "KeywordMatcher", "LocalReviewEngine", "build_result", "merge_segments",
-           "normalize_text", "porn_hits", "run_review", "suggestion_for", "task_key"]
+__all__ = [
+    "OCR_CATEGORIES",
+    "KeywordMatcher",
+    "LocalReviewEngine",
+    "build_result",
+    "merge_segments",
+    "normalize_text",
+    "porn_hits",
+    "run_review",
+    "suggestion_for",
+    "task_key",
+]

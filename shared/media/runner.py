@@ -22,11 +22,27 @@ from shared.domain.errors import EngineError, EngineTimeoutError
 _GLOBAL_FLAGS = {"-hide_banner", "-nostdin", "-y", "-n", "-nostats"}
 _GLOBAL_WITH_VALUE = {"-loglevel", "-v"}
 _PROGRESS_INTERVAL = 0.25  # seconds between two progress callbacks
-_ERROR_HINTS = ("error", "invalid", "fail", "not found", "no such", "unable", "cannot", "could not",
-                "denied", "unsupported", "corrupt")
+_ERROR_HINTS = (
+    "error",
+    "invalid",
+    "fail",
+    "not found",
+    "no such",
+    "unable",
+    "cannot",
+    "could not",
+    "denied",
+    "unsupported",
+    "corrupt",
+)
 # Summary lines ffmpeg prints after the real cause; they say nothing about it.
-_GENERIC = ("conversion failed", "error opening output file", "error opening input file",
-            "terminating thread with return code", "task finished with error code")
+_GENERIC = (
+    "conversion failed",
+    "error opening output file",
+    "error opening input file",
+    "terminating thread with return code",
+    "task finished with error code",
+)
 
 
 @dataclass
@@ -50,18 +66,25 @@ def with_progress(argv: list[str]) -> list[str]:
     return argv[:i] + ["-progress", "pipe:1", "-stats_period", str(_PROGRESS_INTERVAL), "-nostats"] + argv[i:]
 
 
-def run_ffmpeg(argv: list[str], *, timeout: float, duration_hint: float | None = None,
-               on_progress: Callable[[float], None] | None = None, log_lines: int = 40) -> RunResult:
+def run_ffmpeg(
+    argv: list[str],
+    *,
+    timeout: float,
+    duration_hint: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    log_lines: int = 40,
+) -> RunResult:
     full = with_progress(argv)
     tail: deque[str] = deque(maxlen=log_lines)
     times: queue.Queue[float | None] = queue.Queue()
     started = time.monotonic()
     deadline = started + timeout
-    proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, shell=False)
+    proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, shell=False)
     assert proc.stdout is not None and proc.stderr is not None
-    readers = [threading.Thread(target=_read_stderr, args=(proc.stderr, tail), daemon=True),
-               threading.Thread(target=_read_progress, args=(proc.stdout, times), daemon=True)]
+    readers = [
+        threading.Thread(target=_read_stderr, args=(proc.stderr, tail), daemon=True),
+        threading.Thread(target=_read_progress, args=(proc.stdout, times), daemon=True),
+    ]
     for reader in readers:
         reader.start()
     try:
@@ -70,22 +93,35 @@ def run_ffmpeg(argv: list[str], *, timeout: float, duration_hint: float | None =
     except subprocess.TimeoutExpired:
         _kill(proc)
         _join(readers)
-        raise EngineTimeoutError(f"ffmpeg did not finish within {timeout:g} s and was stopped",
-                                 code=media_errors.ENGINE_TIMEOUT, log_tail="\n".join(tail),
-                                 argv=full) from None
+        raise EngineTimeoutError(
+            f"ffmpeg did not finish within {timeout:g} s and was stopped",
+            code=media_errors.ENGINE_TIMEOUT,
+            log_tail="\n".join(tail),
+            argv=full,
+        ) from None
     finally:
         # Reached with an exception from the callback too: ffmpeg must not keep running unowned.
         _kill(proc)
     _join(readers)
     log_tail = "\n".join(tail)
     if code != 0:
-        raise EngineError(f"ffmpeg failed (exit code {code}): {_cause(tail)}",
-                          code=media_errors.ENGINE_FAILED, log_tail=log_tail, exit_code=code, argv=full)
+        raise EngineError(
+            f"ffmpeg failed (exit code {code}): {_cause(tail)}",
+            code=media_errors.ENGINE_FAILED,
+            log_tail=log_tail,
+            exit_code=code,
+            argv=full,
+        )
     return RunResult(log_tail=log_tail, elapsed=time.monotonic() - started)
 
 
-def _follow(proc: subprocess.Popen[bytes], times: queue.Queue[float | None], deadline: float,
-            duration_hint: float | None, on_progress: Callable[[float], None] | None) -> None:
+def _follow(
+    proc: subprocess.Popen[bytes],
+    times: queue.Queue[float | None],
+    deadline: float,
+    duration_hint: float | None,
+    on_progress: Callable[[float], None] | None,
+) -> None:
     """Relay progress until ffmpeg closes its stdout; raise TimeoutExpired past the deadline."""
     last_call = 0.0
     best = -1.0
@@ -159,5 +195,5 @@ def _strip_prefix(line: str) -> str:
         end = line.find("] ")
         if end < 0:
             break
-        line = line[end + 2:]
+        line = line[end + 2 :]
     return line.strip()

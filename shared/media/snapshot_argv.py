@@ -13,8 +13,7 @@ from shared.domain.templates import SnapshotParams
 from shared.media.argv import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
 from shared.media.probe import MediaInfo
 
-_CODECS = {"jpg": ["-c:v", "mjpeg", "-q:v", "2"], "png": ["-c:v", "png"],
-           "webp": ["-c:v", "libwebp", "-quality", "85"]}
+_CODECS = {"jpg": ["-c:v", "mjpeg", "-q:v", "2"], "png": ["-c:v", "png"], "webp": ["-c:v", "libwebp", "-quality", "85"]}
 _KINDS = ("time_offset", "sampled", "sprite")
 _SPRITE_DEFAULT_CELL_WIDTH = 160  # a sprite of full-size frames would be gigantic
 
@@ -40,8 +39,9 @@ class SnapshotPlan:
 def image_extension(fmt: str) -> str:
     ext = {"jpeg": "jpg"}.get(fmt.lower(), fmt.lower())
     if ext not in _CODECS:
-        raise BadInputError(f"unsupported image format {fmt!r}; expected jpg, png or webp",
-                            code="InvalidParameterValue.Format")
+        raise BadInputError(
+            f"unsupported image format {fmt!r}; expected jpg, png or webp", code="InvalidParameterValue.Format"
+        )
     return ext
 
 
@@ -50,27 +50,40 @@ def snapshot_times(info: MediaInfo, params: SnapshotParams) -> list[float]:
     end = info.video_end
     if params.kind == "time_offset":
         if not params.time_offsets:
-            raise BadInputError("a time offset snapshot needs at least one time offset",
-                                code="InvalidParameterValue.TimeOffset")
+            raise BadInputError(
+                "a time offset snapshot needs at least one time offset", code="InvalidParameterValue.TimeOffset"
+            )
         times = [parse_time_offset(t, end) for t in params.time_offsets]
     elif params.sample_type == "percent":
         if not 1 <= params.interval <= 100:
-            raise BadInputError("a percentage interval must be between 1 and 100",
-                                code="InvalidParameterValue.Interval")
+            raise BadInputError(
+                "a percentage interval must be between 1 and 100", code="InvalidParameterValue.Interval"
+            )
         times = [end * i * params.interval / 100.0 for i in range(math.ceil(100 / params.interval))]
     elif params.sample_type == "time":
         times = _every(_positive_interval(params.interval), end)
     else:
-        raise BadInputError(f"unknown sample type {params.sample_type!r}; expected percent or time",
-                            code="InvalidParameterValue.SampleType")
+        raise BadInputError(
+            f"unknown sample type {params.sample_type!r}; expected percent or time",
+            code="InvalidParameterValue.SampleType",
+        )
     # Seeking at or past the last frame yields no picture, which fails the whole ffmpeg run.
     fps = info.video.fps if info.video else 0.0
     last = max(0.0, end - max(1.5 / fps if fps > 0 else 0.1, 0.05))
     return [round(min(max(t, 0.0), last), 3) for t in times]
 
 
-def snapshot_plan(ffmpeg: str, src: str | Path, info: MediaInfo, params: SnapshotParams, out_dir: str | Path,
-                  stem: str, *, max_images: int = 1000, chunk_size: int = 20) -> SnapshotPlan:
+def snapshot_plan(
+    ffmpeg: str,
+    src: str | Path,
+    info: MediaInfo,
+    params: SnapshotParams,
+    out_dir: str | Path,
+    stem: str,
+    *,
+    max_images: int = 1000,
+    chunk_size: int = 20,
+) -> SnapshotPlan:
     """What to run for a snapshot template, and what it will write into ``out_dir``.
 
     Offsets are grabbed with fast input seeking (``-ss`` before ``-i``): one input per offset and one
@@ -79,11 +92,12 @@ def snapshot_plan(ffmpeg: str, src: str | Path, info: MediaInfo, params: Snapsho
     """
     check_paths(src, out_dir, stem)
     if params.kind not in _KINDS:
-        raise BadInputError(f"unknown snapshot kind {params.kind!r}; expected one of {_KINDS}",
-                            code="InvalidParameterValue.SnapshotKind")
+        raise BadInputError(
+            f"unknown snapshot kind {params.kind!r}; expected one of {_KINDS}",
+            code="InvalidParameterValue.SnapshotKind",
+        )
     if info.video is None:
-        raise MediaError("the input has no video stream to take snapshots from",
-                         code=media_errors.MEDIA_NO_VIDEO)
+        raise MediaError("the input has no video stream to take snapshots from", code=media_errors.MEDIA_NO_VIDEO)
     ext = image_extension(params.format)
     if params.kind == "sprite":
         return _sprite_plan(ffmpeg, src, info, params, Path(out_dir), stem, ext, max_images)
@@ -93,34 +107,53 @@ def snapshot_plan(ffmpeg: str, src: str | Path, info: MediaInfo, params: Snapsho
     scale = _scale_filter(params.width, params.height)
     argvs = []
     for first in range(0, len(files), chunk_size):
-        chunk = files[first:first + chunk_size]
+        chunk = files[first : first + chunk_size]
         argv = base_argv(ffmpeg)
         for i, (_name, t) in enumerate(chunk):
             threads = ["-threads", "1"] if len(chunk) > 1 else []  # parallelism comes from the inputs
             argv += ([] if i == 0 else INPUT_GUARD) + threads + ["-ss", fmt_seconds(t), "-i", str(src)]
         for i, (name, _t) in enumerate(chunk):
-            argv += ["-map", f"{i}:V:0", "-frames:v", "1", "-update", "1", *scale, *_CODECS[ext],
-                     str(Path(out_dir) / name)]
+            argv += [
+                "-map",
+                f"{i}:V:0",
+                "-frames:v",
+                "1",
+                "-update",
+                "1",
+                *scale,
+                *_CODECS[ext],
+                str(Path(out_dir) / name),
+            ]
         argvs.append(argv)
     return SnapshotPlan(argvs=argvs, files=files)
 
 
-def _sprite_plan(ffmpeg: str, src: str | Path, info: MediaInfo, params: SnapshotParams, out_dir: Path,
-                 stem: str, ext: str, max_images: int) -> SnapshotPlan:
+def _sprite_plan(
+    ffmpeg: str,
+    src: str | Path,
+    info: MediaInfo,
+    params: SnapshotParams,
+    out_dir: Path,
+    stem: str,
+    ext: str,
+    max_images: int,
+) -> SnapshotPlan:
     if not (1 <= params.columns <= 100 and 1 <= params.rows <= 100):
-        raise BadInputError("sprite rows and columns must be between 1 and 100",
-                            code="InvalidParameterValue.Sprite")
+        raise BadInputError("sprite rows and columns must be between 1 and 100", code="InvalidParameterValue.Sprite")
     end = info.video_end
     if params.sample_type == "percent":
         if not 1 <= params.interval <= 100:
-            raise BadInputError("a percentage interval must be between 1 and 100",
-                                code="InvalidParameterValue.Interval")
+            raise BadInputError(
+                "a percentage interval must be between 1 and 100", code="InvalidParameterValue.Interval"
+            )
         interval = end * params.interval / 100.0
     elif params.sample_type == "time":
         interval = _positive_interval(params.interval)
     else:
-        raise BadInputError(f"unknown sample type {params.sample_type!r}; expected percent or time",
-                            code="InvalidParameterValue.SampleType")
+        raise BadInputError(
+            f"unknown sample type {params.sample_type!r}; expected percent or time",
+            code="InvalidParameterValue.SampleType",
+        )
     # The filter gets the same rounded interval the cell times are computed with.
     interval = max(float(fmt_seconds(interval)), 0.001)
     times = _every(interval, end)
@@ -131,22 +164,53 @@ def _sprite_plan(ffmpeg: str, src: str | Path, info: MediaInfo, params: Snapshot
     sheet_w, sheet_h = cell_w * params.columns, cell_h * params.rows
     if max(sheet_w, sheet_h) > MAX_SPRITE_SIDE:
         # One side left at 0 follows the input's shape, so only now is the sheet's size known.
-        raise MediaError(f"for this input the sprite sheets would be {sheet_w}x{sheet_h} px; the limit is "
-                         f"{MAX_SPRITE_SIDE} px either way", code=media_errors.MEDIA_TOO_LARGE)
+        raise MediaError(
+            f"for this input the sprite sheets would be {sheet_w}x{sheet_h} px; the limit is "
+            f"{MAX_SPRITE_SIDE} px either way",
+            code=media_errors.MEDIA_TOO_LARGE,
+        )
     # eof_action=pass: the last, partial interval gets its cell too (the default drops it, and with it the
     # only cell of an input shorter than one interval).
-    vf = (f"fps=1/{fmt_seconds(interval)}:eof_action=pass,scale={cell_w}:{cell_h},setsar=1,"
-          f"tile={params.columns}x{params.rows}")
-    argv = base_argv(ffmpeg) + ["-i", str(src), "-map", "0:V:0", "-vf", vf, "-frames:v", str(sheets),
-                                "-start_number", "0", *_CODECS[ext], str(out_dir / f"{stem}_%d.{ext}")]
+    vf = (
+        f"fps=1/{fmt_seconds(interval)}:eof_action=pass,scale={cell_w}:{cell_h},setsar=1,"
+        f"tile={params.columns}x{params.rows}"
+    )
+    argv = base_argv(ffmpeg) + [
+        "-i",
+        str(src),
+        "-map",
+        "0:V:0",
+        "-vf",
+        vf,
+        "-frames:v",
+        str(sheets),
+        "-start_number",
+        "0",
+        *_CODECS[ext],
+        str(out_dir / f"{stem}_%d.{ext}"),
+    ]
     files = [(f"{stem}_{k}.{ext}", times[k * per_sheet]) for k in range(sheets)]
-    layout = SpriteLayout(cell_width=cell_w, cell_height=cell_h, columns=params.columns, rows=params.rows,
-                          times=tuple(times), duration=end, vtt_name=f"{stem}.vtt")
+    layout = SpriteLayout(
+        cell_width=cell_w,
+        cell_height=cell_h,
+        columns=params.columns,
+        rows=params.rows,
+        times=tuple(times),
+        duration=end,
+        vtt_name=f"{stem}.vtt",
+    )
     return SnapshotPlan(argvs=[argv], files=files, sprite=layout)
 
 
-def sprite_webvtt(sheet_names: list[str], cell_w: int, cell_h: int, cols: int, rows: int,
-                  times: list[float] | tuple[float, ...], duration: float) -> str:
+def sprite_webvtt(
+    sheet_names: list[str],
+    cell_w: int,
+    cell_h: int,
+    cols: int,
+    rows: int,
+    times: list[float] | tuple[float, ...],
+    duration: float,
+) -> str:
     """WebVTT thumbnail track: one cue per cell, pointing at its rectangle in its sheet.
 
     Cells whose sheet is missing from ``sheet_names`` are left out.
@@ -159,8 +223,11 @@ def sprite_webvtt(sheet_names: list[str], cell_w: int, cell_h: int, cols: int, r
             break
         end = times[i + 1] if i + 1 < len(times) else max(duration, start)
         x, y = (pos % cols) * cell_w, (pos // cols) * cell_h
-        lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}",
-                  f"{sheet_names[sheet]}#xywh={x},{y},{cell_w},{cell_h}", ""]
+        lines += [
+            f"{_vtt_time(start)} --> {_vtt_time(end)}",
+            f"{sheet_names[sheet]}#xywh={x},{y},{cell_w},{cell_h}",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -184,8 +251,10 @@ def _positive_interval(value: float) -> float:
 
 def _check_count(count: int, max_images: int) -> None:
     if count > max_images:
-        raise MediaError(f"the input is too long for this template: it would produce {count} images "
-                         f"(the limit is {max_images})", code=media_errors.MEDIA_TOO_LARGE)
+        raise MediaError(
+            f"the input is too long for this template: it would produce {count} images (the limit is {max_images})",
+            code=media_errors.MEDIA_TOO_LARGE,
+        )
 
 
 def _scale_filter(width: int, height: int) -> list[str]:

@@ -33,8 +33,7 @@ def build_storage(settings: Settings) -> Storage:
         from shared.storage.cos import CosStorage  # imports the COS SDK only where it is used
 
         return CosStorage.from_settings(settings)
-    return LocalStorage(settings.storage_root, public_url=settings.public_url,
-                        signing_key=settings.signing_key)
+    return LocalStorage(settings.storage_root, public_url=settings.public_url, signing_key=settings.signing_key)
 
 
 def build_invoker(settings: Settings) -> Invoker:
@@ -46,9 +45,14 @@ def build_invoker(settings: Settings) -> Invoker:
 
 
 def build_deps(settings: Settings, *, storage: Storage | None = None, invoker: Invoker | None = None) -> Deps:
-    return Deps(settings=settings, tasks=TaskStore(settings), workflows=WorkflowStore(settings),
-                accounts=AccountStore(settings), storage=storage or build_storage(settings),
-                invoker=invoker or build_invoker(settings))
+    return Deps(
+        settings=settings,
+        tasks=TaskStore(settings),
+        workflows=WorkflowStore(settings),
+        accounts=AccountStore(settings),
+        storage=storage or build_storage(settings),
+        invoker=invoker or build_invoker(settings),
+    )
 
 
 @lru_cache(maxsize=1)

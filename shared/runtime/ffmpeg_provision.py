@@ -51,8 +51,13 @@ def ffmpeg_dir(settings: Settings) -> Path:
     return Path(settings.work_dir or tempfile.gettempdir()) / "openmps-ffmpeg"
 
 
-def ensure_ffmpeg(settings: Settings, storage: Storage, *, environ: MutableMapping[str, str] | None = None,
-                  find_bundled: Callable[[], Path | None] = bundled_ffmpeg) -> str | None:
+def ensure_ffmpeg(
+    settings: Settings,
+    storage: Storage,
+    *,
+    environ: MutableMapping[str, str] | None = None,
+    find_bundled: Callable[[], Path | None] = bundled_ffmpeg,
+) -> str | None:
     """Make ffmpeg available to imageio-ffmpeg; the fetched binary's path, or None when nothing was needed.
 
     Cheap after the first call in a process: the path it sets in ``IMAGEIO_FFMPEG_EXE`` is the marker.
@@ -84,8 +89,9 @@ def fetch_ffmpeg(obj: str, sha256: str, storage: Storage, directory: Path) -> Pa
         size = storage.head(bucket, key).size
         free = shutil.disk_usage(directory).free
         if free < size:
-            raise RetryableProcessingError(f"ffmpeg ({size} bytes) does not fit in {directory}: {free} bytes free",
-                                           code=CODE)
+            raise RetryableProcessingError(
+                f"ffmpeg ({size} bytes) does not fit in {directory}: {free} bytes free", code=CODE
+            )
         part = directory / f".ffmpeg-{sha256[:16]}.{os.getpid()}.{uuid.uuid4().hex[:8]}{_PART_SUFFIX}"
         try:
             storage.download(bucket, key, part)
@@ -93,7 +99,9 @@ def fetch_ffmpeg(obj: str, sha256: str, storage: Storage, directory: Path) -> Pa
             if got != sha256:
                 raise RetryableProcessingError(
                     f"ffmpeg object {obj} has sha256 {got}, not {sha256} (OPENMPS_FFMPEG_SHA256): upload the "
-                    f"dist/ffmpeg of the build whose sha256 is set, or set the uploaded one's", code=CODE)
+                    f"dist/ffmpeg of the build whose sha256 is set, or set the uploaded one's",
+                    code=CODE,
+                )
             part.chmod(0o755)
             os.replace(part, final)
         finally:
@@ -103,13 +111,17 @@ def fetch_ffmpeg(obj: str, sha256: str, storage: Storage, directory: Path) -> Pa
         raise
     except NotFoundError as exc:
         logger.error("ffmpeg could not be fetched", extra={"object": obj, "reason": exc.message})
-        raise RetryableProcessingError(f"ffmpeg object {obj} not found: upload dist/ffmpeg there "
-                                       f"(docs/DEPLOY.md) or fix OPENMPS_FFMPEG_OBJECT", code=CODE) from exc
+        raise RetryableProcessingError(
+            f"ffmpeg object {obj} not found: upload dist/ffmpeg there (docs/DEPLOY.md) or fix OPENMPS_FFMPEG_OBJECT",
+            code=CODE,
+        ) from exc
     except (OpenMpsError, OSError) as exc:
         logger.error("ffmpeg could not be fetched", extra={"object": obj, "reason": str(exc)})
         raise RetryableProcessingError(f"ffmpeg object {obj} could not be fetched: {exc}", code=CODE) from exc
-    logger.info("ffmpeg fetched", extra={"object": obj, "bytes": size, "path": str(final),
-                                         "seconds": round(time.monotonic() - started, 1)})
+    logger.info(
+        "ffmpeg fetched",
+        extra={"object": obj, "bytes": size, "path": str(final), "seconds": round(time.monotonic() - started, 1)},
+    )
     return final
 
 

@@ -57,9 +57,12 @@ def apigw_to_rest_event(event: dict[str, Any]) -> dict[str, Any]:
         "pathParameters": event.get("pathParameters") or None,
         "stageVariables": event.get("stageVariables") or None,
         "requestContext": {
-            "requestId": ctx.get("requestId", ""), "stage": ctx.get("stage", "release"),
-            "httpMethod": (event.get("httpMethod") or "GET").upper(), "path": event.get("path") or "/",
-            "identity": {"sourceIp": ctx.get("sourceIp", "")}, "resourcePath": ctx.get("path", "/"),
+            "requestId": ctx.get("requestId", ""),
+            "stage": ctx.get("stage", "release"),
+            "httpMethod": (event.get("httpMethod") or "GET").upper(),
+            "path": event.get("path") or "/",
+            "identity": {"sourceIp": ctx.get("sourceIp", "")},
+            "resourcePath": ctx.get("path", "/"),
         },
         "body": event.get("body") or None,
         "isBase64Encoded": _truthy(event.get("isBase64Encoded", False)),
@@ -71,9 +74,12 @@ def rest_to_integration_response(response: dict[str, Any]) -> dict[str, Any]:
     for key, values in (response.get("multiValueHeaders") or {}).items():
         if values:
             headers[key] = ", ".join(str(v) for v in values)
-    return {"isBase64Encoded": bool(response.get("isBase64Encoded", False)),
-            "statusCode": int(response.get("statusCode", 200)), "headers": headers,
-            "body": response.get("body") or ""}
+    return {
+        "isBase64Encoded": bool(response.get("isBase64Encoded", False)),
+        "statusCode": int(response.get("statusCode", 200)),
+        "headers": headers,
+        "body": response.get("body") or "",
+    }
 
 
 class ScfContext:
@@ -94,9 +100,11 @@ class ScfContext:
         self.memory_limit_in_mb = int(read("memory_limit_in_mb", 128) or 128)
         self.aws_request_id = read("request_id", "") or ""
         self.request_id = self.aws_request_id
-        self.invoked_function_arn = (f"qcs::scf:{read('tencentcloud_region', '')}:"
-                                     f"uin/{read('tencentcloud_uin', '')}:"
-                                     f"namespace/{read('namespace', 'default')}/function/{self.function_name}")
+        self.invoked_function_arn = (
+            f"qcs::scf:{read('tencentcloud_region', '')}:"
+            f"uin/{read('tencentcloud_uin', '')}:"
+            f"namespace/{read('namespace', 'default')}/function/{self.function_name}"
+        )
         self.time_limit_in_ms = int(read("time_limit_in_ms", 3000) or 3000)
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         self._remaining = remaining if callable(remaining) else None

@@ -96,10 +96,16 @@ class Settings(BaseModel):
         if value is None:
             return value
         bucket, _, key = value.partition("/")
-        if not (_BUCKET.fullmatch(bucket) and key and len(key.encode()) <= 850 and not re.search(r"[\s\\]", key)
-                and all(part not in ("", ".", "..") for part in key.split("/"))):
-            raise ValueError("must be <bucket-appid>/<key> of a COS object, e.g. "
-                             "openmps-deploy-1250000000/openmps/ffmpeg")
+        if not (
+            _BUCKET.fullmatch(bucket)
+            and key
+            and len(key.encode()) <= 850
+            and not re.search(r"[\s\\]", key)
+            and all(part not in ("", ".", "..") for part in key.split("/"))
+        ):
+            raise ValueError(
+                "must be <bucket-appid>/<key> of a COS object, e.g. openmps-deploy-1250000000/openmps/ffmpeg"
+            )
         return value
 
     @field_validator("ffmpeg_sha256")
@@ -121,8 +127,11 @@ class Settings(BaseModel):
 
 _ENV_PREFIX = "OPENMPS_"
 # What SCF injects into a function that runs with a role (temporary credentials).
-ROLE_SECRET_ID, ROLE_SECRET_KEY, ROLE_TOKEN = "TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", \
-    "TENCENTCLOUD_SESSIONTOKEN"
+ROLE_SECRET_ID, ROLE_SECRET_KEY, ROLE_TOKEN = (
+    "TENCENTCLOUD_SECRETID",
+    "TENCENTCLOUD_SECRETKEY",
+    "TENCENTCLOUD_SESSIONTOKEN",
+)
 
 
 @dataclass(frozen=True)
@@ -167,12 +176,18 @@ def _check_cloud(settings: Settings, env: Mapping[str, str]) -> None:
         raise OpenMpsError(
             f"bad setting {_ENV_PREFIX}SIGNING_KEY: with {_ENV_PREFIX}STORAGE=cos it must be a secret of "
             f"your own (e.g. `openssl rand -hex 32`); the built-in default is public and would let anyone "
-            f"sign play and download links", code="InternalError.Settings")
+            f"sign play and download links",
+            code="InternalError.Settings",
+        )
     if bool(settings.ffmpeg_object) != bool(settings.ffmpeg_sha256):
-        missing, given = ("FFMPEG_SHA256", "FFMPEG_OBJECT") if settings.ffmpeg_object else \
-            ("FFMPEG_OBJECT", "FFMPEG_SHA256")
-        raise OpenMpsError(f"bad setting {_ENV_PREFIX}{missing}: required with {_ENV_PREFIX}{given} "
-                           f"(the sha256 of dist/ffmpeg is in dist/sizes.json)", code="InternalError.Settings")
+        missing, given = (
+            ("FFMPEG_SHA256", "FFMPEG_OBJECT") if settings.ffmpeg_object else ("FFMPEG_OBJECT", "FFMPEG_SHA256")
+        )
+        raise OpenMpsError(
+            f"bad setting {_ENV_PREFIX}{missing}: required with {_ENV_PREFIX}{given} "
+            f"(the sha256 of dist/ffmpeg is in dist/sizes.json)",
+            code="InternalError.Settings",
+        )
     needed = []
     if settings.storage == "cos":
         needed.append(("COS", settings.cos_secret_id, settings.cos_secret_key))
@@ -181,13 +196,16 @@ def _check_cloud(settings: Settings, env: Mapping[str, str]) -> None:
     for kind, secret_id, secret_key in needed:
         prefix = f"{_ENV_PREFIX}{kind}"
         if secret_id and not secret_key:
-            raise OpenMpsError(f"bad setting {prefix}_SECRET_KEY: required with {prefix}_SECRET_ID",
-                               code="InternalError.Settings")
+            raise OpenMpsError(
+                f"bad setting {prefix}_SECRET_KEY: required with {prefix}_SECRET_ID", code="InternalError.Settings"
+            )
         if not secret_id and not (env.get(ROLE_SECRET_ID) and env.get(ROLE_SECRET_KEY)):
             raise OpenMpsError(
                 f"bad setting {prefix}_SECRET_ID: {kind} needs credentials: run the function with a role "
                 f"(SCF then sets {ROLE_SECRET_ID} and {ROLE_SECRET_KEY}) or set {prefix}_SECRET_ID and "
-                f"{prefix}_SECRET_KEY", code="InternalError.Settings")
+                f"{prefix}_SECRET_KEY",
+                code="InternalError.Settings",
+            )
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -201,8 +219,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         settings = Settings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise OpenMpsError(f"bad setting {_ENV_PREFIX}{str(first['loc'][0]).upper()}: {first['msg']}",
-                           code="InternalError.Settings") from exc
+        raise OpenMpsError(
+            f"bad setting {_ENV_PREFIX}{str(first['loc'][0]).upper()}: {first['msg']}", code="InternalError.Settings"
+        ) from exc
     _check_cloud(settings, env)
     return settings
 

@@ -27,12 +27,12 @@ def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:
             return None
         subtasks = tasks.get_subtasks(task_id)
         # A subtask not yet reset to the task's attempt (a restart under way) counts as queued.
-        counts = SubtaskCounts.of(s.status if s.attempt == task.attempt else SubtaskStatus.WAITING
-                                  for s in subtasks)
+        counts = SubtaskCounts.of(s.status if s.attempt == task.attempt else SubtaskStatus.WAITING for s in subtasks)
         # FINISH is final for an attempt (only a restart reopens a task); only its counts may still
         # move, when a terminate cancels the queued subtasks after finishing the task.
-        status = TaskStatus.FINISH if task.status == TaskStatus.FINISH else \
-            advance(task.status, derive_task_status(counts))
+        status = (
+            TaskStatus.FINISH if task.status == TaskStatus.FINISH else advance(task.status, derive_task_status(counts))
+        )
         if status == task.status and counts == task.counts:
             return task
         now = clock.now_iso()
@@ -40,12 +40,16 @@ def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:
             updated = replace(task, counts=counts)
         else:
             updated = replace(
-                task, status=status, counts=counts,
+                task,
+                status=status,
+                counts=counts,
                 begin_process_time=task.begin_process_time or (now if status != TaskStatus.WAITING else None),
-                finish_time=now if status == TaskStatus.FINISH else None)
+                finish_time=now if status == TaskStatus.FINISH else None,
+            )
         if tasks.save_aggregate(updated, expected_rev=task.rev):
             if status == TaskStatus.FINISH and task.status != TaskStatus.FINISH:
-                logger.info("task finished", extra={"task_id": task_id, "counts": counts.as_dict(),
-                                                    "attempt": task.attempt})
+                logger.info(
+                    "task finished", extra={"task_id": task_id, "counts": counts.as_dict(), "attempt": task.attempt}
+                )
             return updated
     raise RetryableProcessingError(f"task {task_id} changed {MAX_ROUNDS} times while aggregating")

@@ -18,28 +18,65 @@ from shared.services.templates import params_to_json
 from shared.store.repo import TaskStore
 
 
-def new_task(*, task_id: str, account: str, input_bucket: str, input_key: str, input_etag: str | None,
-             input_size: int | None, output_bucket: str, output_dir: str, origin: str,
-             specs: Sequence[tuple[SubtaskSpec, Template]], workflow_id: str | None = None,
-             session_id: str | None = None, session_context: str | None = None) -> tuple[Task, list[Subtask]]:
+def new_task(
+    *,
+    task_id: str,
+    account: str,
+    input_bucket: str,
+    input_key: str,
+    input_etag: str | None,
+    input_size: int | None,
+    output_bucket: str,
+    output_dir: str,
+    origin: str,
+    specs: Sequence[tuple[SubtaskSpec, Template]],
+    workflow_id: str | None = None,
+    session_id: str | None = None,
+    session_context: str | None = None,
+) -> tuple[Task, list[Subtask]]:
     """The records of a new task; each subtask keeps a snapshot of its template's parameters."""
     now = clock.now_iso()
-    task = Task(task_id=task_id, account=account, create_time=now, input_bucket=input_bucket,
-                input_key=input_key, input_etag=input_etag, input_size=input_size,
-                output_bucket=output_bucket, output_dir=output_dir, origin=origin,
-                workflow_id=workflow_id, session_id=session_id, session_context=session_context)
+    task = Task(
+        task_id=task_id,
+        account=account,
+        create_time=now,
+        input_bucket=input_bucket,
+        input_key=input_key,
+        input_etag=input_etag,
+        input_size=input_size,
+        output_bucket=output_bucket,
+        output_dir=output_dir,
+        origin=origin,
+        workflow_id=workflow_id,
+        session_id=session_id,
+        session_context=session_context,
+    )
     task.counts = SubtaskCounts(waiting=len(specs))
-    subtasks = [Subtask(task_id=task_id, index=i, type=spec.type, account=account,
-                        template=template_snapshot(spec, template), queued_time=now)
-                for i, (spec, template) in enumerate(specs, start=1)]
+    subtasks = [
+        Subtask(
+            task_id=task_id,
+            index=i,
+            type=spec.type,
+            account=account,
+            template=template_snapshot(spec, template),
+            queued_time=now,
+        )
+        for i, (spec, template) in enumerate(specs, start=1)
+    ]
     return task, subtasks
 
 
 def template_snapshot(spec: SubtaskSpec, template: Template) -> dict[str, Any]:
     kind = getattr(template.params, "kind", None) if spec.type == "Snapshot" else None
-    return {"definition": template.definition, "type": template.type, "name": template.name,
-            "preset": template.preset, "kind": kind, "params": params_to_json(template.params),
-            "output_object_path": spec.output_object_path}
+    return {
+        "definition": template.definition,
+        "type": template.type,
+        "name": template.name,
+        "preset": template.preset,
+        "kind": kind,
+        "params": params_to_json(template.params),
+        "output_object_path": spec.output_object_path,
+    }
 
 
 def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:
@@ -50,8 +87,10 @@ def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:
         try:
             invoker.invoke_async(WORKER_FUNCTIONS[sub.type], event)
         except (RetryableProcessingError, PermanentInvokeError) as exc:
-            logger.warning("worker invoke failed; the reconciler will retry",
-                           extra={"task_id": sub.task_id, "index": sub.index, "error": str(exc)})
+            logger.warning(
+                "worker invoke failed; the reconciler will retry",
+                extra={"task_id": sub.task_id, "index": sub.index, "error": str(exc)},
+            )
 
 
 def create_and_dispatch(tasks: TaskStore, invoker: Invoker, task: Task, subtasks: list[Subtask]) -> bool:

@@ -43,8 +43,7 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                ok = self._tasks.heartbeat(self._task_id, self._index, self._token, self._progress,
-                                           clock.now_iso())
+                ok = self._tasks.heartbeat(self._task_id, self._index, self._token, self._progress, clock.now_iso())
             except Exception:  # a passing table fault: the next beat tries again
                 continue
             if not ok:

@@ -47,8 +47,11 @@ def source(deps: Deps, account: str, task_id: str, expires_in: int | None) -> di
     task = owned_task(deps, account, task_id)
     life = ttl(deps, expires_in)
     head = deps.storage.head(task.input_bucket, task.input_key)
-    return {"url": deps.storage.presign(task.input_bucket, task.input_key, "GET", life),
-            "expires_in": life, "content_type": head.content_type}
+    return {
+        "url": deps.storage.presign(task.input_bucket, task.input_key, "GET", life),
+        "expires_in": life,
+        "content_type": head.content_type,
+    }
 
 
 def _name(output: dict[str, Any]) -> str:
@@ -63,13 +66,19 @@ def _playable(sub: Subtask) -> list[dict[str, Any]]:
 def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | None) -> dict[str, Any]:
     task, sub = owned_subtask(deps, account, task_id, index)
     if sub.status != SubtaskStatus.SUCCESS:
-        raise ConflictError(f"subtask {index} is {sub.status.value}; there is nothing to view yet",
-                            code="FailedOperation.SubtaskNotSucceeded")
+        raise ConflictError(
+            f"subtask {index} is {sub.status.value}; there is nothing to view yet",
+            code="FailedOperation.SubtaskNotSucceeded",
+        )
     life = ttl(deps, expires_in)
     items = []
     for out in _playable(sub):
-        item: dict[str, Any] = {"name": _name(out), "key": out["key"], "content_type": guess_type(out["key"]),
-                **{k: out[k] for k in ("time_offset", "width", "height", "duration", "size") if k in out}}
+        item: dict[str, Any] = {
+            "name": _name(out),
+            "key": out["key"],
+            "content_type": guess_type(out["key"]),
+            **{k: out[k] for k in ("time_offset", "width", "height", "duration", "size") if k in out},
+        }
         if out["key"].endswith(".m3u8"):
             item["url"] = playlist_url(deps, task, sub, out["key"], life)
             item["content_type"] = "application/vnd.apple.mpegurl"
@@ -96,8 +105,10 @@ def _playlist_sig(secret: str, task_id: str, index: int, key: str, expires: int)
 def playlist_url(deps: Deps, task: Task, sub: Subtask, key: str, life: int) -> str:
     expires = int(time.time()) + life
     sig = _playlist_sig(deps.settings.signing_key, task.task_id, sub.index, key, expires)
-    return (f"{deps.settings.public_url}/api/v1/play/{task.task_id}/{sub.index}/"
-            f"{quote(posixpath.basename(key))}?expires={expires}&sig={sig}")
+    return (
+        f"{deps.settings.public_url}/api/v1/play/{task.task_id}/{sub.index}/"
+        f"{quote(posixpath.basename(key))}?expires={expires}&sig={sig}"
+    )
 
 
 def signed_playlist(deps: Deps, task_id: str, index: int, name: str, expires: int, sig: str) -> str:
@@ -135,18 +146,26 @@ def _zip_sig(secret: str, task_id: str, index: int, attempt: int, expires: int) 
 def download(deps: Deps, account: str, task_id: str, index: int, expires_in: int | None) -> dict[str, Any]:
     task, sub = owned_subtask(deps, account, task_id, index)
     if sub.type in NO_DOWNLOAD_TYPES:
-        raise ConflictError(f"{sub.type} subtasks have results to view, not files to download",
-                            code="FailedOperation.NoDownloadableOutput")
+        raise ConflictError(
+            f"{sub.type} subtasks have results to view, not files to download",
+            code="FailedOperation.NoDownloadableOutput",
+        )
     if sub.status != SubtaskStatus.SUCCESS or not sub.outputs:
-        raise ConflictError(f"subtask {index} is {sub.status.value}; there is nothing to download",
-                            code="FailedOperation.SubtaskNotSucceeded")
+        raise ConflictError(
+            f"subtask {index} is {sub.status.value}; there is nothing to download",
+            code="FailedOperation.SubtaskNotSucceeded",
+        )
     life = ttl(deps, expires_in)
     files = [o for o in sub.outputs if not o["key"].endswith("_result.json")]
     if len(files) == 1:
         out = files[0]
         name = _name(out)
-        return {"url": deps.storage.presign(out["bucket"], out["key"], "GET", life, download_name=name),
-                "filename": name, "files": 1, "expires_in": life}
+        return {
+            "url": deps.storage.presign(out["bucket"], out["key"], "GET", life, download_name=name),
+            "filename": name,
+            "files": 1,
+            "expires_in": life,
+        }
     expires = int(time.time()) + life
     sig = _zip_sig(deps.settings.signing_key, task_id, index, sub.attempt, expires)
     filename = f"{task_id}_{index}_{sub.type.lower()}.zip"
@@ -167,6 +186,13 @@ def zip_members(deps: Deps, task_id: str, index: int, expires: int, sig: str) ->
 
 def subtask_detail(deps: Deps, account: str, task_id: str, index: int) -> dict[str, Any]:
     from shared.services.queries import subtask_view
+
     _task, sub = owned_subtask(deps, account, task_id, index)
-    return {**subtask_view(sub), "params": sub.template.get("params", {}), "log_tail": sub.log_tail,
-            "result": sub.result, "tries": sub.tries, "heartbeat": sub.heartbeat}
+    return {
+        **subtask_view(sub),
+        "params": sub.template.get("params", {}),
+        "log_tail": sub.log_tail,
+        "result": sub.result,
+        "tries": sub.tries,
+        "heartbeat": sub.heartbeat,
+    }

@@ -18,11 +18,27 @@ def list_objects(deps: Deps, bucket: str | None, prefix: str, limit: int) -> dic
     if not 1 <= limit <= MAX_LIST:
         raise BadInputError(f"limit must be between 1 and {MAX_LIST}", code="InvalidParameterValue.Limit")
     objects = deps.storage.list(bucket, prefix=prefix, limit=limit)
-    return {"bucket": bucket, "prefix": prefix, "objects": [
-        {"key": o.key, "size": o.size, "etag": o.etag, "content_type": o.content_type,
-         "last_modified": clock.from_epoch(o.last_modified)} for o in objects]}
+    return {
+        "bucket": bucket,
+        "prefix": prefix,
+        "objects": [
+            {
+                "key": o.key,
+                "size": o.size,
+                "etag": o.etag,
+                "content_type": o.content_type,
+                "last_modified": clock.from_epoch(o.last_modified),
+            }
+            for o in objects
+        ],
+    }
 
 
 def config(deps: Deps) -> dict[str, Any]:
-    return {"input_bucket": deps.settings.input_bucket, "output_bucket": deps.settings.output_bucket,
-            "upload_prefix": "input/", "appid": deps.settings.appid, "region": deps.settings.region}
+    return {
+        "input_bucket": deps.settings.input_bucket,
+        "output_bucket": deps.settings.output_bucket,
+        "upload_prefix": "input/",
+        "appid": deps.settings.appid,
+        "region": deps.settings.region,
+    }

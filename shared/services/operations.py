@@ -38,8 +38,9 @@ def owned_task(deps: Deps, account: str, task_id: str) -> Task:
 def _field(body: dict[str, Any], name: str, kind: type) -> Any:
     value = body.get(name)
     if not isinstance(value, kind):
-        raise BadInputError(f"{name} must be {'an object' if kind is dict else 'a string'}",
-                            code=f"InvalidParameter.{name.title()}")
+        raise BadInputError(
+            f"{name} must be {'an object' if kind is dict else 'a string'}", code=f"InvalidParameter.{name.title()}"
+        )
     return value
 
 
@@ -51,9 +52,11 @@ def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> 
     """Outputs must never land where an enabled workflow would pick them up again."""
     for wf in deps.workflows.for_bucket(bucket):
         if wf.enabled and output_dir.startswith(wf.prefix):
-            raise BadInputError(f"output dir {output_dir!r} is under the prefix {wf.prefix!r} that workflow "
-                                f"{wf.name!r} watches: outputs would trigger it again",
-                                code="InvalidParameterValue.OutputDir")
+            raise BadInputError(
+                f"output dir {output_dir!r} is under the prefix {wf.prefix!r} that workflow "
+                f"{wf.name!r} watches: outputs would trigger it again",
+                code="InvalidParameterValue.OutputDir",
+            )
 
 
 def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -66,13 +69,16 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
     if not isinstance(bucket, str) or not isinstance(key, str):
         raise BadInputError("input needs bucket and key", code="InvalidParameter.Input")
     if bucket not in allowed_buckets(deps):
-        raise BadInputError(f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
-                            code="InvalidParameterValue.InputBucket")
+        raise BadInputError(
+            f"input bucket must be one of {', '.join(allowed_buckets(deps))}", code="InvalidParameterValue.InputBucket"
+        )
     head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
     out_bucket = output.get("bucket", deps.settings.output_bucket)
     if out_bucket not in allowed_buckets(deps):
-        raise BadInputError(f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
-                            code="InvalidParameterValue.OutputBucket")
+        raise BadInputError(
+            f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
+            code="InvalidParameterValue.OutputBucket",
+        )
     out_dir_template = output.get("dir", "output/{task_id}/")
     if not isinstance(out_dir_template, str) or len(out_dir_template) > 512:
         raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
@@ -83,8 +89,9 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
         raise BadInputError(f"origin must be one of {ORIGINS}", code="InvalidParameterValue.Origin")
     session_id, session_context = body.get("session_id"), body.get("session_context")
     for name, value in (("session_id", session_id), ("session_context", session_context)):
-        if value is not None and (not isinstance(value, str) or len(value) > (SESSION_MAX if name == "session_id"
-                                                                             else 1000)):
+        if value is not None and (
+            not isinstance(value, str) or len(value) > (SESSION_MAX if name == "session_id" else 1000)
+        ):
             raise BadInputError(f"{name} must be a short string", code=f"InvalidParameterValue.{name.title()}")
 
     task_id = random_task_id(deps.settings.appid)
@@ -94,41 +101,72 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
     check_output_dir(deps, account, out_bucket, out_dir)
     if session_id:
         now = clock.now()
-        mapped = CounterStore(deps.settings).claim_session(account, session_id, task_id, clock.iso(now),
-                                                           clock.iso(now - SESSION_WINDOW))
+        mapped = CounterStore(deps.settings).claim_session(
+            account, session_id, task_id, clock.iso(now), clock.iso(now - SESSION_WINDOW)
+        )
         if mapped != task_id:
             earlier = deps.tasks.get_task(mapped)
             if earlier is not None:
                 return task_view(earlier, deps.tasks.get_subtasks(mapped)), False
     task, subtasks = new_task(
-        task_id=task_id, account=account, input_bucket=bucket, input_key=key, input_etag=head.etag,
-        input_size=head.size, output_bucket=out_bucket, output_dir=out_dir, origin=origin, specs=specs,
-        session_id=session_id, session_context=session_context)
+        task_id=task_id,
+        account=account,
+        input_bucket=bucket,
+        input_key=key,
+        input_etag=head.etag,
+        input_size=head.size,
+        output_bucket=out_bucket,
+        output_dir=out_dir,
+        origin=origin,
+        specs=specs,
+        session_id=session_id,
+        session_context=session_context,
+    )
     create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
     return task_view(task, subtasks), True
 
 
 def _summary(task: Task, subtasks: list[Subtask], op: str, now: str) -> dict[str, Any]:
-    return {"attempt": task.attempt, "op": op, "at": now, "status": task.status.value,
-            "begin_process_time": task.begin_process_time, "finish_time": task.finish_time,
-            "err_code": task.err_code, "subtasks": [
-                {"index": s.index, "type": s.type, "status": s.status.value, "err_code": s.err_code,
-                 "message": s.message, "begin_time": s.begin_time, "finish_time": s.finish_time,
-                 "outputs": len(s.outputs)} for s in subtasks if s.attempt == task.attempt]}
+    return {
+        "attempt": task.attempt,
+        "op": op,
+        "at": now,
+        "status": task.status.value,
+        "begin_process_time": task.begin_process_time,
+        "finish_time": task.finish_time,
+        "err_code": task.err_code,
+        "subtasks": [
+            {
+                "index": s.index,
+                "type": s.type,
+                "status": s.status.value,
+                "err_code": s.err_code,
+                "message": s.message,
+                "begin_time": s.begin_time,
+                "finish_time": s.finish_time,
+                "outputs": len(s.outputs),
+            }
+            for s in subtasks
+            if s.attempt == task.attempt
+        ],
+    }
 
 
 def reopen(deps: Deps, account: str, task_id: str, *, only_failed: bool) -> Task:
     task = owned_task(deps, account, task_id)
     if task.status != TaskStatus.FINISH:
-        raise ConflictError(f"only finished tasks can be {'retried' if only_failed else 'restarted'}; "
-                            f"this one is {task.status.value}", code="FailedOperation.TaskNotFinished")
+        raise ConflictError(
+            f"only finished tasks can be {'retried' if only_failed else 'restarted'}; this one is {task.status.value}",
+            code="FailedOperation.TaskNotFinished",
+        )
     if only_failed and not task.has_failed:
         raise ConflictError("the task has no failed subtasks to retry", code="FailedOperation.NoFailedSubtasks")
     now = clock.now_iso()
     subtasks = deps.tasks.get_subtasks(task_id)
     op = "retry_failed" if only_failed else "restart"
-    if not deps.tasks.reopen_task(task, only_failed=only_failed, history_entry=_summary(task, subtasks, op, now),
-                                  now=now):
+    if not deps.tasks.reopen_task(
+        task, only_failed=only_failed, history_entry=_summary(task, subtasks, op, now), now=now
+    ):
         raise ConflictError("the task changed meanwhile; reload and try again", code="FailedOperation.Conflict")
     reopened = deps.tasks.get_task(task_id)
     assert reopened is not None
@@ -157,12 +195,15 @@ def finish_reopen(deps: Deps, task: Task) -> None:
 def terminate(deps: Deps, account: str, task_id: str) -> Task:
     task = owned_task(deps, account, task_id)
     if task.status != TaskStatus.WAITING:
-        raise ConflictError(f"only queued tasks can be terminated; this one is {task.status.value}",
-                            code="FailedOperation.TaskNotWaiting")
+        raise ConflictError(
+            f"only queued tasks can be terminated; this one is {task.status.value}",
+            code="FailedOperation.TaskNotWaiting",
+        )
     now = clock.now_iso()
     if not deps.tasks.terminate_task(task_id, account, now, media_errors.TERMINATED, "terminated by the user"):
-        raise ConflictError("the task started meanwhile and can no longer be terminated",
-                            code="FailedOperation.TaskNotWaiting")
+        raise ConflictError(
+            "the task started meanwhile and can no longer be terminated", code="FailedOperation.TaskNotWaiting"
+        )
     cancel_queued(deps, task_id)
     done = deps.tasks.get_task(task_id)
     assert done is not None
@@ -175,6 +216,12 @@ def cancel_queued(deps: Deps, task_id: str) -> None:
         return
     for sub in deps.tasks.get_subtasks(task_id):
         if sub.status == SubtaskStatus.WAITING and sub.attempt == task.attempt:
-            deps.tasks.cancel_waiting_subtask(task_id, sub.index, sub.attempt, clock.now_iso(),
-                                              media_errors.CANCELLED, "cancelled: the task was terminated")
+            deps.tasks.cancel_waiting_subtask(
+                task_id,
+                sub.index,
+                sub.attempt,
+                clock.now_iso(),
+                media_errors.CANCELLED,
+                "cancelled: the task was terminated",
+            )
     aggregate_task(deps.tasks, task_id)  # counts follow the subtasks; the task is FINISH already

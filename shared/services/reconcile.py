@@ -35,8 +35,14 @@ def _ago(seconds: float) -> str:
     return clock.iso(clock.now() - timedelta(seconds=seconds))
 
 
-def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: float | None = None,
-              reaggregate_after: float = 30.0, batch: int = 500) -> ReconcileReport:
+def reconcile(
+    deps: Deps,
+    *,
+    stale_after: float | None = None,
+    reinvoke_after: float | None = None,
+    reaggregate_after: float = 30.0,
+    batch: int = 500,
+) -> ReconcileReport:
     """One pass; each kind of repair takes at most ``batch`` items, oldest first (the next run,
     30 s later, takes the next ones)."""
     settings, tasks = deps.settings, deps.tasks
@@ -51,15 +57,19 @@ def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: f
             continue
         now = clock.now_iso()
         if sub.tries < LOST_RUNS_BEFORE_FAIL:
-            if tasks.release_subtask(sub.task_id, sub.index, sub.claim_token, now,
-                                     expect_heartbeat=sub.heartbeat):
+            if tasks.release_subtask(sub.task_id, sub.index, sub.claim_token, now, expect_heartbeat=sub.heartbeat):
                 sub.status = SubtaskStatus.WAITING
                 dispatch(deps.invoker, [sub])
                 report.retried.append(name)
-        elif tasks.fail_lost_subtask(sub.task_id, sub.index, sub.claim_token, sub.heartbeat, now,
-                                     media_errors.WORKER_LOST,
-                                     f"the worker stopped reporting (no heartbeat for {stale_after:.0f} s) "
-                                     f"in {sub.tries} runs"):
+        elif tasks.fail_lost_subtask(
+            sub.task_id,
+            sub.index,
+            sub.claim_token,
+            sub.heartbeat,
+            now,
+            media_errors.WORKER_LOST,
+            f"the worker stopped reporting (no heartbeat for {stale_after:.0f} s) in {sub.tries} runs",
+        ):
             report.failed.append(name)
             touched.add(sub.task_id)
 
@@ -70,8 +80,9 @@ def reconcile(deps: Deps, *, stale_after: float | None = None, reinvoke_after: f
         if task is None or sub.attempt != task.attempt:
             continue  # a restart is resetting it
         if task.status == TaskStatus.FINISH:
-            if tasks.cancel_waiting_subtask(sub.task_id, sub.index, sub.attempt, now, media_errors.CANCELLED,
-                                            "cancelled: the task was terminated"):
+            if tasks.cancel_waiting_subtask(
+                sub.task_id, sub.index, sub.attempt, now, media_errors.CANCELLED, "cancelled: the task was terminated"
+            ):
                 report.cancelled.append(name)
                 touched.add(sub.task_id)
         elif tasks.touch_waiting_subtask(sub.task_id, sub.index, sub.attempt, now):

@@ -26,31 +26,39 @@ COMMENT_MAX = 256
 
 def _ai_presets() -> dict[tuple[str, int], Template]:
     from shared.domain.ai_templates import AI_PRESETS
+
     return dict(AI_PRESETS)
 
 
 def _validator(type_: str) -> Callable[[dict[str, Any]], Any]:
     if type_ == "Transcode":
         from shared.domain.template_rules import validate_transcode_params
+
         return validate_transcode_params
     if type_ == "Snapshot":
         from shared.domain.template_rules import validate_snapshot_params
+
         return validate_snapshot_params
     from shared.domain import ai_templates
-    return {"ContentReview": ai_templates.validate_review_params,
-            "ContentAnalysis": ai_templates.validate_analysis_params,
-            "Enhancement": ai_templates.validate_enhance_params}[type_]
+
+    return {
+        "ContentReview": ai_templates.validate_review_params,
+        "ContentAnalysis": ai_templates.validate_analysis_params,
+        "Enhancement": ai_templates.validate_enhance_params,
+    }[type_]
 
 
 def _dry_run(type_: str, params: Any) -> None:
     if type_ in ("Transcode", "Snapshot"):
         from shared.media import dryrun
+
         (dryrun.dry_run_transcode if type_ == "Transcode" else dryrun.dry_run_snapshot)(params)
 
 
 def params_to_json(params: Any) -> dict[str, Any]:
     """The JSON form a template's parameters are shown, stored and posted back in."""
     from shared.domain.ai_templates import AnalysisParams, EnhanceParams, ReviewParams, ai_params_to_dict
+
     if isinstance(params, (ReviewParams, AnalysisParams, EnhanceParams)):
         return _jsonable(ai_params_to_dict(params))
     data = asdict(params) if is_dataclass(params) and not isinstance(params, type) else dict(params)
@@ -70,6 +78,7 @@ def params_from_snapshot(type_: str, data: dict[str, Any]) -> Any:
     if type_ in ("Transcode", "Snapshot"):
         return params_from_dict(type_, data)
     from shared.domain.ai_templates import ai_params_from_dict
+
     return ai_params_from_dict(type_, data)
 
 
@@ -82,8 +91,13 @@ def check_type(type_: str | None) -> str:
 def template_view(template: Template, kind: str | None = None) -> dict[str, Any]:
     """The flat API shape: identity fields, then the parameters."""
     params = params_to_json(template.params)
-    view = {"definition": template.definition, "type": template.type, "name": template.name,
-            "comment": getattr(template, "comment", "") or "", "preset": template.preset}
+    view = {
+        "definition": template.definition,
+        "type": template.type,
+        "name": template.name,
+        "comment": getattr(template, "comment", "") or "",
+        "preset": template.preset,
+    }
     if template.type == "Snapshot":
         view["kind"] = kind or params.get("kind")
     return {**view, **params}
@@ -95,10 +109,15 @@ def check_output_path(spec: Any, template: Template) -> None:
     if not spec.output_object_path:
         return
     params = template.params
-    if spec.type not in ("Transcode", "Snapshot") or getattr(params, "container", "") == "hls" \
-            or getattr(params, "kind", "") == "sprite":
-        raise BadInputError("output_object_path applies to single-file transcodes and to time-offset or "
-                            "sampled snapshots", code="InvalidParameterValue.OutputObjectPath")
+    if (
+        spec.type not in ("Transcode", "Snapshot")
+        or getattr(params, "container", "") == "hls"
+        or getattr(params, "kind", "") == "sprite"
+    ):
+        raise BadInputError(
+            "output_object_path applies to single-file transcodes and to time-offset or sampled snapshots",
+            code="InvalidParameterValue.OutputObjectPath",
+        )
 
 
 class TemplateCatalog:
@@ -120,9 +139,15 @@ class TemplateCatalog:
         return views
 
     def _custom_view(self, item: dict[str, Any]) -> dict[str, Any]:
-        view = {"definition": item["definition"], "type": item["type"], "name": item["name"],
-                "comment": item["comment"], "preset": False, "create_time": item["create_time"],
-                "update_time": item["update_time"]}
+        view = {
+            "definition": item["definition"],
+            "type": item["type"],
+            "name": item["name"],
+            "comment": item["comment"],
+            "preset": False,
+            "create_time": item["create_time"],
+            "update_time": item["update_time"],
+        }
         return {**view, **item["params"]}
 
     def resolve_spec(self, account: str, spec: Any) -> Template:
@@ -140,12 +165,15 @@ class TemplateCatalog:
             return preset
         item = self.store.get(account, definition) if definition >= CUSTOM_DEFINITION_BASE else None
         if item is None or item["type"] != type_:
-            raise BadInputError(f"no {type_} template with definition {definition}",
-                                code="InvalidParameterValue.Definition")
+            raise BadInputError(
+                f"no {type_} template with definition {definition}", code="InvalidParameterValue.Definition"
+            )
         params = params_from_snapshot(type_, item["params"])
         if type_ == "Snapshot" and kind and kind != getattr(params, "kind", kind):
-            raise BadInputError(f"template {definition} is a {params.kind} snapshot template, not {kind}",
-                                code="InvalidParameterValue.Kind")
+            raise BadInputError(
+                f"template {definition} is a {params.kind} snapshot template, not {kind}",
+                code="InvalidParameterValue.Kind",
+            )
         return Template(definition, type_, item["name"], params, preset=False)
 
     # ---- writes ------------------------------------------------------------------------------
@@ -156,8 +184,11 @@ class TemplateCatalog:
         comment = body.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
             raise BadInputError(f"comment is at most {COMMENT_MAX} characters", code="InvalidParameterValue.Comment")
-        raw = {k: v for k, v in body.items() if k not in ("type", "name", "comment", "definition", "preset",
-                                                            "create_time", "update_time")}
+        raw = {
+            k: v
+            for k, v in body.items()
+            if k not in ("type", "name", "comment", "definition", "preset", "create_time", "update_time")
+        }
         params = _validator(type_)(raw)
         _dry_run(type_, params)
         return name.strip(), comment, params_to_json(params)
@@ -168,13 +199,13 @@ class TemplateCatalog:
         if len(self.store.list(account)) >= MAX_CUSTOM_TEMPLATES:
             raise ConflictError(f"at most {MAX_CUSTOM_TEMPLATES} custom templates", code="LimitExceeded.Templates")
         definition = self.counters.next_value(TEMPLATE_DEFINITIONS, start=CUSTOM_DEFINITION_BASE)
-        return self._custom_view(self.store.create(account, definition, type_, name, comment, params,
-                                                   clock.now_iso()))
+        return self._custom_view(self.store.create(account, definition, type_, name, comment, params, clock.now_iso()))
 
     def _existing_custom(self, account: str, definition: int) -> dict[str, Any]:
         if any(t.definition == definition for t in self.presets()):
-            raise ConflictError(f"template {definition} is a system preset and cannot be changed",
-                                code="FailedOperation.PresetTemplate")
+            raise ConflictError(
+                f"template {definition} is a system preset and cannot be changed", code="FailedOperation.PresetTemplate"
+            )
         item = self.store.get(account, definition)
         if item is None:
             raise NotFoundError(f"no custom template {definition}", code="ResourceNotFound.Template")

@@ -51,18 +51,27 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
             continue
         task_id = upload_task_id(deps.settings.appid, obj.bucket, obj.key, etag, rule.workflow_id)
         try:
-            specs = [(spec, catalog.resolve_spec(rule.account, spec))
-                     for spec in rule.subtasks]
+            specs = [(spec, catalog.resolve_spec(rule.account, spec)) for spec in rule.subtasks]
         except BadInputError as exc:  # a template the rule names was deleted
             logger.error("workflow skipped", extra={"workflow_id": rule.workflow_id, "error": exc.message})
             continue
         task, subtasks = new_task(
-            task_id=task_id, account=rule.account, input_bucket=obj.bucket, input_key=obj.key,
-            input_etag=etag, input_size=head.size, output_bucket=rule.output_bucket,
-            output_dir=rule.output_dir_for(task_id), origin="upload", specs=specs,
-            workflow_id=rule.workflow_id)
+            task_id=task_id,
+            account=rule.account,
+            input_bucket=obj.bucket,
+            input_key=obj.key,
+            input_etag=etag,
+            input_size=head.size,
+            output_bucket=rule.output_bucket,
+            output_dir=rule.output_dir_for(task_id),
+            origin="upload",
+            specs=specs,
+            workflow_id=rule.workflow_id,
+        )
         created = create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
-        logger.info("task created" if created else "duplicate event, task exists",
-                    extra={"task_id": task_id, "key": obj.key, "workflow_id": rule.workflow_id})
+        logger.info(
+            "task created" if created else "duplicate event, task exists",
+            extra={"task_id": task_id, "key": obj.key, "workflow_id": rule.workflow_id},
+        )
         outcomes.append(TriggerOutcome(obj.key, task_id, rule.workflow_id, created))
     return outcomes

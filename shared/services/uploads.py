@@ -23,5 +23,10 @@ def create_upload(deps: Deps, filename: str, key: str | None = None) -> dict[str
     check_key(key)
     ttl = min(deps.settings.url_ttl_seconds, deps.settings.url_ttl_max_seconds)
     bucket = deps.settings.input_bucket
-    return {"bucket": bucket, "key": key, "method": "PUT", "expires_in": ttl,
-            "upload_url": deps.storage.presign(bucket, key, "PUT", ttl)}
+    return {
+        "bucket": bucket,
+        "key": key,
+        "method": "PUT",
+        "expires_in": ttl,
+        "upload_url": deps.storage.presign(bucket, key, "PUT", ttl),
+    }

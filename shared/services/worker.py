@@ -50,8 +50,9 @@ def parse_worker_event(event: Any) -> WorkerEvent:
     try:
         return WorkerEvent.model_validate(event)
     except ValidationError as exc:
-        raise BadInputError(f"not a worker event: {exc.errors()[0]['msg']}",
-                            code="InvalidParameter.WorkerEvent") from exc
+        raise BadInputError(
+            f"not a worker event: {exc.errors()[0]['msg']}", code="InvalidParameter.WorkerEvent"
+        ) from exc
 
 
 def notify_aggregator(deps: Deps, task_id: str) -> None:
@@ -59,11 +60,13 @@ def notify_aggregator(deps: Deps, task_id: str) -> None:
         deps.invoker.invoke_async("aggregator", {"task_id": task_id})
     except (RetryableProcessingError, PermanentInvokeError):
         from shared.services.aggregate import aggregate_task  # fall back to aggregating here
+
         aggregate_task(deps.tasks, task_id)
 
 
-def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float,
-                prepare: Callable[[], object] | None = None) -> dict[str, Any]:
+def run_subtask(
+    deps: Deps, event: Any, engine: Engine, *, time_budget: float, prepare: Callable[[], object] | None = None
+) -> dict[str, Any]:
     """``prepare`` runs once the subtask is claimed (e.g. fetching the engine's binary); its
     failures follow the same retry contract as the engine's."""
     ev = parse_worker_event(event)
@@ -82,50 +85,73 @@ def run_subtask(deps: Deps, event: Any, engine: Engine, *, time_budget: float,
     logger.append_keys(task_id=ev.task_id, index=ev.index, attempt=ev.attempt)
     try:
         outputs, log_tail, result = _execute(deps, sub, token, engine, time_budget, prepare)
-        recorded = deps.tasks.finish_subtask(ev.task_id, ev.index, token, status=SubtaskStatus.SUCCESS,
-                                             now=clock.now_iso(), outputs=outputs, log_tail=log_tail,
-                                             result=result)
+        recorded = deps.tasks.finish_subtask(
+            ev.task_id,
+            ev.index,
+            token,
+            status=SubtaskStatus.SUCCESS,
+            now=clock.now_iso(),
+            outputs=outputs,
+            log_tail=log_tail,
+            result=result,
+        )
         outcome = "SUCCESS"
     except ClaimLostError:
         return {"skipped": "claim lost while running"}
     except (PermanentProcessingError, BadInputError) as exc:
         # BadInputError here: stored template parameters the engine refuses; running again won't help.
         recorded = deps.tasks.finish_subtask(
-            ev.task_id, ev.index, token, status=SubtaskStatus.FAIL, now=clock.now_iso(),
-            err_code=exc.code, message=exc.message, log_tail=getattr(exc, "log_tail", None) or None)
+            ev.task_id,
+            ev.index,
+            token,
+            status=SubtaskStatus.FAIL,
+            now=clock.now_iso(),
+            err_code=exc.code,
+            message=exc.message,
+            log_tail=getattr(exc, "log_tail", None) or None,
+        )
         outcome = "FAIL"
         logger.warning("subtask failed", extra={"err_code": exc.code, "reason": exc.message})
     except Exception as exc:
-        if sub.tries + 1 < MAX_TRIES and deps.tasks.release_subtask(ev.task_id, ev.index, token,
-                                                                   clock.now_iso()):
+        if sub.tries + 1 < MAX_TRIES and deps.tasks.release_subtask(ev.task_id, ev.index, token, clock.now_iso()):
             logger.exception("passing fault; the subtask goes back to the queue")
             raise RetryableProcessingError(f"subtask {ev.task_id}/{ev.index}: {exc}") from exc
         logger.exception("subtask failed after retries")
         recorded = deps.tasks.finish_subtask(
-            ev.task_id, ev.index, token, status=SubtaskStatus.FAIL, now=clock.now_iso(),
-            err_code=media_errors.INTERNAL, message=f"internal error after {MAX_TRIES} runs: {exc}")
+            ev.task_id,
+            ev.index,
+            token,
+            status=SubtaskStatus.FAIL,
+            now=clock.now_iso(),
+            err_code=media_errors.INTERNAL,
+            message=f"internal error after {MAX_TRIES} runs: {exc}",
+        )
         outcome = "FAIL"
     notify_aggregator(deps, ev.task_id)
     return {"task_id": ev.task_id, "index": ev.index, "status": outcome, "recorded": recorded}
 
 
-def _execute(deps: Deps, sub: Subtask, token: str, engine: Engine, time_budget: float,
-             prepare: Callable[[], object] | None) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None]:
+def _execute(
+    deps: Deps, sub: Subtask, token: str, engine: Engine, time_budget: float, prepare: Callable[[], object] | None
+) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None]:
     task = deps.tasks.get_task(sub.task_id)
     if task is None:
         raise PermanentProcessingError("the task record is missing", code=media_errors.INTERNAL)
     settings = deps.settings
     # The heartbeat covers the whole run, not only the engine: fetching a large input or the
     # engine's binary, and publishing large outputs, must not look like a dead worker.
-    with tempfile.TemporaryDirectory(prefix="openmps-", dir=settings.work_dir or None) as work, \
-            Heartbeat(deps.tasks, sub.task_id, sub.index, token, settings.heartbeat_seconds) as beat:
+    with (
+        tempfile.TemporaryDirectory(prefix="openmps-", dir=settings.work_dir or None) as work,
+        Heartbeat(deps.tasks, sub.task_id, sub.index, token, settings.heartbeat_seconds) as beat,
+    ):
         if prepare is not None:
             prepare()
         src = Path(work) / ("input" + input_suffix(task.input_key))
         _fetch_input(deps, task, src)
         params = params_from_snapshot(sub.type, sub.template.get("params", {}))
-        stem = output_stem(sub.type, sub.template.get("kind", "sampled"), task.input_key,
-                           int(sub.template["definition"]))
+        stem = output_stem(
+            sub.type, sub.template.get("kind", "sampled"), task.input_key, int(sub.template["definition"])
+        )
         out_dir = Path(work) / "out"
         out_dir.mkdir()
         files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
@@ -147,8 +173,13 @@ def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:
     if not pattern:
         return default
     fmt = default.rsplit(".", 1)[-1] if "." in default else ""
-    return render_object_path(pattern, input_name=input_name(input_key), definition=int(sub.template["definition"]),
-                              number=number if sub.type == "Snapshot" else None, fmt=fmt)
+    return render_object_path(
+        pattern,
+        input_name=input_name(input_key),
+        definition=int(sub.template["definition"]),
+        number=number if sub.type == "Snapshot" else None,
+        fmt=fmt,
+    )
 
 
 def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
@@ -157,8 +188,11 @@ def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
     except NotFoundError:
         raise PermanentProcessingError(
             f"the input object {task.input_key!r} no longer exists in bucket {task.input_bucket}",
-            code=media_errors.INPUT_NOT_FOUND) from None
+            code=media_errors.INPUT_NOT_FOUND,
+        ) from None
     if head.size > deps.settings.max_input_bytes:
-        raise MediaError(f"the input is {head.size} bytes; the limit is {deps.settings.max_input_bytes}",
-                         code=media_errors.MEDIA_TOO_LARGE)
+        raise MediaError(
+            f"the input is {head.size} bytes; the limit is {deps.settings.max_input_bytes}",
+            code=media_errors.MEDIA_TOO_LARGE,
+        )
     deps.storage.download(task.input_bucket, task.input_key, dest)

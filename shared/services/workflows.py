@@ -20,10 +20,18 @@ MAX_WORKFLOWS = 100
 
 
 def workflow_view(wf: Workflow) -> dict[str, Any]:
-    return {"workflow_id": wf.workflow_id, "name": wf.name, "bucket": wf.bucket, "prefix": wf.prefix,
-            "suffixes": list(wf.suffixes), "subtasks": [s.to_dict() for s in wf.subtasks],
-            "output": {"bucket": wf.output_bucket, "dir": wf.output_dir}, "enabled": wf.enabled,
-            "create_time": wf.create_time, "update_time": wf.update_time or wf.create_time}
+    return {
+        "workflow_id": wf.workflow_id,
+        "name": wf.name,
+        "bucket": wf.bucket,
+        "prefix": wf.prefix,
+        "suffixes": list(wf.suffixes),
+        "subtasks": [s.to_dict() for s in wf.subtasks],
+        "output": {"bucket": wf.output_bucket, "dir": wf.output_dir},
+        "enabled": wf.enabled,
+        "create_time": wf.create_time,
+        "update_time": wf.update_time or wf.create_time,
+    }
 
 
 def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
@@ -42,16 +50,21 @@ def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time
     bucket = body.get("bucket", deps.settings.input_bucket)
     if bucket != deps.settings.input_bucket:
         # The COS trigger (serverless.yml) listens on the input bucket only.
-        raise BadInputError(f"workflows watch the input bucket {deps.settings.input_bucket}",
-                            code="InvalidParameterValue.Bucket")
+        raise BadInputError(
+            f"workflows watch the input bucket {deps.settings.input_bucket}", code="InvalidParameterValue.Bucket"
+        )
     prefix = body.get("prefix", "")
     if not isinstance(prefix, str) or len(prefix) > 256 or prefix.startswith("/") or ".." in prefix.split("/"):
         raise BadInputError("prefix must be a relative key prefix such as input/", code="InvalidParameterValue.Prefix")
     suffixes = body.get("suffixes", [])
-    if not isinstance(suffixes, list) or len(suffixes) > 50 or not all(
-            isinstance(s, str) and _SUFFIX_RE.match(s.lstrip(".")) for s in suffixes):
-        raise BadInputError("suffixes must be a list of file extensions such as mp4",
-                            code="InvalidParameterValue.Suffixes")
+    if (
+        not isinstance(suffixes, list)
+        or len(suffixes) > 50
+        or not all(isinstance(s, str) and _SUFFIX_RE.match(s.lstrip(".")) for s in suffixes)
+    ):
+        raise BadInputError(
+            "suffixes must be a list of file extensions such as mp4", code="InvalidParameterValue.Suffixes"
+        )
     specs = parse_specs(body.get("subtasks"))
     catalog = TemplateCatalog(deps.settings)
     for spec in specs:
@@ -61,8 +74,9 @@ def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time
         raise BadInputError("output must be an object with bucket and dir", code="InvalidParameter.Output")
     out_bucket = output.get("bucket", deps.settings.output_bucket)
     if out_bucket not in (deps.settings.input_bucket, deps.settings.output_bucket):
-        raise BadInputError("output bucket must be the input or the output bucket",
-                            code="InvalidParameterValue.OutputBucket")
+        raise BadInputError(
+            "output bucket must be the input or the output bucket", code="InvalidParameterValue.OutputBucket"
+        )
     check_bucket(out_bucket)
     out_dir = output.get("dir", "output/{task_id}/")
     if not isinstance(out_dir, str) or len(out_dir) > 256:
@@ -71,10 +85,20 @@ def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
         raise BadInputError("enabled must be true or false", code="InvalidParameterValue.Enabled")
-    return Workflow(workflow_id=workflow_id, account=account, name=name.strip(), bucket=bucket, prefix=prefix,
-                    suffixes=tuple(s.lower().lstrip(".") for s in suffixes), subtasks=specs,
-                    output_bucket=out_bucket, output_dir=out_dir, enabled=enabled, create_time=create_time,
-                    update_time=clock.now_iso())
+    return Workflow(
+        workflow_id=workflow_id,
+        account=account,
+        name=name.strip(),
+        bucket=bucket,
+        prefix=prefix,
+        suffixes=tuple(s.lower().lstrip(".") for s in suffixes),
+        subtasks=specs,
+        output_bucket=out_bucket,
+        output_dir=out_dir,
+        enabled=enabled,
+        create_time=create_time,
+        update_time=clock.now_iso(),
+    )
 
 
 def _check_loops(deps: Deps, account: str, candidate: Workflow) -> None:
@@ -83,12 +107,17 @@ def _check_loops(deps: Deps, account: str, candidate: Workflow) -> None:
     rules.append(candidate)
     for writer in rules:
         for watcher in rules:
-            if writer.enabled and watcher.enabled and writer.output_bucket == watcher.bucket \
-                    and render_output_dir(writer.output_dir, "T").startswith(watcher.prefix):
+            if (
+                writer.enabled
+                and watcher.enabled
+                and writer.output_bucket == watcher.bucket
+                and render_output_dir(writer.output_dir, "T").startswith(watcher.prefix)
+            ):
                 raise BadInputError(
                     f"workflow {writer.name!r} writes to {writer.output_dir!r}, under the prefix "
                     f"{watcher.prefix!r} that workflow {watcher.name!r} watches: outputs would trigger it again",
-                    code="InvalidParameterValue.OutputDir")
+                    code="InvalidParameterValue.OutputDir",
+                )
 
 
 def list_workflows(deps: Deps, account: str) -> list[dict[str, Any]]:
@@ -132,8 +161,7 @@ def delete_workflow(deps: Deps, account: str, workflow_id: str) -> None:
 
 
 def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
-    return [w.name for w in deps.workflows.for_account(account)
-            if any(s.definition == definition for s in w.subtasks)]
+    return [w.name for w in deps.workflows.for_account(account) if any(s.definition == definition for s in w.subtasks)]
 
 
 def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
@@ -154,12 +182,30 @@ def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
             keys = _example_keys(out_dir, spec.type, kind, key, spec.definition, template.params)
             if spec.output_object_path:
                 ext = keys[0].rsplit(".", 1)[-1]
-                keys = [out_dir + spec.output_object_path.replace("{inputName}", input_name(key))
-                        .replace("{definition}", str(spec.definition)).replace("{format}", ext)]
-            outputs.append({"index": index, "type": spec.type, "definition": spec.definition,
-                            "template": template.name, "keys": keys})
-        matches.append({"workflow_id": wf.workflow_id, "name": wf.name, "output_bucket": wf.output_bucket,
-                        "output_dir": out_dir, "outputs": outputs})
+                keys = [
+                    out_dir
+                    + spec.output_object_path.replace("{inputName}", input_name(key))
+                    .replace("{definition}", str(spec.definition))
+                    .replace("{format}", ext)
+                ]
+            outputs.append(
+                {
+                    "index": index,
+                    "type": spec.type,
+                    "definition": spec.definition,
+                    "template": template.name,
+                    "keys": keys,
+                }
+            )
+        matches.append(
+            {
+                "workflow_id": wf.workflow_id,
+                "name": wf.name,
+                "output_bucket": wf.output_bucket,
+                "output_dir": out_dir,
+                "outputs": outputs,
+            }
+        )
     return {"bucket": bucket, "key": key, "matches": matches}
 
 

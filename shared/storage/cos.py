@@ -85,9 +85,19 @@ class _Stream:
 
 
 class CosStorage(Storage):
-    def __init__(self, *, region: str, credentials: CloudCredentials, endpoint_ip: str | None = None,
-                 endpoint_port: int | None = None, scheme: str = "https", part_size_mb: int = 8,
-                 max_threads: int = 4, retries: int = 3, timeout: int = 60) -> None:
+    def __init__(
+        self,
+        *,
+        region: str,
+        credentials: CloudCredentials,
+        endpoint_ip: str | None = None,
+        endpoint_port: int | None = None,
+        scheme: str = "https",
+        part_size_mb: int = 8,
+        max_threads: int = 4,
+        retries: int = 3,
+        timeout: int = 60,
+    ) -> None:
         self.region = region
         self.credentials = credentials
         self.endpoint_ip = endpoint_ip
@@ -103,10 +113,15 @@ class CosStorage(Storage):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CosStorage:
-        return cls(region=settings.cos_region or settings.region, credentials=settings.cos_credentials(),
-                   endpoint_ip=settings.cos_endpoint_ip, endpoint_port=settings.cos_endpoint_port,
-                   scheme=settings.cos_endpoint_scheme, part_size_mb=settings.cos_part_size_mb,
-                   max_threads=settings.cos_max_threads)
+        return cls(
+            region=settings.cos_region or settings.region,
+            credentials=settings.cos_credentials(),
+            endpoint_ip=settings.cos_endpoint_ip,
+            endpoint_port=settings.cos_endpoint_port,
+            scheme=settings.cos_endpoint_scheme,
+            part_size_mb=settings.cos_part_size_mb,
+            max_threads=settings.cos_max_threads,
+        )
 
     # ---- the SDK client -----------------------------------------------------------------------
     def client(self) -> Any:
@@ -116,11 +131,20 @@ class CosStorage(Storage):
                 from qcloud_cos import CosConfig, CosS3Client
 
                 if not creds[0] or not creds[1]:
-                    raise OpenMpsError("COS credentials are missing (no secret id/key and no function role)",
-                                       code="InternalError.Settings")
-                config = CosConfig(Region=self.region, SecretId=creds[0], SecretKey=creds[1], Token=creds[2],
-                                   Scheme=self.scheme, IP=self.endpoint_ip, Port=self.endpoint_port,
-                                   Timeout=self.timeout)
+                    raise OpenMpsError(
+                        "COS credentials are missing (no secret id/key and no function role)",
+                        code="InternalError.Settings",
+                    )
+                config = CosConfig(
+                    Region=self.region,
+                    SecretId=creds[0],
+                    SecretKey=creds[1],
+                    Token=creds[2],
+                    Scheme=self.scheme,
+                    IP=self.endpoint_ip,
+                    Port=self.endpoint_port,
+                    Timeout=self.timeout,
+                )
                 self._cached = (creds, CosS3Client(config, retry=self.retries))
             return self._cached[1]
 
@@ -136,22 +160,31 @@ class CosStorage(Storage):
             code, status = exc.get_error_code(), exc.get_status_code()
             where = f"{bucket}/{key}" if key else bucket
             if status == 404 or code in _NOT_FOUND_CODES:
-                raise NotFoundError(f"no object {key!r} in bucket {bucket}" if key else f"no bucket {bucket}",
-                                    code="ResourceNotFound.Object" if key else "ResourceNotFound.Bucket") from None
+                raise NotFoundError(
+                    f"no object {key!r} in bucket {bucket}" if key else f"no bucket {bucket}",
+                    code="ResourceNotFound.Object" if key else "ResourceNotFound.Bucket",
+                ) from None
             if status >= 500 or status == 429 or code in _RETRYABLE_CODES:
-                raise RetryableProcessingError(f"COS {what} {where}: {status} {code}",
-                                               code="InternalError.Storage") from exc
+                raise RetryableProcessingError(
+                    f"COS {what} {where}: {status} {code}", code="InternalError.Storage"
+                ) from exc
             code = code if code and code != "Unknown" else f"HTTP{status}"
-            raise OpenMpsError(f"COS {what} {where} refused: {status} {code}: {exc.get_error_msg()}",
-                               code=f"FailedOperation.Storage.{code}") from exc
+            raise OpenMpsError(
+                f"COS {what} {where} refused: {status} {code}: {exc.get_error_msg()}",
+                code=f"FailedOperation.Storage.{code}",
+            ) from exc
         except CosClientError as exc:  # transport: connection refused, timeouts, bad responses
             raise RetryableProcessingError(f"COS {what} {bucket}/{key}: {exc}", code="InternalError.Storage") from exc
 
     def _info(self, bucket: str, key: str, headers: dict[str, Any]) -> ObjectInfo:
-        return ObjectInfo(bucket=bucket, key=key, size=int(_header(headers, "Content-Length", "0") or 0),
-                          etag=_header(headers, "ETag").strip('"'),
-                          last_modified=_http_time(_header(headers, "Last-Modified")),
-                          content_type=_header(headers, "Content-Type") or guess_type(key))
+        return ObjectInfo(
+            bucket=bucket,
+            key=key,
+            size=int(_header(headers, "Content-Length", "0") or 0),
+            etag=_header(headers, "ETag").strip('"'),
+            last_modified=_http_time(_header(headers, "Last-Modified")),
+            content_type=_header(headers, "Content-Type") or guess_type(key),
+        )
 
     # ---- reads ------------------------------------------------------------------------------
     def head(self, bucket: str, key: str) -> ObjectInfo:
@@ -170,13 +203,23 @@ class CosStorage(Storage):
         info = self.head(bucket, key)
         dest = Path(dest)
         resume_dir = Path(tempfile.gettempdir()) / "openmps-cos-resume"
-        self._call("download", bucket, key, self.client().download_file, Bucket=bucket, Key=key,
-                   DestFilePath=str(dest), PartSize=self.part_size_mb, MAXThread=self.max_threads,
-                   DumpRecordDir=str(resume_dir))
+        self._call(
+            "download",
+            bucket,
+            key,
+            self.client().download_file,
+            Bucket=bucket,
+            Key=key,
+            DestFilePath=str(dest),
+            PartSize=self.part_size_mb,
+            MAXThread=self.max_threads,
+            DumpRecordDir=str(resume_dir),
+        )
         got = dest.stat().st_size
         if got != info.size:
-            raise RetryableProcessingError(f"COS download {bucket}/{key}: got {got} of {info.size} bytes",
-                                           code="InternalError.Storage")
+            raise RetryableProcessingError(
+                f"COS download {bucket}/{key}: got {got} of {info.size} bytes", code="InternalError.Storage"
+            )
         return info
 
     def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list[ObjectInfo]:
@@ -184,17 +227,31 @@ class CosStorage(Storage):
         found: list[ObjectInfo] = []
         marker = ""
         while len(found) < limit:
-            page = self._call("list", bucket, None, self.client().list_objects, Bucket=bucket, Prefix=prefix,
-                              Marker=marker, MaxKeys=min(self.page_size, limit - len(found)))
+            page = self._call(
+                "list",
+                bucket,
+                None,
+                self.client().list_objects,
+                Bucket=bucket,
+                Prefix=prefix,
+                Marker=marker,
+                MaxKeys=min(self.page_size, limit - len(found)),
+            )
             contents = page.get("Contents") or []
             for item in contents:
                 key = item["Key"]
                 if key.endswith("/") and int(item.get("Size") or 0) == 0:
                     continue  # a "folder" placeholder made by the console
-                found.append(ObjectInfo(bucket=bucket, key=key, size=int(item.get("Size") or 0),
-                                        etag=str(item.get("ETag") or "").strip('"'),
-                                        last_modified=_iso_time(str(item.get("LastModified") or "")),
-                                        content_type=guess_type(key)))
+                found.append(
+                    ObjectInfo(
+                        bucket=bucket,
+                        key=key,
+                        size=int(item.get("Size") or 0),
+                        etag=str(item.get("ETag") or "").strip('"'),
+                        last_modified=_iso_time(str(item.get("LastModified") or "")),
+                        content_type=guess_type(key),
+                    )
+                )
             if str(page.get("IsTruncated", "false")).lower() != "true" or not contents:
                 break
             marker = page.get("NextMarker") or contents[-1]["Key"]
@@ -204,13 +261,23 @@ class CosStorage(Storage):
     def upload(self, bucket: str, key: str, src: Path, content_type: str | None = None) -> ObjectInfo:
         check_bucket(bucket)
         check_key(key)
-        self._call("upload", bucket, key, self.client().upload_file, Bucket=bucket, Key=key,
-                   LocalFilePath=str(src), PartSize=self.part_size_mb, MAXThread=self.max_threads,
-                   ContentType=content_type or guess_type(key))
+        self._call(
+            "upload",
+            bucket,
+            key,
+            self.client().upload_file,
+            Bucket=bucket,
+            Key=key,
+            LocalFilePath=str(src),
+            PartSize=self.part_size_mb,
+            MAXThread=self.max_threads,
+            ContentType=content_type or guess_type(key),
+        )
         return self.head(bucket, key)
 
-    def put_stream(self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None,
-                   max_bytes: int | None = None) -> ObjectInfo:
+    def put_stream(
+        self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None, max_bytes: int | None = None
+    ) -> ObjectInfo:
         """Small bodies go up in one PUT from memory; bigger ones are spooled to a temporary file
         and sent as a multipart upload."""
         check_bucket(bucket)
@@ -235,8 +302,16 @@ class CosStorage(Storage):
                 else:
                     out.write(chunk)
             if out is None:
-                self._call("put", bucket, key, self.client().put_object, Bucket=bucket, Key=key, Body=bytes(buffer),
-                           ContentType=content_type or guess_type(key))
+                self._call(
+                    "put",
+                    bucket,
+                    key,
+                    self.client().put_object,
+                    Bucket=bucket,
+                    Key=key,
+                    Body=bytes(buffer),
+                    ContentType=content_type or guess_type(key),
+                )
                 return self.head(bucket, key)
             out.close()
             out = None
@@ -257,8 +332,7 @@ class CosStorage(Storage):
             pass
 
     # ---- URLs -------------------------------------------------------------------------------
-    def presign(self, bucket: str, key: str, method: str, expires_in: int,
-                download_name: str | None = None) -> str:
+    def presign(self, bucket: str, key: str, method: str, expires_in: int, download_name: str | None = None) -> str:
         check_bucket(bucket)
         check_key(key)
         method = method.upper()
@@ -271,5 +345,8 @@ class CosStorage(Storage):
         if token:
             params["x-cos-security-token"] = token
         headers = {"Host": self.virtual_host(bucket)} if self.endpoint_ip else {}
-        return str(self.client().get_presigned_url(Bucket=bucket, Key=key, Method=method, Expired=int(expires_in),
-                                                   Params=params, Headers=headers))
+        return str(
+            self.client().get_presigned_url(
+                Bucket=bucket, Key=key, Method=method, Expired=int(expires_in), Params=params, Headers=headers
+            )
+        )

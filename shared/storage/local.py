@@ -25,8 +25,7 @@ CHUNK = 1024 * 1024
 
 
 class LocalStorage(Storage):
-    def __init__(self, root: str | Path, *, public_url: str = "http://127.0.0.1:8080",
-                 signing_key: str = "") -> None:
+    def __init__(self, root: str | Path, *, public_url: str = "http://127.0.0.1:8080", signing_key: str = "") -> None:
         self.root = Path(root).resolve()
         self.public_url = public_url.rstrip("/")
         self.signing_key = signing_key
@@ -53,8 +52,9 @@ class LocalStorage(Storage):
         meta = self._meta_path(bucket, key)
         meta.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp / f"{uuid.uuid4().hex}.json"
-        tmp.write_text(json.dumps({"etag": etag, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                                   "content_type": content_type}))
+        tmp.write_text(
+            json.dumps({"etag": etag, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_type": content_type})
+        )
         os.replace(tmp, meta)
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
@@ -103,8 +103,9 @@ class LocalStorage(Storage):
         return found
 
     # ---- writes ---------------------------------------------------------------------------
-    def put_stream(self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None,
-                   max_bytes: int | None = None) -> ObjectInfo:
+    def put_stream(
+        self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None, max_bytes: int | None = None
+    ) -> ObjectInfo:
         dest = self.path(bucket, key)
         tmp = self._tmp / uuid.uuid4().hex
         digest = hashlib.md5()
@@ -114,8 +115,7 @@ class LocalStorage(Storage):
                 while chunk := stream.read(CHUNK):
                     written += len(chunk)
                     if max_bytes is not None and written > max_bytes:
-                        raise BadInputError(f"object larger than {max_bytes} bytes",
-                                            code="RequestSizeLimitExceeded")
+                        raise BadInputError(f"object larger than {max_bytes} bytes", code="RequestSizeLimitExceeded")
                     digest.update(chunk)
                     out.write(chunk)
             return self._publish(tmp, dest, bucket, key, digest.hexdigest(), content_type)
@@ -131,8 +131,7 @@ class LocalStorage(Storage):
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _publish(self, tmp: Path, dest: Path, bucket: str, key: str, etag: str,
-                 content_type: str | None) -> ObjectInfo:
+    def _publish(self, tmp: Path, dest: Path, bucket: str, key: str, etag: str, content_type: str | None) -> ObjectInfo:
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
         stat = dest.stat()
@@ -144,8 +143,7 @@ class LocalStorage(Storage):
         self._meta_path(bucket, key).unlink(missing_ok=True)
 
     # ---- URLs -----------------------------------------------------------------------------
-    def presign(self, bucket: str, key: str, method: str, expires_in: int,
-                download_name: str | None = None) -> str:
+    def presign(self, bucket: str, key: str, method: str, expires_in: int, download_name: str | None = None) -> str:
         check_bucket(bucket)
         check_key(key)
         disposition = ""

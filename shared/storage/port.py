@@ -63,8 +63,9 @@ class Storage(ABC):
         """Publish atomically: readers see the old object or the whole new one, never a part."""
 
     @abstractmethod
-    def put_stream(self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None,
-                   max_bytes: int | None = None) -> ObjectInfo: ...
+    def put_stream(
+        self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None, max_bytes: int | None = None
+    ) -> ObjectInfo: ...
 
     @abstractmethod
     def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list[ObjectInfo]: ...
@@ -73,6 +74,5 @@ class Storage(ABC):
     def delete(self, bucket: str, key: str) -> None: ...
 
     @abstractmethod
-    def presign(self, bucket: str, key: str, method: str, expires_in: int,
-                download_name: str | None = None) -> str:
+    def presign(self, bucket: str, key: str, method: str, expires_in: int, download_name: str | None = None) -> str:
         """A URL that allows exactly ``method`` on exactly this object until it expires."""

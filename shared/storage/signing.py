@@ -23,8 +23,9 @@ def signed_path(secret: str, method: str, bucket: str, key: str, expires: int, d
     return f"/storage/{bucket}/{quote(key, safe='/')}?{query}"
 
 
-def verify(secret: str, method: str, bucket: str, key: str, expires: int, disposition: str, sig: str,
-           now: float) -> str | None:
+def verify(
+    secret: str, method: str, bucket: str, key: str, expires: int, disposition: str, sig: str, now: float
+) -> str | None:
     """None when valid, else the reason (for the 403 body)."""
     expected = signature(secret, method, bucket, key, expires, disposition)
     if not hmac.compare_digest(expected, sig or ""):

@@ -26,7 +26,8 @@ class CounterStore:
         try:
             with _conditional():
                 CounterModel(name, ref=task_id, time=now).save(
-                    condition=CounterModel.name.does_not_exist() | (CounterModel.time < not_before))
+                    condition=CounterModel.name.does_not_exist() | (CounterModel.time < not_before)
+                )
             return task_id
         except _LostCondition:
             return CounterModel.get(name, consistent_read=True).ref or task_id

@@ -232,10 +232,15 @@ class CounterModel(Model):
     time = UnicodeAttribute(null=True)
 
 
-ALL_MODELS: tuple[type[Model], ...] = (TaskModel, SubtaskModel, WorkflowModel, TokenModel, TemplateModel,
-                                       CounterModel)
-_BASE_NAMES = {TaskModel: "tasks", SubtaskModel: "subtasks", WorkflowModel: "workflows", TokenModel: "tokens",
-               TemplateModel: "templates", CounterModel: "counters"}
+ALL_MODELS: tuple[type[Model], ...] = (TaskModel, SubtaskModel, WorkflowModel, TokenModel, TemplateModel, CounterModel)
+_BASE_NAMES = {
+    TaskModel: "tasks",
+    SubtaskModel: "subtasks",
+    WorkflowModel: "workflows",
+    TokenModel: "tokens",
+    TemplateModel: "templates",
+    CounterModel: "counters",
+}
 _bound: tuple[str | None, str, str] | None = None
 
 

@@ -54,9 +54,14 @@ def _update(item: TaskModel | SubtaskModel, actions: list[Any], condition: Condi
 
 def _fail_actions(now: str, err_code: str, message: str) -> list[Any]:
     """A subtask ends in FAIL without a result of its own (lost worker, cancelled)."""
-    return [SubtaskModel.status.set(SubtaskStatus.FAIL.value), SubtaskModel.finish_time.set(now),
-            SubtaskModel.err_code.set(err_code), SubtaskModel.message.set(message),
-            SubtaskModel.active.remove(), SubtaskModel.active_at.remove()]
+    return [
+        SubtaskModel.status.set(SubtaskStatus.FAIL.value),
+        SubtaskModel.finish_time.set(now),
+        SubtaskModel.err_code.set(err_code),
+        SubtaskModel.message.set(message),
+        SubtaskModel.active.remove(),
+        SubtaskModel.active_at.remove(),
+    ]
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -121,10 +126,19 @@ class TaskStore:
         except SubtaskModel.DoesNotExist:
             return None
 
-    def list_tasks(self, account: str, *, status: TaskStatus | None = None, failed: bool = False,
-                   created_from: str | None = None, created_to: str | None = None,
-                   input_prefix: str | None = None, limit: int = 20, cursor: str | None = None,
-                   max_read: int = 5000) -> tuple[list[Task], str | None]:
+    def list_tasks(
+        self,
+        account: str,
+        *,
+        status: TaskStatus | None = None,
+        failed: bool = False,
+        created_from: str | None = None,
+        created_to: str | None = None,
+        input_prefix: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        max_read: int = 5000,
+    ) -> tuple[list[Task], str | None]:
         """Newest first, from the index that fits the filter (never a scan). The input-key prefix is
         a filter on that index: a page may read up to ``max_read`` index items to fill itself."""
         index: Any
@@ -144,9 +158,14 @@ class TaskStore:
         filter_condition = TaskModel.input_key.startswith(input_prefix) if input_prefix else None
         # Page through raw query pages so the read budget is ours: DynamoDB applies Limit before the
         # filter, so a filtered page may need several reads, and a rare prefix must not read forever.
-        pages = index.query(hash_key, range_condition, filter_condition=filter_condition,
-                            scan_index_forward=False, last_evaluated_key=decode_cursor(cursor),
-                            page_size=limit if filter_condition is None else max(limit, 200)).page_iter
+        pages = index.query(
+            hash_key,
+            range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=False,
+            last_evaluated_key=decode_cursor(cursor),
+            page_size=limit if filter_condition is None else max(limit, 200),
+        ).page_iter
         tasks: list[Task] = []
         scanned = 0
         next_key: dict[str, Any] | None = None
@@ -176,47 +195,70 @@ class TaskStore:
                 total = 0
             if status is None:
                 return total
-            return max(0, total - sum(self.count_tasks(account, s) for s in
-                                      (TaskStatus.WAITING, TaskStatus.PROCESSING)))
+            return max(
+                0, total - sum(self.count_tasks(account, s) for s in (TaskStatus.WAITING, TaskStatus.PROCESSING))
+            )
         return TaskModel.by_status.count(f"{account}#{status.value}")
 
     # ---- worker side ----------------------------------------------------------------------
     def claim_task(self, task_id: str, account: str, attempt: int, now: str) -> bool:
         """The serialisation point with terminate: a worker may start only while the task is
         WAITING or PROCESSING in this attempt, and starting moves it to PROCESSING at once."""
-        return _update(TaskModel(task_id), [
-            TaskModel.status.set(TaskStatus.PROCESSING.value),
-            TaskModel.account_status.set(f"{account}#{TaskStatus.PROCESSING.value}"),
-            TaskModel.begin_process_time.set(TaskModel.begin_process_time | now),
-            TaskModel.rev.add(1),
-        ], (TaskModel.attempt == attempt)
-            & TaskModel.status.is_in(TaskStatus.WAITING.value, TaskStatus.PROCESSING.value))
+        return _update(
+            TaskModel(task_id),
+            [
+                TaskModel.status.set(TaskStatus.PROCESSING.value),
+                TaskModel.account_status.set(f"{account}#{TaskStatus.PROCESSING.value}"),
+                TaskModel.begin_process_time.set(TaskModel.begin_process_time | now),
+                TaskModel.rev.add(1),
+            ],
+            (TaskModel.attempt == attempt)
+            & TaskModel.status.is_in(TaskStatus.WAITING.value, TaskStatus.PROCESSING.value),
+        )
 
     def claim_subtask(self, task_id: str, index: int, attempt: int, token: str, now: str) -> bool:
-        return _update(SubtaskModel(task_id, index), [
-            SubtaskModel.status.set(SubtaskStatus.PROCESSING.value),
-            SubtaskModel.claim_token.set(token),
-            SubtaskModel.begin_time.set(now),
-            SubtaskModel.heartbeat.set(now),
-            SubtaskModel.progress.set(0),
-            SubtaskModel.tries.add(1),
-            SubtaskModel.active.set(SubtaskStatus.PROCESSING.value),
-            SubtaskModel.active_at.set(now),
-            SubtaskModel.err_code.remove(),
-            SubtaskModel.message.remove(),
-        ], (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+        return _update(
+            SubtaskModel(task_id, index),
+            [
+                SubtaskModel.status.set(SubtaskStatus.PROCESSING.value),
+                SubtaskModel.claim_token.set(token),
+                SubtaskModel.begin_time.set(now),
+                SubtaskModel.heartbeat.set(now),
+                SubtaskModel.progress.set(0),
+                SubtaskModel.tries.add(1),
+                SubtaskModel.active.set(SubtaskStatus.PROCESSING.value),
+                SubtaskModel.active_at.set(now),
+                SubtaskModel.err_code.remove(),
+                SubtaskModel.message.remove(),
+            ],
+            (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt),
+        )
 
     def heartbeat(self, task_id: str, index: int, token: str, progress: int, now: str) -> bool:
-        return _update(SubtaskModel(task_id, index), [
-            SubtaskModel.progress.set(max(0, min(100, int(progress)))),
-            SubtaskModel.heartbeat.set(now),
-            SubtaskModel.active_at.set(now),
-        ], (SubtaskModel.claim_token == token) & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+        return _update(
+            SubtaskModel(task_id, index),
+            [
+                SubtaskModel.progress.set(max(0, min(100, int(progress)))),
+                SubtaskModel.heartbeat.set(now),
+                SubtaskModel.active_at.set(now),
+            ],
+            (SubtaskModel.claim_token == token) & (SubtaskModel.status == SubtaskStatus.PROCESSING.value),
+        )
 
-    def finish_subtask(self, task_id: str, index: int, token: str, *, status: SubtaskStatus,
-                       now: str, outputs: list[dict[str, Any]] | None = None, err_code: str | None = None,
-                       message: str | None = None, log_tail: str | None = None,
-                       result: dict[str, Any] | None = None) -> bool:
+    def finish_subtask(
+        self,
+        task_id: str,
+        index: int,
+        token: str,
+        *,
+        status: SubtaskStatus,
+        now: str,
+        outputs: list[dict[str, Any]] | None = None,
+        err_code: str | None = None,
+        message: str | None = None,
+        log_tail: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> bool:
         """Record a result, only for the run that holds the claim: a stale attempt, a run the
         reconciler gave up on, or a duplicate can never overwrite the current state."""
         actions = [
@@ -235,43 +277,60 @@ class TaskStore:
             actions.append(SubtaskModel.log_tail.set(log_tail[-8000:]))
         if result is not None:
             actions.append(SubtaskModel.result.set(result))
-        return _update(SubtaskModel(task_id, index), actions,
-                       (SubtaskModel.claim_token == token)
-                       & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+        return _update(
+            SubtaskModel(task_id, index),
+            actions,
+            (SubtaskModel.claim_token == token) & (SubtaskModel.status == SubtaskStatus.PROCESSING.value),
+        )
 
-    def release_subtask(self, task_id: str, index: int, token: str, now: str,
-                        expect_heartbeat: str | None = None) -> bool:
+    def release_subtask(
+        self, task_id: str, index: int, token: str, now: str, expect_heartbeat: str | None = None
+    ) -> bool:
         """Give a claimed subtask back to the queue (a passing fault, or a lost worker that gets
         one more run). With expect_heartbeat, only if the worker has not beaten since."""
-        condition = ((SubtaskModel.claim_token == token)
-                     & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+        condition = (SubtaskModel.claim_token == token) & (SubtaskModel.status == SubtaskStatus.PROCESSING.value)
         if expect_heartbeat is not None:
             condition &= SubtaskModel.heartbeat == expect_heartbeat
-        return _update(SubtaskModel(task_id, index), [
-            SubtaskModel.status.set(SubtaskStatus.WAITING.value),
-            SubtaskModel.claim_token.remove(),
-            SubtaskModel.active.set(SubtaskStatus.WAITING.value),
-            SubtaskModel.active_at.set(now),
-            SubtaskModel.queued_time.set(now),
-            SubtaskModel.progress.set(0),
-        ], condition)
+        return _update(
+            SubtaskModel(task_id, index),
+            [
+                SubtaskModel.status.set(SubtaskStatus.WAITING.value),
+                SubtaskModel.claim_token.remove(),
+                SubtaskModel.active.set(SubtaskStatus.WAITING.value),
+                SubtaskModel.active_at.set(now),
+                SubtaskModel.queued_time.set(now),
+                SubtaskModel.progress.set(0),
+            ],
+            condition,
+        )
 
-    def fail_lost_subtask(self, task_id: str, index: int, token: str, expect_heartbeat: str, now: str,
-                          err_code: str, message: str) -> bool:
-        return _update(SubtaskModel(task_id, index), _fail_actions(now, err_code, message),
-                       (SubtaskModel.claim_token == token)
-                       & (SubtaskModel.heartbeat == expect_heartbeat)
-                       & (SubtaskModel.status == SubtaskStatus.PROCESSING.value))
+    def fail_lost_subtask(
+        self, task_id: str, index: int, token: str, expect_heartbeat: str, now: str, err_code: str, message: str
+    ) -> bool:
+        return _update(
+            SubtaskModel(task_id, index),
+            _fail_actions(now, err_code, message),
+            (SubtaskModel.claim_token == token)
+            & (SubtaskModel.heartbeat == expect_heartbeat)
+            & (SubtaskModel.status == SubtaskStatus.PROCESSING.value),
+        )
 
-    def cancel_waiting_subtask(self, task_id: str, index: int, attempt: int, now: str,
-                               err_code: str, message: str) -> bool:
-        return _update(SubtaskModel(task_id, index), _fail_actions(now, err_code, message),
-                       (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+    def cancel_waiting_subtask(
+        self, task_id: str, index: int, attempt: int, now: str, err_code: str, message: str
+    ) -> bool:
+        return _update(
+            SubtaskModel(task_id, index),
+            _fail_actions(now, err_code, message),
+            (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt),
+        )
 
     def touch_waiting_subtask(self, task_id: str, index: int, attempt: int, now: str) -> bool:
         """Note a re-invocation of a queued subtask, so the reconciler does not repeat it at once."""
-        return _update(SubtaskModel(task_id, index), [SubtaskModel.active_at.set(now)],
-                       (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt))
+        return _update(
+            SubtaskModel(task_id, index),
+            [SubtaskModel.active_at.set(now)],
+            (SubtaskModel.status == SubtaskStatus.WAITING.value) & (SubtaskModel.attempt == attempt),
+        )
 
     def active_subtasks(self, status: SubtaskStatus, before: str, limit: int = 200) -> list[Subtask]:
         """Queued or running subtasks whose last sign of life is older than ``before``."""
@@ -298,19 +357,24 @@ class TaskStore:
             actions.append(TaskModel.begin_process_time.set(task.begin_process_time))
         if task.finish_time:
             actions.append(TaskModel.finish_time.set(task.finish_time))
-        return _update(TaskModel(task.task_id), actions,
-                       (TaskModel.rev == expected_rev) & (TaskModel.attempt == task.attempt))
+        return _update(
+            TaskModel(task.task_id), actions, (TaskModel.rev == expected_rev) & (TaskModel.attempt == task.attempt)
+        )
 
     def terminate_task(self, task_id: str, account: str, now: str, err_code: str, message: str) -> bool:
-        return _update(TaskModel(task_id), [
-            TaskModel.status.set(TaskStatus.FINISH.value),
-            TaskModel.account_status.set(f"{account}#{TaskStatus.FINISH.value}"),
-            TaskModel.finish_time.set(now),
-            TaskModel.err_code.set(err_code),
-            TaskModel.message.set(message),
-            TaskModel.open_shard.remove(),
-            TaskModel.rev.add(1),
-        ], TaskModel.status == TaskStatus.WAITING.value)
+        return _update(
+            TaskModel(task_id),
+            [
+                TaskModel.status.set(TaskStatus.FINISH.value),
+                TaskModel.account_status.set(f"{account}#{TaskStatus.FINISH.value}"),
+                TaskModel.finish_time.set(now),
+                TaskModel.err_code.set(err_code),
+                TaskModel.message.set(message),
+                TaskModel.open_shard.remove(),
+                TaskModel.rev.add(1),
+            ],
+            TaskModel.status == TaskStatus.WAITING.value,
+        )
 
     def open_tasks(self, before: str, limit: int = 200) -> list[Task]:
         """Unfinished tasks created before ``before``, oldest first."""
@@ -326,47 +390,57 @@ class TaskStore:
             condition &= TaskModel.n_fail > 0
         waiting = task.counts.fail if only_failed else task.counts.total
         success = task.counts.success if only_failed else 0
-        return _update(TaskModel(task.task_id), [
-            TaskModel.attempt.set(task.attempt + 1),
-            TaskModel.status.set(TaskStatus.WAITING.value),
-            TaskModel.account_status.set(f"{task.account}#{TaskStatus.WAITING.value}"),
-            TaskModel.begin_process_time.remove(),
-            TaskModel.finish_time.remove(),
-            TaskModel.err_code.remove(),
-            TaskModel.message.remove(),
-            TaskModel.n_waiting.set(waiting),
-            TaskModel.n_processing.set(0),
-            TaskModel.n_success.set(success),
-            TaskModel.n_fail.set(0),
-            TaskModel.history.set([*task.history, history_entry]),
-            TaskModel.open_shard.set(OPEN_SHARD),
-            TaskModel.failed_account.remove(),
-            TaskModel.rev.add(1),
-        ], condition)
+        return _update(
+            TaskModel(task.task_id),
+            [
+                TaskModel.attempt.set(task.attempt + 1),
+                TaskModel.status.set(TaskStatus.WAITING.value),
+                TaskModel.account_status.set(f"{task.account}#{TaskStatus.WAITING.value}"),
+                TaskModel.begin_process_time.remove(),
+                TaskModel.finish_time.remove(),
+                TaskModel.err_code.remove(),
+                TaskModel.message.remove(),
+                TaskModel.n_waiting.set(waiting),
+                TaskModel.n_processing.set(0),
+                TaskModel.n_success.set(success),
+                TaskModel.n_fail.set(0),
+                TaskModel.history.set([*task.history, history_entry]),
+                TaskModel.open_shard.set(OPEN_SHARD),
+                TaskModel.failed_account.remove(),
+                TaskModel.rev.add(1),
+            ],
+            condition,
+        )
 
     def requeue_subtask(self, task_id: str, index: int, from_attempt: int, to_attempt: int, now: str) -> bool:
         """Move a subtask of an old attempt into the new one, queued and clean."""
-        return _update(SubtaskModel(task_id, index), [
-            SubtaskModel.attempt.set(to_attempt),
-            SubtaskModel.status.set(SubtaskStatus.WAITING.value),
-            SubtaskModel.tries.set(0),
-            SubtaskModel.progress.set(0),
-            SubtaskModel.queued_time.set(now),
-            SubtaskModel.active.set(SubtaskStatus.WAITING.value),
-            SubtaskModel.active_at.set(now),
-            SubtaskModel.begin_time.remove(),
-            SubtaskModel.finish_time.remove(),
-            SubtaskModel.heartbeat.remove(),
-            SubtaskModel.claim_token.remove(),
-            SubtaskModel.err_code.remove(),
-            SubtaskModel.message.remove(),
-            SubtaskModel.outputs.remove(),
-            SubtaskModel.result.remove(),
-            SubtaskModel.log_tail.remove(),
-        ], SubtaskModel.attempt == from_attempt)
+        return _update(
+            SubtaskModel(task_id, index),
+            [
+                SubtaskModel.attempt.set(to_attempt),
+                SubtaskModel.status.set(SubtaskStatus.WAITING.value),
+                SubtaskModel.tries.set(0),
+                SubtaskModel.progress.set(0),
+                SubtaskModel.queued_time.set(now),
+                SubtaskModel.active.set(SubtaskStatus.WAITING.value),
+                SubtaskModel.active_at.set(now),
+                SubtaskModel.begin_time.remove(),
+                SubtaskModel.finish_time.remove(),
+                SubtaskModel.heartbeat.remove(),
+                SubtaskModel.claim_token.remove(),
+                SubtaskModel.err_code.remove(),
+                SubtaskModel.message.remove(),
+                SubtaskModel.outputs.remove(),
+                SubtaskModel.result.remove(),
+                SubtaskModel.log_tail.remove(),
+            ],
+            SubtaskModel.attempt == from_attempt,
+        )
 
     def carry_subtask(self, task_id: str, index: int, from_attempt: int, to_attempt: int) -> bool:
         """Keep a successful subtask, and its outputs, in the new attempt (retry-failed)."""
-        return _update(SubtaskModel(task_id, index), [SubtaskModel.attempt.set(to_attempt)],
-                       (SubtaskModel.attempt == from_attempt)
-                       & (SubtaskModel.status == SubtaskStatus.SUCCESS.value))
+        return _update(
+            SubtaskModel(task_id, index),
+            [SubtaskModel.attempt.set(to_attempt)],
+            (SubtaskModel.attempt == from_attempt) & (SubtaskModel.status == SubtaskStatus.SUCCESS.value),
+        )

@@ -10,9 +10,15 @@ from shared.store.repo import _conditional, _LostCondition
 
 
 def _to_dict(item: TemplateModel) -> dict[str, Any]:
-    return {"definition": int(item.definition), "type": item.type, "name": item.name,
-            "comment": item.comment or "", "params": dict(item.params or {}),
-            "create_time": item.create_time, "update_time": item.update_time}
+    return {
+        "definition": int(item.definition),
+        "type": item.type,
+        "name": item.name,
+        "comment": item.comment or "",
+        "params": dict(item.params or {}),
+        "create_time": item.create_time,
+        "update_time": item.update_time,
+    }
 
 
 class TemplateStore:
@@ -28,21 +34,27 @@ class TemplateStore:
         except TemplateModel.DoesNotExist:
             return None
 
-    def create(self, account: str, definition: int, type_: str, name: str, comment: str,
-               params: dict[str, Any], now: str) -> dict[str, Any]:
-        item = TemplateModel(account, definition, type=type_, name=name, comment=comment, params=params,
-                             create_time=now, update_time=now)
+    def create(
+        self, account: str, definition: int, type_: str, name: str, comment: str, params: dict[str, Any], now: str
+    ) -> dict[str, Any]:
+        item = TemplateModel(
+            account, definition, type=type_, name=name, comment=comment, params=params, create_time=now, update_time=now
+        )
         item.save(condition=TemplateModel.definition.does_not_exist())
         return _to_dict(item)
 
-    def update(self, account: str, definition: int, name: str, comment: str, params: dict[str, Any],
-               now: str) -> bool:
+    def update(self, account: str, definition: int, name: str, comment: str, params: dict[str, Any], now: str) -> bool:
         try:
             with _conditional():
-                TemplateModel(account, definition).update(actions=[
-                    TemplateModel.name.set(name), TemplateModel.comment.set(comment),
-                    TemplateModel.params.set(params), TemplateModel.update_time.set(now),
-                ], condition=TemplateModel.definition.exists())
+                TemplateModel(account, definition).update(
+                    actions=[
+                        TemplateModel.name.set(name),
+                        TemplateModel.comment.set(comment),
+                        TemplateModel.params.set(params),
+                        TemplateModel.update_time.set(now),
+                    ],
+                    condition=TemplateModel.definition.exists(),
+                )
             return True
         except _LostCondition:
             return False

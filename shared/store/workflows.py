@@ -10,22 +10,41 @@ from shared.store.repo import _conditional, _LostCondition
 
 def _from_item(item: WorkflowModel) -> Workflow:
     return Workflow(
-        workflow_id=item.workflow_id, account=item.account, name=item.name, bucket=item.bucket,
-        prefix=item.prefix, suffixes=tuple(str(x) for x in item.suffixes or []),
-        subtasks=tuple(SubtaskSpec(s.type, int(s.definition), s.kind or "sampled", s.output_object_path)
-                       for s in item.subtasks),
-        output_bucket=item.output_bucket, output_dir=item.output_dir, enabled=bool(item.enabled),
-        create_time=item.create_time, update_time=item.update_time or item.create_time)
+        workflow_id=item.workflow_id,
+        account=item.account,
+        name=item.name,
+        bucket=item.bucket,
+        prefix=item.prefix,
+        suffixes=tuple(str(x) for x in item.suffixes or []),
+        subtasks=tuple(
+            SubtaskSpec(s.type, int(s.definition), s.kind or "sampled", s.output_object_path) for s in item.subtasks
+        ),
+        output_bucket=item.output_bucket,
+        output_dir=item.output_dir,
+        enabled=bool(item.enabled),
+        create_time=item.create_time,
+        update_time=item.update_time or item.create_time,
+    )
 
 
 def _to_item(wf: Workflow) -> WorkflowModel:
     return WorkflowModel(
-        wf.workflow_id, account=wf.account, name=wf.name, bucket=wf.bucket, prefix=wf.prefix,
+        wf.workflow_id,
+        account=wf.account,
+        name=wf.name,
+        bucket=wf.bucket,
+        prefix=wf.prefix,
         suffixes=list(wf.suffixes),
-        subtasks=[SubtaskSpecMap(type=s.type, definition=s.definition, kind=s.kind,
-                                 output_object_path=s.output_object_path) for s in wf.subtasks],
-        output_bucket=wf.output_bucket, output_dir=wf.output_dir, enabled=wf.enabled,
-        create_time=wf.create_time, update_time=wf.update_time or wf.create_time)
+        subtasks=[
+            SubtaskSpecMap(type=s.type, definition=s.definition, kind=s.kind, output_object_path=s.output_object_path)
+            for s in wf.subtasks
+        ],
+        output_bucket=wf.output_bucket,
+        output_dir=wf.output_dir,
+        enabled=wf.enabled,
+        create_time=wf.create_time,
+        update_time=wf.update_time or wf.create_time,
+    )
 
 
 class WorkflowStore:
@@ -46,8 +65,7 @@ class WorkflowStore:
 
     def save(self, wf: Workflow, *, create: bool) -> bool:
         """Create a new rule, or replace an existing one of the same account."""
-        condition = (WorkflowModel.workflow_id.does_not_exist() if create
-                     else WorkflowModel.account == wf.account)
+        condition = WorkflowModel.workflow_id.does_not_exist() if create else WorkflowModel.account == wf.account
         try:
             with _conditional():
                 _to_item(wf).save(condition=condition)

@@ -17,11 +17,17 @@ from infra.local.harness import RunningStack, start_stack, stop_stack
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 CHROMIUM = os.environ.get("OPENMPS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 TOKEN = "browser-test-token"
-STACK_ENV = {"OPENMPS_CONCURRENCY": "transcode=1", "OPENMPS_HEARTBEAT_SECONDS": "0.5",
-             "OPENMPS_RECONCILE_EVERY": "1"}
+STACK_ENV = {"OPENMPS_CONCURRENCY": "transcode=1", "OPENMPS_HEARTBEAT_SECONDS": "0.5", "OPENMPS_RECONCILE_EVERY": "1"}
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +42,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -58,8 +65,14 @@ def page(browser: Any, stack: RunningStack) -> Iterator[Any]:
     page = context.new_page()
     page.errors = []  # uncaught errors and CSP refusals fail each module's last test
     page.on("pageerror", lambda err: page.errors.append(str(err)))
-    page.on("console", lambda msg: page.errors.append(msg.text) if msg.type == "error" and (
-        "Content Security Policy" in msg.text or "Refused to" in msg.text) else None)
+    page.on(
+        "console",
+        lambda msg: (
+            page.errors.append(msg.text)
+            if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused to" in msg.text)
+            else None
+        ),
+    )
     yield page
     context.close()
 
@@ -82,5 +95,3 @@ def sign_in(page: Any, stack: RunningStack, token: str = TOKEN) -> None:
     page.get_by_label("Account token").fill(token)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_test_id("task-table").wait_for()
-
-

@@ -53,8 +53,9 @@ def test_upload_a_clip_and_watch_the_task_finish(page, stack, artifacts, tmp_pat
     task_id = re.search(r"expand=([^&]+)", page.url).group(1)
     state["task_id"] = task_id
     expect(row(page, task_id)).to_be_visible()
-    expect(row(page, task_id).get_by_test_id("task-status")).to_have_attribute("data-status", "FINISH",
-                                                                                timeout=FINISH_TIMEOUT)
+    expect(row(page, task_id).get_by_test_id("task-status")).to_have_attribute(
+        "data-status", "FINISH", timeout=FINISH_TIMEOUT
+    )
     expect(row(page, task_id).get_by_test_id("task-status")).to_have_text("Finished")
     expect(row(page, task_id).get_by_test_id("failure-badge")).to_have_count(0)
     page.screenshot(path=str(artifacts / "tasks-list.png"), full_page=True)
@@ -92,8 +93,10 @@ def test_play_the_source_video_it_has_a_duration_and_seeks(page, artifacts):
     dialog = page.get_by_test_id("source-player")
     video = dialog.get_by_test_id("player-video")
     expect(video).to_be_visible()
-    page.wait_for_function("() => { const v = document.querySelector('[data-testid=source-player] video');"
-                           " return v && v.readyState >= 1 && v.duration > 0; }")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=source-player] video');"
+        " return v && v.readyState >= 1 && v.duration > 0; }"
+    )
     duration = video.evaluate("v => v.duration")
     assert duration == pytest.approx(3, abs=0.3)
     seeked = video.evaluate("""v => new Promise((resolve) => {
@@ -107,8 +110,9 @@ def test_play_the_source_video_it_has_a_duration_and_seeks(page, artifacts):
     expect(dialog).to_have_count(0)
     # the transcode output plays too
     subtask_row(page, task_id, "Transcode").get_by_role("button", name="Play").click()
-    page.wait_for_function("() => { const v = document.querySelector('[data-testid=output-player] video');"
-                           " return v && v.duration > 0; }")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=output-player] video'); return v && v.duration > 0; }"
+    )
     page.keyboard.press("Escape")
 
 
@@ -118,16 +122,20 @@ def test_snapshot_gallery_and_lightbox(page, artifacts):
     gallery = page.get_by_test_id("gallery-dialog")
     items = gallery.get_by_test_id("gallery-item")
     expect(items).to_have_count(10)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=gallery] img')]"
-                           ".every((img) => img.complete && img.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=gallery] img')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)"
+    )
     page.screenshot(path=str(artifacts / "snapshot-gallery.png"))
     items.nth(0).click()
     lightbox = page.get_by_test_id("lightbox")
     expect(lightbox.get_by_test_id("lightbox-counter")).to_contain_text("1 / 10")
     page.keyboard.press("ArrowRight")
     expect(lightbox.get_by_test_id("lightbox-counter")).to_contain_text("2 / 10")
-    page.wait_for_function("() => { const i = document.querySelector('[data-testid=lightbox-image]');"
-                           " return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=lightbox-image]');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     page.screenshot(path=str(artifacts / "snapshot-lightbox.png"))
     page.keyboard.press("Escape")  # closes the lightbox only
     expect(lightbox).to_have_count(0)
@@ -175,8 +183,9 @@ def test_restart_a_finished_task_after_confirming(page, stack):
     restart.click()
     confirm.get_by_role("button", name="Restart").click()
     expect(row(page, task_id)).to_have_attribute("data-attempt", str(before + 1))
-    expect(row(page, task_id).get_by_test_id("task-status")).to_have_attribute("data-status", "FINISH",
-                                                                                timeout=FINISH_TIMEOUT)
+    expect(row(page, task_id).get_by_test_id("task-status")).to_have_attribute(
+        "data-status", "FINISH", timeout=FINISH_TIMEOUT
+    )
     done = stack.client.task(task_id)
     assert done["attempt"] == before + 1 and [s["status"] for s in done["subtasks"]] == ["SUCCESS", "SUCCESS"]
 
@@ -187,10 +196,16 @@ def test_terminate_a_queued_task(page, stack, artifacts, tmp_path_factory):
     stack.client.upload(clip, key="queue/long.mp4")  # outside input/: no workflow fires
     ids = []
     for n in range(3):
-        resp = stack.client.session.post(stack.url + "/api/v1/tasks", timeout=10, json={
-            "input": {"bucket": INPUT_BUCKET, "key": "queue/long.mp4"},
-            "output": {"bucket": "openmps-output-1250000000", "dir": f"queue-out/{n}/"},
-            "subtasks": [{"type": "Transcode", "definition": 100030}], "origin": "api"})
+        resp = stack.client.session.post(
+            stack.url + "/api/v1/tasks",
+            timeout=10,
+            json={
+                "input": {"bucket": INPUT_BUCKET, "key": "queue/long.mp4"},
+                "output": {"bucket": "openmps-output-1250000000", "dir": f"queue-out/{n}/"},
+                "subtasks": [{"type": "Transcode", "definition": 100030}],
+                "origin": "api",
+            },
+        )
         assert resp.status_code == 201, resp.text
         ids.append(resp.json()["task_id"])
     queued = ids[-1]
@@ -201,10 +216,12 @@ def test_terminate_a_queued_task(page, stack, artifacts, tmp_path_factory):
     # WHEN the user terminates it and confirms
     target.get_by_role("button", name="Terminate").click()
     page.get_by_test_id("confirm-dialog").get_by_role("button", name="Terminate").click()
+
     # THEN it finishes as terminated, with nothing run
     def terminated():
         task = stack.client.task(queued)
         return task["status"] == "FINISH" and all(s["status"] == "FAIL" for s in task["subtasks"]) and task
+
     done = wait_for(terminated, timeout=10)
     assert done["err_code"] and not any(s["begin_time"] for s in done["subtasks"])
     page.get_by_label("Status", exact=True).select_option("")
@@ -222,7 +239,8 @@ def test_switch_language_to_chinese_and_back(page, artifacts):
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(row(page, state["task_id"]).get_by_role("button", name="展开详情")).to_be_visible()
     expect(page.get_by_test_id("status-filter").locator("option")).to_have_text(
-        ["全部", "排队中", "进行中", "已完成", "已完成（有失败）"])
+        ["全部", "排队中", "进行中", "已完成", "已完成（有失败）"]
+    )
     page.screenshot(path=str(artifacts / "tasks-list-zh.png"), full_page=True)
     page.get_by_label("语言").select_option("en")
     expect(headers).to_have_text(["Task ID", "Status", "Created", "Finished", "Operations"])
@@ -257,8 +275,9 @@ def test_create_a_task_from_the_console(page, stack, artifacts, tmp_path_factory
     page.get_by_role("button", name="Create task", exact=True).last.click()
     page.wait_for_url(re.compile(r"#/tasks\?expand="))
     new_id = re.search(r"expand=([^&]+)", page.url).group(1)
-    expect(row(page, new_id).get_by_test_id("task-status")).to_have_attribute("data-status", "FINISH",
-                                                                               timeout=FINISH_TIMEOUT)
+    expect(row(page, new_id).get_by_test_id("task-status")).to_have_attribute(
+        "data-status", "FINISH", timeout=FINISH_TIMEOUT
+    )
     task = stack.client.task(new_id)
     assert task["origin"] == "console" and [s["type"] for s in task["subtasks"]] == ["Transcode"]
     assert task["input"]["key"].startswith("uploads/") and task["input"]["key"].endswith("/made-by-hand.mp4")

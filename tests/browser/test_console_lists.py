@@ -17,13 +17,22 @@ pytestmark = pytest.mark.browser
 
 
 def task(n: int, status: str = "FINISH", fail: int = 0) -> dict[str, Any]:
-    return {"task_id": f"1250000000-WorkflowTask-{n:032x}t0", "status": status,
-            "create_time": f"2026-01-01T00:{59 - n:02d}:00Z", "begin_process_time": None,
-            "finish_time": "2026-01-01T01:00:00Z" if status == "FINISH" else None,
-            "input": {"bucket": "openmps-input-1250000000", "key": f"input/list/{n}.mp4"},
-            "output": {"bucket": "openmps-output-1250000000", "dir": f"output/{n}/"}, "origin": "upload",
-            "workflow_id": "default", "attempt": 0, "has_failed": fail > 0, "err_code": None, "message": None,
-            "subtask_counts": {"waiting": 0, "processing": 0, "success": 2 - fail, "fail": fail}}
+    return {
+        "task_id": f"1250000000-WorkflowTask-{n:032x}t0",
+        "status": status,
+        "create_time": f"2026-01-01T00:{59 - n:02d}:00Z",
+        "begin_process_time": None,
+        "finish_time": "2026-01-01T01:00:00Z" if status == "FINISH" else None,
+        "input": {"bucket": "openmps-input-1250000000", "key": f"input/list/{n}.mp4"},
+        "output": {"bucket": "openmps-output-1250000000", "dir": f"output/{n}/"},
+        "origin": "upload",
+        "workflow_id": "default",
+        "attempt": 0,
+        "has_failed": fail > 0,
+        "err_code": None,
+        "message": None,
+        "subtask_counts": {"waiting": 0, "processing": 0, "success": 2 - fail, "fail": fail},
+    }
 
 
 PAGES = {None: ([task(n) for n in range(1, 11)], "cursor-2"), "cursor-2": ([task(n) for n in range(11, 14)], None)}
@@ -46,8 +55,15 @@ def listing(page, stack):
 
     def operation(route: Any) -> None:
         posted.append(urlsplit(route.request.url).path)
-        route.fulfill(json={**FAILED[0], "status": "WAITING", "attempt": 1, "has_failed": False,
-                            "subtask_counts": {"waiting": 1, "processing": 0, "success": 1, "fail": 0}})
+        route.fulfill(
+            json={
+                **FAILED[0],
+                "status": "WAITING",
+                "attempt": 1,
+                "has_failed": False,
+                "subtask_counts": {"waiting": 1, "processing": 0, "success": 1, "fail": 0},
+            }
+        )
 
     def is_list(url: str) -> bool:
         return urlsplit(url).path.endswith("/api/v1/tasks")

@@ -29,11 +29,13 @@ def test_the_page_and_its_assets_are_public_with_types_and_caching(stack):
     assert '<script type="module" src="console/app.js">' in page.text
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-cache"
-    for path, content_type in [("/console/app.js", "text/javascript; charset=utf-8"),
-                               ("/console/views/tasks.js", "text/javascript; charset=utf-8"),
-                               ("/console/i18n/zh-CN.js", "text/javascript; charset=utf-8"),
-                               ("/console/console.css", "text/css; charset=utf-8"),
-                               ("/console/favicon.svg", "image/svg+xml")]:
+    for path, content_type in [
+        ("/console/app.js", "text/javascript; charset=utf-8"),
+        ("/console/views/tasks.js", "text/javascript; charset=utf-8"),
+        ("/console/i18n/zh-CN.js", "text/javascript; charset=utf-8"),
+        ("/console/console.css", "text/css; charset=utf-8"),
+        ("/console/favicon.svg", "image/svg+xml"),
+    ]:
         resp = requests.get(stack.url + path, timeout=10)
         assert resp.status_code == 200, path
         assert resp.headers["Content-Type"] == content_type
@@ -53,11 +55,21 @@ def test_an_unchanged_asset_revalidates_with_304(stack):
     assert plain.getheader("Content-Encoding") is None
 
 
-@pytest.mark.parametrize("path", [
-    "/console/../shared/api/app.py", "/console/%2e%2e/routes/console.py", "/console/..%2f..%2fpyproject.toml",
-    "/console/views/..%2f..%2f..%2fauth.py", "/console/.hidden", "/console/views/../../app.py",
-    "/console/vendor/x/y.js", "/console/nothing.js", "/console/README", "/console/%00.js",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/../shared/api/app.py",
+        "/console/%2e%2e/routes/console.py",
+        "/console/..%2f..%2fpyproject.toml",
+        "/console/views/..%2f..%2f..%2fauth.py",
+        "/console/.hidden",
+        "/console/views/../../app.py",
+        "/console/vendor/x/y.js",
+        "/console/nothing.js",
+        "/console/README",
+        "/console/%00.js",
+    ],
+)
 def test_nothing_outside_the_console_folder_is_served(stack, path):
     resp = raw_get(stack.url, path)
     assert resp.status in (401, 404)  # never a file; /api-like paths still want a token

@@ -9,13 +9,16 @@ import pytest
 
 from infra.local.harness import RunningStack, start_stack, stop_stack, wait_for  # noqa: F401 - tests import it here
 
-FAST_RECOVERY = {"OPENMPS_HEARTBEAT_SECONDS": "0.5", "OPENMPS_STALE_AFTER_SECONDS": "6",
-                 "OPENMPS_REINVOKE_WAITING_AFTER_SECONDS": "20", "OPENMPS_RECONCILE_EVERY": "1"}
+FAST_RECOVERY = {
+    "OPENMPS_HEARTBEAT_SECONDS": "0.5",
+    "OPENMPS_STALE_AFTER_SECONDS": "6",
+    "OPENMPS_REINVOKE_WAITING_AFTER_SECONDS": "20",
+    "OPENMPS_RECONCILE_EVERY": "1",
+}
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("stack") / "data", "e2e-token-" + os.urandom(4).hex(),
-                          FAST_RECOVERY)
+    running = start_stack(tmp_path_factory.mktemp("stack") / "data", "e2e-token-" + os.urandom(4).hex(), FAST_RECOVERY)
     yield running
     stop_stack(running)

@@ -19,16 +19,18 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def queued_stack(tmp_path_factory):
-    stack = start_stack(tmp_path_factory.mktemp("queue") / "data", "cli-token",
-                        {**FAST_RECOVERY, "OPENMPS_CONCURRENCY": "transcode=1"})
+    stack = start_stack(
+        tmp_path_factory.mktemp("queue") / "data", "cli-token", {**FAST_RECOVERY, "OPENMPS_CONCURRENCY": "transcode=1"}
+    )
     yield stack
     stop_stack(stack)
 
 
 def cli(stack, *args, check=True):
     env = {**os.environ, "OPENMPS_URL": stack.url, "OPENMPS_API_TOKEN": stack.token, "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "infra.local.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "infra.local.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"openmps {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -37,8 +39,16 @@ def cli(stack, *args, check=True):
 def test_queueing_is_real_and_queued_tasks_can_be_terminated(queued_stack, tmp_path):
     # GIVEN a rule with only a transcode, and transcode concurrency 1
     rule = tmp_path / "wf.json"
-    rule.write_text(json.dumps({"name": "queue test", "prefix": "queue/", "suffixes": ["mp4"],
-                                "subtasks": [{"type": "Transcode", "definition": 100040}]}))
+    rule.write_text(
+        json.dumps(
+            {
+                "name": "queue test",
+                "prefix": "queue/",
+                "suffixes": ["mp4"],
+                "subtasks": [{"type": "Transcode", "definition": 100040}],
+            }
+        )
+    )
     created = json.loads(cli(queued_stack, "workflows", "create", "--file", str(rule)).stdout)
     assert created["enabled"] and created["prefix"] == "queue/"
     # WHEN five clips are uploaded at once
@@ -46,8 +56,12 @@ def test_queueing_is_real_and_queued_tasks_can_be_terminated(queued_stack, tmp_p
     ids = [cli(queued_stack, "upload", str(clip), "--key", f"queue/{n}.mp4").stdout.strip() for n in range(5)]
     # THEN one runs and four are visibly WAITING
     client = queued_stack.client
-    waiting = wait_for(lambda: (lambda w: w if len(w) == 4 else None)(
-        [t["task_id"] for t in client.tasks(status="WAITING")["tasks"] if t["task_id"] in ids]), timeout=30)
+    waiting = wait_for(
+        lambda: (lambda w: w if len(w) == 4 else None)(
+            [t["task_id"] for t in client.tasks(status="WAITING")["tasks"] if t["task_id"] in ids]
+        ),
+        timeout=30,
+    )
     listing = cli(queued_stack, "tasks", "--status", "WAITING").stdout
     assert listing.count("WAITING") >= 4
     # AND a queued one can be terminated, and never runs
@@ -58,8 +72,9 @@ def test_queueing_is_real_and_queued_tasks_can_be_terminated(queued_stack, tmp_p
     refused = cli(queued_stack, "terminate", running, check=False)
     assert refused.returncode == 2 and "FailedOperation.TaskNotWaiting" in refused.stdout + refused.stderr
     for task_id in ids:
-        done = wait_for(lambda tid=task_id: (lambda t: t if t["status"] == "FINISH" else None)(client.task(tid)),
-                        timeout=240)
+        done = wait_for(
+            lambda tid=task_id: (lambda t: t if t["status"] == "FINISH" else None)(client.task(tid)), timeout=240
+        )
         if task_id == victim:
             assert done["err_code"] == "Terminated" and done["begin_process_time"] is None
             assert [s["err_code"] for s in done["subtasks"]] == ["Cancelled"]
@@ -105,11 +120,21 @@ def test_review_analysis_and_enhancement_run_as_functions_of_the_stack(queued_st
     clip = make_clip(tmp_path / "ai.mp4", seconds=2)
     key = queued_stack.client.upload(clip, key="uploads/ai/ai.mp4")["key"]
     # WHEN a task asks for the three AI subtask types
-    task_id = cli(queued_stack, "create", key, "--subtask", "ContentReview:10", "--subtask", "ContentAnalysis:10",
-                  "--subtask", "Enhancement:30").stdout.strip()
+    task_id = cli(
+        queued_stack,
+        "create",
+        key,
+        "--subtask",
+        "ContentReview:10",
+        "--subtask",
+        "ContentAnalysis:10",
+        "--subtask",
+        "Enhancement:30",
+    ).stdout.strip()
     # THEN each runs in its own function process and the task finishes with their results
-    done = wait_for(lambda: (lambda t: t if t["status"] == "FINISH" else None)(queued_stack.client.task(task_id)),
-                    timeout=240)
+    done = wait_for(
+        lambda: (lambda t: t if t["status"] == "FINISH" else None)(queued_stack.client.task(task_id)), timeout=240
+    )
     assert [s["status"] for s in done["subtasks"]] == ["SUCCESS"] * 3, done["subtasks"]
     assert queued_stack.worker_pids("review") and queued_stack.worker_pids("enhance")
     review = queued_stack.client._call("GET", f"/api/v1/tasks/{task_id}/subtasks/1")

@@ -26,6 +26,7 @@ def finished(client, task_id):
     def check():
         task = client.task(task_id)
         return task if task["status"] == "FINISH" else None
+
     return check
 
 
@@ -75,8 +76,7 @@ def test_bad_requests_get_clear_errors_not_500(stack):
     assert err.value.status == 400
     resp = client.session.post(stack.url + "/api/v1/uploads", data="{not json", timeout=5)
     assert resp.status_code == 400 and "error" in resp.json()
-    resp = client.session.post(stack.url + "/api/v1/uploads", json={"filename": "x.mp4", "key": "../etc"},
-                               timeout=5)
+    resp = client.session.post(stack.url + "/api/v1/uploads", json={"filename": "x.mp4", "key": "../etc"}, timeout=5)
     assert resp.status_code == 400
     resp = client.session.get(stack.url + "/no/such/route", timeout=5)
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "ResourceNotFound.Route"
@@ -119,6 +119,7 @@ def test_a_worker_killed_mid_transcode_does_not_leave_the_task_stuck(stack, tmp_
     def transcode_running():
         sub = client.task(task["task_id"])["subtasks"][0]
         return sub["status"] == "PROCESSING" and stack.worker_pids("transcode")
+
     pids = wait_for(transcode_running, timeout=60, every=0.1)
     # WHEN its worker process (and ffmpeg with it) dies
     for pid in pids:

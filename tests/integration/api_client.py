@@ -25,16 +25,22 @@ class InProcessApi:
     def __init__(self, token: str) -> None:
         self.token = token
 
-    def call(self, method: str, path: str, body: Any = None, *, raw: str | None = None,
-             token: str | None = None) -> Reply:
+    def call(
+        self, method: str, path: str, body: Any = None, *, raw: str | None = None, token: str | None = None
+    ) -> Reply:
         parts = urlsplit(path)
         headers = {"Content-Type": "application/json"}
-        if (token if token is not None else self.token):
+        if token if token is not None else self.token:
             headers["Authorization"] = f"Bearer {token if token is not None else self.token}"
-        event = {"requestContext": {"path": "/", "httpMethod": method, "requestId": "test", "stage": "release"},
-                 "headers": headers, "path": parts.path, "httpMethod": method,
-                 "queryString": dict(parse_qsl(parts.query)), "queryStringParameters": {},
-                 "body": raw if raw is not None else (json.dumps(body) if body is not None else "")}
+        event = {
+            "requestContext": {"path": "/", "httpMethod": method, "requestId": "test", "stage": "release"},
+            "headers": headers,
+            "path": parts.path,
+            "httpMethod": method,
+            "queryString": dict(parse_qsl(parts.query)),
+            "queryStringParameters": {},
+            "body": raw if raw is not None else (json.dumps(body) if body is not None else ""),
+        }
         out = main_handler(event, {"request_id": "test", "function_name": "openmps-api"})
         text = out["body"]
         try:

@@ -18,14 +18,27 @@ from shared.services.aggregate import aggregate_task
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
 
-ENGINES = {"transcode": run_transcode, "snapshot": run_snapshot, "review": run_review, "analysis": run_analysis,
-           "enhance": run_enhancement}
+ENGINES = {
+    "transcode": run_transcode,
+    "snapshot": run_snapshot,
+    "review": run_review,
+    "analysis": run_analysis,
+    "enhance": run_enhancement,
+}
 
 
 def add_workflow(deps: Deps, account: str, prefix: str, specs: list[SubtaskSpec]) -> Workflow:
-    wf = Workflow(workflow_id=f"wf-{account}-{prefix.strip('/')}", account=account, name="test",
-                  bucket=deps.settings.input_bucket, prefix=prefix, suffixes=(), subtasks=tuple(specs),
-                  output_bucket=deps.settings.output_bucket, create_time=clock.now_iso())
+    wf = Workflow(
+        workflow_id=f"wf-{account}-{prefix.strip('/')}",
+        account=account,
+        name="test",
+        bucket=deps.settings.input_bucket,
+        prefix=prefix,
+        suffixes=(),
+        subtasks=tuple(specs),
+        output_bucket=deps.settings.output_bucket,
+        create_time=clock.now_iso(),
+    )
     deps.workflows.create_if_missing(wf)
     return wf
 
@@ -33,8 +46,15 @@ def add_workflow(deps: Deps, account: str, prefix: str, specs: list[SubtaskSpec]
 def upload(deps: Deps, local: Path, key: str) -> dict[str, Any]:
     with local.open("rb") as f:
         info = deps.storage.put_stream(deps.settings.input_bucket, key, f)
-    return build_cos_event(appid=deps.settings.appid, bucket=info.bucket, region=deps.settings.region,
-                           key=key, size=info.size, etag=info.etag, event_time=1)
+    return build_cos_event(
+        appid=deps.settings.appid,
+        bucket=info.bucket,
+        region=deps.settings.region,
+        key=key,
+        size=info.size,
+        etag=info.etag,
+        event_time=1,
+    )
 
 
 def drain(deps: Deps, invoker: RecordingInvoker, rounds: int = 20) -> None:

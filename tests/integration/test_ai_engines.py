@@ -69,10 +69,12 @@ def load_result(files, stem: str) -> dict:
 
 # review ---------------------------------------------------------------------------------------------
 
+
 def test_review_blocks_burned_in_keyword(tmp_path, media) -> None:
     seen: list[float] = []
-    files, log_tail, summary = run_review(media["keyword"], preset("ContentReview", 10), tmp_path, "rv",
-                                          timeout=120, on_progress=seen.append)
+    files, log_tail, summary = run_review(
+        media["keyword"], preset("ContentReview", 10), tmp_path, "rv", timeout=120, on_progress=seen.append
+    )
     assert summary["suggestion"] == "block" and summary["label"] == "Ad" and summary["asr"] == "not_supported"
     result = load_result(files, "rv")
     [segment] = [s for s in result["segments"] if s["type"] == "Ad.Ocr"]
@@ -93,9 +95,13 @@ def test_review_blocks_burned_in_keyword(tmp_path, media) -> None:
 
 
 def test_review_user_keywords_and_thresholds(tmp_path, media) -> None:
-    params = validate_review_params({
-        "sample_interval": 0.5, "porn_image": {"switch": False},
-        "ocr": {"UserDefine": {"keywords": ["openmps"], "review_confidence": 50, "block_confidence": 100}}})
+    params = validate_review_params(
+        {
+            "sample_interval": 0.5,
+            "porn_image": {"switch": False},
+            "ocr": {"UserDefine": {"keywords": ["openmps"], "review_confidence": 50, "block_confidence": 100}},
+        }
+    )
     files, _, summary = run_review(media["user"], params, tmp_path, "u", timeout=120)
     assert summary["suggestion"] == "review"  # found, but under the block threshold
     [segment] = summary["segments"]
@@ -110,8 +116,10 @@ def test_review_benign_clip_passes(tmp_path, media) -> None:
     assert (summary["suggestion"], summary["segment_count"], summary["files"]) == ("pass", 0, [])
     assert [f.name for f in files] == ["b_result.json"]
     result = load_result(files, "b")
-    assert all(next(v for k, v in item.items() if k != "type")["output"]["suggestion"] == "pass"
-               for item in result["result_set"])
+    assert all(
+        next(v for k, v in item.items() if k != "type")["output"]["suggestion"] == "pass"
+        for item in result["result_set"]
+    )
 
 
 def test_review_needs_a_picture(tmp_path, media) -> None:
@@ -121,6 +129,7 @@ def test_review_needs_a_picture(tmp_path, media) -> None:
 
 
 # analysis -------------------------------------------------------------------------------------------
+
 
 def test_analysis_finds_three_shots(tmp_path, media) -> None:
     files, _, summary = run_analysis(media["shots"], preset("ContentAnalysis", 10), tmp_path, "an", timeout=120)
@@ -169,6 +178,7 @@ def test_analysis_audio_only(tmp_path, media) -> None:
 
 
 # enhancement ----------------------------------------------------------------------------------------
+
 
 def test_denoise_lowers_the_noise(tmp_path, media) -> None:
     files, _, summary = run_enhancement(media["noisy"], preset("Enhancement", 10), tmp_path, "dn", timeout=120)
@@ -226,11 +236,15 @@ ENGINES = [
 ]
 
 
-@pytest.mark.parametrize(("make", "code"), [
-    (lambda d, m: make_garbage(d / "garbage.mp4"), media_errors.MEDIA_UNREADABLE),
-    (lambda d, m: make_empty(d / "empty.mp4"), media_errors.MEDIA_EMPTY),
-    (lambda d, m: make_truncated(m["mkv"], d / "cut.mkv"), media_errors.MEDIA_TRUNCATED),
-], ids=["garbage", "empty", "truncated"])
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda d, m: make_garbage(d / "garbage.mp4"), media_errors.MEDIA_UNREADABLE),
+        (lambda d, m: make_empty(d / "empty.mp4"), media_errors.MEDIA_EMPTY),
+        (lambda d, m: make_truncated(m["mkv"], d / "cut.mkv"), media_errors.MEDIA_TRUNCATED),
+    ],
+    ids=["garbage", "empty", "truncated"],
+)
 @pytest.mark.parametrize(("name", "engine", "params"), ENGINES, ids=[e[0] for e in ENGINES])
 def test_corrupt_input_fails_with_a_code(tmp_path, media, make, code, name, engine, params) -> None:
     src = make(tmp_path, media)

@@ -32,8 +32,7 @@ def test_review_analysis_and_enhancement_run_and_show_results(api, deps, invoker
     for n in (1, 2):
         view = api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/view").body
         assert view["kind"] == "result" and view["result"] and view["result_url"]
-        assert api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/download").code == \
-            "FailedOperation.NoDownloadableOutput"
+        assert api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/download").code == "FailedOperation.NoDownloadableOutput"
     video = api.get(f"/api/v1/tasks/{task_id}/subtasks/3/view").body
     assert video["kind"] == "video" and video["items"][0]["name"].endswith(".mp4")
     assert api.get(f"/api/v1/tasks/{task_id}/subtasks/3/download").status == 302
@@ -63,5 +62,6 @@ def test_a_preset_read_back_can_be_posted_as_a_custom_template(api):
     body["name"] = "my review"
     created = api.post("/api/v1/templates", body)
     assert created.status == 201, created.body
-    assert {k: v for k, v in created.body.items() if k in preset and k not in ("definition", "preset", "name")} == \
-        {k: v for k, v in preset.items() if k not in ("definition", "preset", "name")}
+    assert {k: v for k, v in created.body.items() if k in preset and k not in ("definition", "preset", "name")} == {
+        k: v for k, v in preset.items() if k not in ("definition", "preset", "name")
+    }

@@ -24,9 +24,17 @@ def test_presets_are_listed_and_cannot_change(api):
 
 def test_custom_template_lifecycle_and_use(api, deps, invoker, tmp_path):
     # GIVEN a custom 240p WebM/VP9 template
-    body = {"type": "Transcode", "name": "small webm", "container": "webm", "video_codec": "vp9",
-            "audio_codec": "opus", "height": 240, "video_bitrate_kbps": 300, "audio_bitrate_kbps": 64,
-            "sample_rate": 48000}
+    body = {
+        "type": "Transcode",
+        "name": "small webm",
+        "container": "webm",
+        "video_codec": "vp9",
+        "audio_codec": "opus",
+        "height": 240,
+        "video_bitrate_kbps": 300,
+        "audio_bitrate_kbps": 64,
+        "sample_rate": 48000,
+    }
     created = api.post("/api/v1/templates", body)
     assert created.status == 201, created.body
     definition = created.body["definition"]
@@ -36,8 +44,10 @@ def test_custom_template_lifecycle_and_use(api, deps, invoker, tmp_path):
     edited = api.put(f"/api/v1/templates/{definition}", {**body, "name": "tiny webm", "height": 144})
     assert edited.status == 200 and edited.body["height"] == 144 and edited.body["name"] == "tiny webm"
     # AND used by a workflow, it cannot be deleted
-    wf = api.post("/api/v1/workflows", {"name": "webm", "prefix": "webm/", "subtasks": [
-        {"type": "Transcode", "definition": definition}]})
+    wf = api.post(
+        "/api/v1/workflows",
+        {"name": "webm", "prefix": "webm/", "subtasks": [{"type": "Transcode", "definition": definition}]},
+    )
     assert wf.status == 201
     assert api.delete(f"/api/v1/templates/{definition}").code == "ResourceInUse.Template"
     assert api.delete(f"/api/v1/workflows/{wf.body['workflow_id']}").status == 200
@@ -45,15 +55,18 @@ def test_custom_template_lifecycle_and_use(api, deps, invoker, tmp_path):
     assert api.delete(f"/api/v1/templates/{definition}").status == 404
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"type": "Transcode", "name": "x", "container": "flv", "video_codec": "vp9"}, None),
-    ({"type": "Transcode", "name": "x", "height": 99999}, None),
-    ({"type": "Transcode", "name": "x", "remove_audio": True, "remove_video": True}, None),
-    ({"type": "Transcode", "name": "x", "bogus_field": 1}, None),
-    ({"type": "Transcode", "name": ""}, "InvalidParameterValue.Name"),
-    ({"type": "Snapshot", "name": "x", "kind": "sprite", "rows": 0}, None),
-    ({"type": "Nope", "name": "x"}, "InvalidParameterValue.Type"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"type": "Transcode", "name": "x", "container": "flv", "video_codec": "vp9"}, None),
+        ({"type": "Transcode", "name": "x", "height": 99999}, None),
+        ({"type": "Transcode", "name": "x", "remove_audio": True, "remove_video": True}, None),
+        ({"type": "Transcode", "name": "x", "bogus_field": 1}, None),
+        ({"type": "Transcode", "name": ""}, "InvalidParameterValue.Name"),
+        ({"type": "Snapshot", "name": "x", "kind": "sprite", "rows": 0}, None),
+        ({"type": "Nope", "name": "x"}, "InvalidParameterValue.Type"),
+    ],
+)
 def test_bad_templates_are_refused_with_a_clear_error(api, body, code):
     reply = api.post("/api/v1/templates", body)
     assert reply.status == 400, reply.body
@@ -63,9 +76,16 @@ def test_bad_templates_are_refused_with_a_clear_error(api, body, code):
 
 
 def test_workflow_crud_enable_disable_and_match(api, deps):
-    created = api.post("/api/v1/workflows", {"name": "cams", "prefix": "cams/", "suffixes": ["MP4", ".mov"],
-                                             "subtasks": [{"type": "Transcode", "definition": 100040}, SNAP],
-                                             "output": {"dir": "cams-out/{task_id}/"}})
+    created = api.post(
+        "/api/v1/workflows",
+        {
+            "name": "cams",
+            "prefix": "cams/",
+            "suffixes": ["MP4", ".mov"],
+            "subtasks": [{"type": "Transcode", "definition": 100040}, SNAP],
+            "output": {"dir": "cams-out/{task_id}/"},
+        },
+    )
     assert created.status == 201, created.body
     wf = created.body
     assert wf["suffixes"] == ["mp4", "mov"] and wf["output"]["bucket"] == deps.settings.output_bucket
@@ -89,25 +109,46 @@ def test_workflow_crud_enable_disable_and_match(api, deps):
     assert api.get(f"/api/v1/workflows/{wf['workflow_id']}").status == 404
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"name": "loop", "prefix": "loop/", "subtasks": [SNAP],
-      "output": {"bucket": "openmps-input-1250000000", "dir": "loop/out/"}}, "InvalidParameterValue.OutputDir"),
-    ({"name": "x", "prefix": "x/", "subtasks": []}, "InvalidParameterValue.Subtasks"),
-    ({"name": "x", "prefix": "x/", "subtasks": [{"type": "Transcode", "definition": 5}]},
-     "InvalidParameterValue.Definition"),
-    ({"name": "x", "prefix": "x/", "bucket": "elsewhere-1250000000", "subtasks": [SNAP]},
-     "InvalidParameterValue.Bucket"),
-    ({"name": "x", "prefix": "x/", "suffixes": ["m p4"], "subtasks": [SNAP]}, "InvalidParameterValue.Suffixes"),
-    ({"prefix": "x/", "subtasks": [SNAP]}, "InvalidParameterValue.Name"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (
+            {
+                "name": "loop",
+                "prefix": "loop/",
+                "subtasks": [SNAP],
+                "output": {"bucket": "openmps-input-1250000000", "dir": "loop/out/"},
+            },
+            "InvalidParameterValue.OutputDir",
+        ),
+        ({"name": "x", "prefix": "x/", "subtasks": []}, "InvalidParameterValue.Subtasks"),
+        (
+            {"name": "x", "prefix": "x/", "subtasks": [{"type": "Transcode", "definition": 5}]},
+            "InvalidParameterValue.Definition",
+        ),
+        (
+            {"name": "x", "prefix": "x/", "bucket": "elsewhere-1250000000", "subtasks": [SNAP]},
+            "InvalidParameterValue.Bucket",
+        ),
+        ({"name": "x", "prefix": "x/", "suffixes": ["m p4"], "subtasks": [SNAP]}, "InvalidParameterValue.Suffixes"),
+        ({"prefix": "x/", "subtasks": [SNAP]}, "InvalidParameterValue.Name"),
+    ],
+)
 def test_bad_workflows_are_refused(api, body, code):
     reply = api.post("/api/v1/workflows", body)
     assert (reply.status, reply.code) == (400, code), reply.body
 
 
 def test_an_enabled_rule_cannot_feed_another(api):
-    first = api.post("/api/v1/workflows", {"name": "a", "prefix": "chain-a/", "subtasks": [SNAP],
-                                           "output": {"bucket": "openmps-input-1250000000", "dir": "chain-b/"}})
+    first = api.post(
+        "/api/v1/workflows",
+        {
+            "name": "a",
+            "prefix": "chain-a/",
+            "subtasks": [SNAP],
+            "output": {"bucket": "openmps-input-1250000000", "dir": "chain-b/"},
+        },
+    )
     assert first.status == 201
     second = api.post("/api/v1/workflows", {"name": "b", "prefix": "chain-b/", "subtasks": [SNAP]})
     assert second.code == "InvalidParameterValue.OutputDir"

@@ -34,8 +34,12 @@ def put_input(deps, tmp_path, name="clip.mp4", maker=make_clip, **kw):
 
 
 def create(api, deps, key, subtasks, **extra):
-    body = {"input": {"bucket": deps.settings.input_bucket, "key": key},
-            "output": {"bucket": deps.settings.output_bucket, "dir": "api/{task_id}/"}, "subtasks": subtasks, **extra}
+    body = {
+        "input": {"bucket": deps.settings.input_bucket, "key": key},
+        "output": {"bucket": deps.settings.output_bucket, "dir": "api/{task_id}/"},
+        "subtasks": subtasks,
+        **extra,
+    }
     return api.post("/api/v1/tasks", body)
 
 
@@ -51,17 +55,27 @@ def test_create_runs_and_finishes(api, deps, invoker, tmp_path):
     assert done["status"] == "FINISH" and done["subtask_counts"]["success"] == 2
 
 
-@pytest.mark.parametrize("mutate, status, code", [
-    (lambda b: b.update(subtasks=[]), 400, "InvalidParameterValue.Subtasks"),
-    (lambda b: b.update(subtasks=[{"type": "Transcode", "definition": 123}]), 400, "InvalidParameterValue.Definition"),
-    (lambda b: b.update(subtasks=[{"type": "Nope", "definition": 10}]), 400, "InvalidParameterValue.Type"),
-    (lambda b: b["input"].update(key="input/none/missing.mp4"), 404, "ResourceNotFound.Object"),
-    (lambda b: b["input"].update(bucket="other-1250000000"), 400, "InvalidParameterValue.InputBucket"),
-    (lambda b: b.update(output={"bucket": "openmps-input-1250000000", "dir": "input/watched/x/"}), 400,
-     "InvalidParameterValue.OutputDir"),
-    (lambda b: b.update(output={"dir": "../../etc/"}), 400, "InvalidParameterValue.OutputDir"),
-    (lambda b: b.pop("input"), 400, "InvalidParameter"),
-])
+@pytest.mark.parametrize(
+    "mutate, status, code",
+    [
+        (lambda b: b.update(subtasks=[]), 400, "InvalidParameterValue.Subtasks"),
+        (
+            lambda b: b.update(subtasks=[{"type": "Transcode", "definition": 123}]),
+            400,
+            "InvalidParameterValue.Definition",
+        ),
+        (lambda b: b.update(subtasks=[{"type": "Nope", "definition": 10}]), 400, "InvalidParameterValue.Type"),
+        (lambda b: b["input"].update(key="input/none/missing.mp4"), 404, "ResourceNotFound.Object"),
+        (lambda b: b["input"].update(bucket="other-1250000000"), 400, "InvalidParameterValue.InputBucket"),
+        (
+            lambda b: b.update(output={"bucket": "openmps-input-1250000000", "dir": "input/watched/x/"}),
+            400,
+            "InvalidParameterValue.OutputDir",
+        ),
+        (lambda b: b.update(output={"dir": "../../etc/"}), 400, "InvalidParameterValue.OutputDir"),
+        (lambda b: b.pop("input"), 400, "InvalidParameter"),
+    ],
+)
 def test_create_rejects_bad_requests_with_precise_codes(api, deps, tmp_path, mutate, status, code):
     # a rule watching input/watched/: outputs must not land there
     assert api.post("/api/v1/workflows", {"name": "w", "prefix": "input/watched/", "subtasks": [SNAP]}).status == 201
@@ -117,9 +131,11 @@ def test_retry_failed_reruns_only_failed_subtasks(api, deps, invoker, tmp_path):
     sub = deps.tasks.get_subtask(task_id, 2)
     deps.tasks.requeue_subtask(task_id, 2, 0, 0, clock.now_iso())
     deps.tasks.claim_subtask(task_id, 2, 0, "t", clock.now_iso())
-    deps.tasks.finish_subtask(task_id, 2, "t", status=SubtaskStatus.FAIL, now=clock.now_iso(), err_code="X",
-                              message="boom")
+    deps.tasks.finish_subtask(
+        task_id, 2, "t", status=SubtaskStatus.FAIL, now=clock.now_iso(), err_code="X", message="boom"
+    )
     from shared.services.aggregate import aggregate_task
+
     deps.tasks.save_aggregate(deps.tasks.get_task(task_id), deps.tasks.get_task(task_id).rev)
     aggregate_task(deps.tasks, task_id)
     assert api.get(f"/api/v1/tasks/{task_id}").body["has_failed"]
@@ -131,8 +147,11 @@ def test_retry_failed_reruns_only_failed_subtasks(api, deps, invoker, tmp_path):
     assert [e["task_id"] for f, e in invoker.calls if f in ("transcode", "snapshot")] == [task_id]
     drain(deps, invoker)
     done = api.get(f"/api/v1/tasks/{task_id}").body
-    assert done["status"] == "FINISH" and not done["has_failed"] and sub.template == deps.tasks.get_subtask(
-        task_id, 2).template
+    assert (
+        done["status"] == "FINISH"
+        and not done["has_failed"]
+        and sub.template == deps.tasks.get_subtask(task_id, 2).template
+    )
 
 
 def test_terminate_only_queued_and_nothing_runs_after(api, deps, invoker, tmp_path):
@@ -177,12 +196,22 @@ def test_terminate_racing_a_claim_never_both(deps, account, tmp_path):
     from shared.domain.templates import SNAPSHOT_PRESETS
     from shared.domain.workflow import SubtaskSpec
     from shared.services.create import new_task
+
     rng = random.Random(7)
     outcomes = set()
     for _ in range(200):
-        task, subs = new_task(task_id=random_task_id("1250000000"), account=account, input_bucket="b", input_key="k",
-                              input_etag=None, input_size=None, output_bucket="o", output_dir="d/", origin="api",
-                              specs=[(SubtaskSpec("Snapshot", 10), SNAPSHOT_PRESETS[("sampled", 10)])])
+        task, subs = new_task(
+            task_id=random_task_id("1250000000"),
+            account=account,
+            input_bucket="b",
+            input_key="k",
+            input_etag=None,
+            input_size=None,
+            output_bucket="o",
+            output_dir="d/",
+            origin="api",
+            specs=[(SubtaskSpec("Snapshot", 10), SNAPSHOT_PRESETS[("sampled", 10)])],
+        )
         deps.tasks.create_task(task, subs)
         results = race_terminate_and_claim(deps, account, task.task_id, rng)
         assert not (results["terminated"] and results["claimed"])
@@ -198,6 +227,7 @@ def test_a_late_result_of_the_old_attempt_never_overwrites_the_restart(api, deps
     deps.tasks.claim_task(task_id, deps.tasks.get_task(task_id).account, 0, clock.now_iso())
     deps.tasks.claim_subtask(task_id, 1, 0, "zombie", clock.now_iso())
     from shared.services.reconcile import reconcile
+
     for _ in range(2):  # lost twice: the reconciler fails it, the task finishes
         reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600, batch=100_000)
         if deps.tasks.get_subtask(task_id, 1).status == SubtaskStatus.WAITING:
@@ -278,24 +308,33 @@ def test_list_filters_pagination_and_counts(api, deps, invoker, tmp_path):
     window = api.get(f"/api/v1/tasks?created_from={created}&created_to={created}").body["tasks"]
     assert [t["task_id"] for t in window] == [ids[1]]
     assert [t["task_id"] for t in api.get(f"/api/v1/tasks?task_id={bad}").body["tasks"]] == [bad]
-    assert api.get("/api/v1/tasks/counts").body == {"waiting": 1, "processing": 0, "finish": 4, "failed": 1,
-                                                    "total": 5}
+    assert api.get("/api/v1/tasks/counts").body == {"waiting": 1, "processing": 0, "finish": 4, "failed": 1, "total": 5}
     assert api.get("/api/v1/tasks?created_from=yesterday").code == "InvalidParameterValue.CreatedFrom"
 
 
 def test_output_object_paths_follow_mps_placeholders(api, deps, invoker, tmp_path):
     key = put_input(deps, tmp_path, name="cam.mp4", seconds=1)
-    reply = create(api, deps, key, [
-        {**MP4, "output_object_path": "video/{inputName}-{definition}.{format}"},
-        {**SNAP, "output_object_path": "shots/{inputName}_{number}.{format}"}])
+    reply = create(
+        api,
+        deps,
+        key,
+        [
+            {**MP4, "output_object_path": "video/{inputName}-{definition}.{format}"},
+            {**SNAP, "output_object_path": "shots/{inputName}_{number}.{format}"},
+        ],
+    )
     assert reply.status == 201, reply.body
     drain(deps, invoker)
     done = api.get(f"/api/v1/tasks/{reply.body['task_id']}").body
     out_dir = done["output"]["dir"]
     assert [o["key"] for o in done["subtasks"][0]["outputs"]] == [f"{out_dir}video/cam-100010.mp4"]
-    assert [o["key"] for o in done["subtasks"][1]["outputs"]][:2] == [f"{out_dir}shots/cam_0.jpg",
-                                                                       f"{out_dir}shots/cam_1.jpg"]
-    for bad in ({**SNAP, "output_object_path": "shots/{inputName}.{format}"},  # snapshots need {number}
-                {**MP4, "output_object_path": "../{inputName}.{format}"},
-                {"type": "Transcode", "definition": 100230, "output_object_path": "{inputName}.{format}"}):
+    assert [o["key"] for o in done["subtasks"][1]["outputs"]][:2] == [
+        f"{out_dir}shots/cam_0.jpg",
+        f"{out_dir}shots/cam_1.jpg",
+    ]
+    for bad in (
+        {**SNAP, "output_object_path": "shots/{inputName}.{format}"},  # snapshots need {number}
+        {**MP4, "output_object_path": "../{inputName}.{format}"},
+        {"type": "Transcode", "definition": 100230, "output_object_path": "{inputName}.{format}"},
+    ):
         assert create(api, deps, key, [bad]).code == "InvalidParameterValue.OutputObjectPath"

@@ -35,9 +35,20 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cloud.cos_emulator", "--port", "0",
-         "--credential", f"{SECRET_ID}:{SECRET_KEY}:{TOKEN}"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "-m",
+            "infra.cloud.cos_emulator",
+            "--port",
+            "0",
+            "--credential",
+            f"{SECRET_ID}:{SECRET_KEY}:{TOKEN}",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # "listening on http://127.0.0.1:PORT"
@@ -57,8 +68,14 @@ def make(endpoint: tuple[str, int], credentials: object = None, **kw: object) ->
     creds = credentials or StaticCredentials(SECRET_ID, SECRET_KEY, TOKEN)
     kw.setdefault("part_size_mb", 1)
     kw.setdefault("max_threads", 2)
-    return CosStorage(region=REGION, credentials=creds, endpoint_ip=endpoint[0],  # type: ignore[arg-type]
-                      endpoint_port=endpoint[1], scheme="http", **kw)  # type: ignore[arg-type]
+    return CosStorage(
+        region=REGION,
+        credentials=creds,
+        endpoint_ip=endpoint[0],  # type: ignore[arg-type]
+        endpoint_port=endpoint[1],
+        scheme="http",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -133,8 +150,7 @@ def test_list_pages_through_with_prefix_and_limit(cos: CosStorage, bucket: str) 
     assert cos.list(bucket, prefix="nothing/") == []
 
 
-def test_missing_objects_are_not_found_and_delete_is_idempotent(cos: CosStorage, bucket: str,
-                                                               tmp_path: Path) -> None:
+def test_missing_objects_are_not_found_and_delete_is_idempotent(cos: CosStorage, bucket: str, tmp_path: Path) -> None:
     cos.put_stream(bucket, "gone.txt", io.BytesIO(b"x"))
     cos.delete(bucket, "gone.txt")
     cos.delete(bucket, "gone.txt")
@@ -183,8 +199,11 @@ def test_wrong_credentials_are_refused_not_retried(emulator: tuple[str, int], bu
 
 
 def test_role_credentials_are_reread_when_scf_rotates_them(emulator: tuple[str, int], bucket: str) -> None:
-    env = {"TENCENTCLOUD_SECRETID": SECRET_ID, "TENCENTCLOUD_SECRETKEY": "expired-key",
-           "TENCENTCLOUD_SESSIONTOKEN": TOKEN}
+    env = {
+        "TENCENTCLOUD_SECRETID": SECRET_ID,
+        "TENCENTCLOUD_SECRETKEY": "expired-key",
+        "TENCENTCLOUD_SESSIONTOKEN": TOKEN,
+    }
     cos = make(emulator, RoleCredentials(env))
     with pytest.raises(OpenMpsError):
         cos.put_stream(bucket, "role.txt", io.BytesIO(b"r"))
@@ -202,10 +221,17 @@ def test_unreachable_endpoint_is_retryable(bucket: str) -> None:
 
 
 def test_settings_choose_cos_with_the_role_credentials(emulator: tuple[str, int], bucket: str) -> None:
-    env = {"OPENMPS_STORAGE": "cos", "OPENMPS_COS_REGION": REGION, "OPENMPS_COS_ENDPOINT_IP": emulator[0],
-           "OPENMPS_COS_ENDPOINT_PORT": str(emulator[1]), "OPENMPS_COS_ENDPOINT_SCHEME": "http",
-           "TENCENTCLOUD_SECRETID": SECRET_ID, "TENCENTCLOUD_SECRETKEY": SECRET_KEY,
-           "TENCENTCLOUD_SESSIONTOKEN": TOKEN, "OPENMPS_SIGNING_KEY": "test-signing-key"}
+    env = {
+        "OPENMPS_STORAGE": "cos",
+        "OPENMPS_COS_REGION": REGION,
+        "OPENMPS_COS_ENDPOINT_IP": emulator[0],
+        "OPENMPS_COS_ENDPOINT_PORT": str(emulator[1]),
+        "OPENMPS_COS_ENDPOINT_SCHEME": "http",
+        "TENCENTCLOUD_SECRETID": SECRET_ID,
+        "TENCENTCLOUD_SECRETKEY": SECRET_KEY,
+        "TENCENTCLOUD_SESSIONTOKEN": TOKEN,
+        "OPENMPS_SIGNING_KEY": "test-signing-key",
+    }
     settings = settings_from_env(env)
     storage = build_storage(settings)
     assert isinstance(storage, CosStorage)

@@ -170,11 +170,23 @@ def make_runtime(specs, log_lines):
 def test_load_the_real_serverless_yml():
     env = {"OPENMPS_STAGE": "dev", "OPENMPS_REGION": "ap-x"}
     specs, timers = load_serverless(ROOT / "serverless.yml", env)
-    assert list(specs) == ["api", "trigger", "transcode", "snapshot", "review", "analysis", "enhance",
-                           "aggregator", "reconciler"]
+    assert list(specs) == [
+        "api",
+        "trigger",
+        "transcode",
+        "snapshot",
+        "review",
+        "analysis",
+        "enhance",
+        "aggregator",
+        "reconciler",
+    ]
     transcode = specs["transcode"]
     assert (transcode.key, transcode.name, transcode.handler) == (
-        "transcode", "openmps-transcode", "functions.transcode.index.main_handler")
+        "transcode",
+        "openmps-transcode",
+        "functions.transcode.index.main_handler",
+    )
     assert (transcode.timeout, transcode.memory_mb, transcode.concurrency) == (86400, 3072, 2)
     # every function carries the shared settings (YAML merge) plus its own name
     assert transcode.environment["OPENMPS_FUNCTION"] == "transcode"
@@ -192,26 +204,35 @@ def test_env_substitution_and_inputs_level_defaults(specs, serverless_yml):
     assert load_serverless(serverless_yml, {})[0]["echo"].name == "test-echo-"
 
 
-@pytest.mark.parametrize(("cron", "seconds"), [
-    ("*/30 * * * * * *", 30), ("0 */5 * * * * *", 300), ("0 0 2 * * * *", 60), ("*/7 */5 * * * * *", 7),
-])
+@pytest.mark.parametrize(
+    ("cron", "seconds"),
+    [
+        ("*/30 * * * * * *", 30),
+        ("0 */5 * * * * *", 300),
+        ("0 0 2 * * * *", 60),
+        ("*/7 */5 * * * * *", 7),
+    ],
+)
 def test_timer_period(cron, seconds):
     assert cron_every_seconds(cron) == seconds
 
 
-@pytest.mark.parametrize("text", [
-    "inputs: [1, 2",  # not YAML
-    "- a list",
-    "inputs: {}",
-    "inputs: {functions: {}}",
-    "inputs: {functions: {f: {name: x}}}",
-    "inputs: {functions: {f: {handler: nodots}}}",
-    "inputs: {functions: {f: {handler: a.b, timeout: soon}}}",
-    "inputs: {functions: {f: {handler: a.b, reservedConcurrency: 0}}}",
-    "inputs: {functions: {f: {handler: a.b}}, triggers: [{type: timer, function: g}]}",
-    "inputs: {functions: {f: {handler: a.b}}, triggers: [{type: timer, function: f,"
-    " parameters: {cronExpression: '*/5 * * * *'}}]}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "inputs: [1, 2",  # not YAML
+        "- a list",
+        "inputs: {}",
+        "inputs: {functions: {}}",
+        "inputs: {functions: {f: {name: x}}}",
+        "inputs: {functions: {f: {handler: nodots}}}",
+        "inputs: {functions: {f: {handler: a.b, timeout: soon}}}",
+        "inputs: {functions: {f: {handler: a.b, reservedConcurrency: 0}}}",
+        "inputs: {functions: {f: {handler: a.b}}, triggers: [{type: timer, function: g}]}",
+        "inputs: {functions: {f: {handler: a.b}}, triggers: [{type: timer, function: f,"
+        " parameters: {cronExpression: '*/5 * * * *'}}]}",
+    ],
+)
 def test_malformed_serverless_yml_is_a_clear_value_error(tmp_path, text):
     path = tmp_path / "bad.yml"
     path.write_text(text)
@@ -256,7 +277,13 @@ def test_concurrency_one_queues_the_second_invocation(make_runtime, tmp_path):
     assert start2 >= end1  # one after the other, on the same warm instance
     assert pid1 == pid2
     assert runtime.stats()["sleeper"] == {
-        "queued": 0, "running": 0, "succeeded": 2, "failed": 0, "retried": 0, "workers": 1}
+        "queued": 0,
+        "running": 0,
+        "succeeded": 2,
+        "failed": 0,
+        "retried": 0,
+        "workers": 1,
+    }
 
 
 def test_concurrency_two_runs_in_parallel(make_runtime, tmp_path):
@@ -382,23 +409,35 @@ def test_async_failures_are_retried(make_runtime, log_lines, tmp_path):
 
 
 def test_environment_of_the_instance(make_runtime):
-    base = {"PATH": os.environ.get("PATH", ""), "BASE_ONLY": "b", "FN_VAR": "loses",
-            "TENCENTCLOUD_REGION": "ap-x"}
+    base = {"PATH": os.environ.get("PATH", ""), "BASE_ONLY": "b", "FN_VAR": "loses", "TENCENTCLOUD_REGION": "ap-x"}
     runtime = make_runtime(base_env=base)
-    names = ["BASE_ONLY", "FN_VAR", "MISSING_VAR", "SCF_FUNCTIONNAME", "SCF_FUNCTIONVERSION", "SCF_NAMESPACE",
-             "TENCENTCLOUD_REGION"]
+    names = [
+        "BASE_ONLY",
+        "FN_VAR",
+        "MISSING_VAR",
+        "SCF_FUNCTIONNAME",
+        "SCF_FUNCTIONVERSION",
+        "SCF_NAMESPACE",
+        "TENCENTCLOUD_REGION",
+    ]
     env = runtime.invoke_sync("echo", {"env": names})["env"]
     assert env == {
-        "BASE_ONLY": "b", "FN_VAR": "from-t1", "MISSING_VAR": "", "SCF_FUNCTIONNAME": "test-echo-t1",
-        "SCF_FUNCTIONVERSION": "$LATEST", "SCF_NAMESPACE": "default", "TENCENTCLOUD_REGION": "ap-x",
+        "BASE_ONLY": "b",
+        "FN_VAR": "from-t1",
+        "MISSING_VAR": "",
+        "SCF_FUNCTIONNAME": "test-echo-t1",
+        "SCF_FUNCTIONVERSION": "$LATEST",
+        "SCF_NAMESPACE": "default",
+        "TENCENTCLOUD_REGION": "ap-x",
     }
 
 
 def test_many_threads_share_the_slots(make_runtime):
     runtime = make_runtime(concurrency={"echo": 2})
     results: list = []
-    threads = [threading.Thread(target=lambda i=i: results.append(runtime.invoke_sync("echo", {"i": i})))
-               for i in range(16)]
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(runtime.invoke_sync("echo", {"i": i}))) for i in range(16)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -466,8 +505,12 @@ def test_sigkilled_runtime_leaves_no_orphans(serverless_yml, tmp_path):
     script = tmp_path / "run_runtime.py"
     script.write_text(textwrap.dedent(RUNTIME_SCRIPT.format(root=str(ROOT))))
     record = tmp_path / "record"
-    proc = subprocess.Popen([sys.executable, str(script), str(serverless_yml), str(record)],
-                            stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(serverless_yml), str(record)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(ROOT),
+    )
     try:
         pids = json.loads(proc.stdout.readline())
         assert len(pids) == 5 and all(alive(pid) for pid in pids)

@@ -64,6 +64,7 @@ def only_final_files(out_dir: Path) -> None:
 
 # probe ----------------------------------------------------------------------------------------------
 
+
 def test_probe_clip(media) -> None:
     info = probe(media["landscape"])
     assert (info.display_width, info.display_height, info.video and info.video.rotation) == (640, 360, 0)
@@ -87,16 +88,19 @@ def test_probe_ignores_cover_art(media) -> None:
     assert info.video is None and info.audio is not None and info.audio.codec == "mp3"
 
 
-@pytest.mark.parametrize(("make", "code"), [
-    (lambda d, m: make_empty(d / "empty.mp4"), media_errors.MEDIA_EMPTY),
-    (lambda d, m: make_garbage(d / "garbage.mp4"), media_errors.MEDIA_UNREADABLE),
-    (lambda d, m: make_text(d / "notes.mp4"), media_errors.MEDIA_UNREADABLE),
-    (lambda d, m: make_truncated(m["long"], d / "cut.mp4"), media_errors.MEDIA_TRUNCATED),
-    # Without faststart the index sits at the end, so half a file has none: ffmpeg cannot read it.
-    (lambda d, m: make_truncated(m["not_faststart"], d / "cut.mp4"), media_errors.MEDIA_UNREADABLE),
-    (lambda d, m: d / "missing.mp4", media_errors.INPUT_NOT_FOUND),
-    (lambda d, m: make_subtitles(d / "subs.srt"), media_errors.MEDIA_NO_STREAMS),
-])
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda d, m: make_empty(d / "empty.mp4"), media_errors.MEDIA_EMPTY),
+        (lambda d, m: make_garbage(d / "garbage.mp4"), media_errors.MEDIA_UNREADABLE),
+        (lambda d, m: make_text(d / "notes.mp4"), media_errors.MEDIA_UNREADABLE),
+        (lambda d, m: make_truncated(m["long"], d / "cut.mp4"), media_errors.MEDIA_TRUNCATED),
+        # Without faststart the index sits at the end, so half a file has none: ffmpeg cannot read it.
+        (lambda d, m: make_truncated(m["not_faststart"], d / "cut.mp4"), media_errors.MEDIA_UNREADABLE),
+        (lambda d, m: d / "missing.mp4", media_errors.INPUT_NOT_FOUND),
+        (lambda d, m: make_subtitles(d / "subs.srt"), media_errors.MEDIA_NO_STREAMS),
+    ],
+)
 def test_probe_rejects_bad_input(tmp_path, media, make, code) -> None:
     with pytest.raises(MediaError) as err:
         probe(make(tmp_path, media))
@@ -106,9 +110,9 @@ def test_probe_rejects_bad_input(tmp_path, media, make, code) -> None:
 
 # transcode ------------------------------------------------------------------------------------------
 
+
 def test_transcode_mp4_keeps_small_source_size(tmp_path, media) -> None:
-    outputs, log_tail = run_transcode(media["landscape"], transcode_preset(100030), tmp_path, "out_hd",
-                                      timeout=60)
+    outputs, log_tail = run_transcode(media["landscape"], transcode_preset(100030), tmp_path, "out_hd", timeout=60)
     assert [o.name for o in outputs] == ["out_hd.mp4"]
     out = outputs[0]
     assert out.path == tmp_path / "out_hd.mp4" and out.path.is_file()
@@ -152,11 +156,36 @@ def test_transcode_audio_only(tmp_path, media, key) -> None:
 
 def make_short_audio_clip(path: Path) -> Path:
     """3 s of picture with 1.5 s of sound, as a recording whose microphone stopped early."""
-    subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                    "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
-                    "-f", "lavfi", "-i", "sine=sample_rate=44100:duration=1.5",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            ffmpeg(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25:duration=3",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=sample_rate=44100:duration=1.5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return path
 
 
@@ -177,11 +206,13 @@ def test_removing_the_audio_of_a_silent_input_fails_clearly(tmp_path) -> None:
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
-@pytest.mark.parametrize(("key", "container", "codec"), [("mp3_cover", "ogg", "vorbis"), ("m4a", "mp3", "mp3"),
-                                                         ("landscape", "m4a", "aac")])
+@pytest.mark.parametrize(
+    ("key", "container", "codec"), [("mp3_cover", "ogg", "vorbis"), ("m4a", "mp3", "mp3"), ("landscape", "m4a", "aac")]
+)
 def test_audio_only_containers(tmp_path, media, key, container, codec) -> None:
-    outputs, _ = run_transcode(media[key], validate_transcode_params({"container": container}), tmp_path, "a",
-                               timeout=60)
+    outputs, _ = run_transcode(
+        media[key], validate_transcode_params({"container": container}), tmp_path, "a", timeout=60
+    )
     assert outputs[0].name == f"a.{container}"
     m = outputs[0].metadata
     assert (m["video_codec"], m["audio_codec"]) == (None, codec)
@@ -194,11 +225,14 @@ def test_transcode_progress(tmp_path, media) -> None:
     assert 95.0 <= seen[-1] <= 100.0
 
 
-@pytest.mark.parametrize(("key", "code"), [
-    ("long", media_errors.MEDIA_TRUNCATED),  # faststart: the index outlives the data
-    ("not_faststart", media_errors.MEDIA_UNREADABLE),
-    ("mkv", media_errors.MEDIA_TRUNCATED),  # no index check: caught by the output's short duration
-])
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("long", media_errors.MEDIA_TRUNCATED),  # faststart: the index outlives the data
+        ("not_faststart", media_errors.MEDIA_UNREADABLE),
+        ("mkv", media_errors.MEDIA_TRUNCATED),  # no index check: caught by the output's short duration
+    ],
+)
 def test_truncated_input_fails(tmp_path, media, key, code) -> None:
     cut = make_truncated(media[key], tmp_path / f"cut{media[key].suffix}")
     out_dir = tmp_path / "out"
@@ -216,6 +250,7 @@ def test_transcode_timeout_leaves_nothing(tmp_path, media) -> None:
 
 
 # snapshots ------------------------------------------------------------------------------------------
+
 
 def test_sampled_snapshots(tmp_path, media) -> None:
     params = SNAPSHOT_PRESETS[("sampled", 10)].params
@@ -235,13 +270,15 @@ def test_time_offset_snapshots_scaled_and_rotated(tmp_path, media) -> None:
     params = SnapshotParams(kind="time_offset", time_offsets=("1s", "50%", "99s"), width=160)
     outputs, _ = run_snapshot(media["portrait"], params, tmp_path, "t", timeout=60)
     assert [(o.name, o.metadata["time_offset"]) for o in outputs] == [
-        ("t_0.jpg", 1.0), ("t_1.jpg", 1.0), ("t_2.jpg", pytest.approx(1.94))]
+        ("t_0.jpg", 1.0),
+        ("t_1.jpg", 1.0),
+        ("t_2.jpg", pytest.approx(1.94)),
+    ]
     assert all((o.metadata["width"], o.metadata["height"]) == (160, 284) for o in outputs)
 
 
 def test_sprite(tmp_path, media) -> None:
-    params = SnapshotParams(kind="sprite", width=80, height=45, sample_type="time", interval=1, rows=1,
-                            columns=2)
+    params = SnapshotParams(kind="sprite", width=80, height=45, sample_type="time", interval=1, rows=1, columns=2)
     seen: list[float] = []
     outputs, _ = run_snapshot(media["landscape"], params, tmp_path, "sp", timeout=60, on_progress=seen.append)
     assert [o.name for o in outputs] == ["sp.vtt", "sp_0.jpg", "sp_1.jpg"]
@@ -264,8 +301,9 @@ def test_sprite_of_an_input_shorter_than_the_interval(tmp_path, media) -> None:
 
 def test_sprite_last_partial_interval_gets_a_picture(tmp_path, media) -> None:
     # 4 s every 3 s: cells at 0 s and 3 s, the second from the last second of the input, not left black.
-    params = SnapshotParams(kind="sprite", width=32, height=18, sample_type="time", interval=3, rows=1, columns=2,
-                            format="png")
+    params = SnapshotParams(
+        kind="sprite", width=32, height=18, sample_type="time", interval=3, rows=1, columns=2, format="png"
+    )
     outputs, _ = run_snapshot(media["long"], params, tmp_path, "sp", timeout=60)
     with av.open(str(outputs[1].path)) as sheet:
         frame = next(sheet.decode(video=0)).to_ndarray(format="gray")
@@ -291,11 +329,25 @@ def test_snapshot_errors(tmp_path, media) -> None:
 
 # runner ---------------------------------------------------------------------------------------------
 
+
 def realtime_argv(seconds: float, marker: int) -> list[str]:
     # -re paces the synthetic input at its real rate: a run that lasts a known wall-clock time.
-    return [ffmpeg(), "-hide_banner", "-nostdin", "-y", "-re", "-f", "lavfi", "-i",
-            f"testsrc2=size=64x64:rate=10:duration={seconds}", "-metadata", f"comment={marker}",
-            "-f", "null", "-"]
+    return [
+        ffmpeg(),
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size=64x64:rate=10:duration={seconds}",
+        "-metadata",
+        f"comment={marker}",
+        "-f",
+        "null",
+        "-",
+    ]
 
 
 def ffmpeg_alive(marker: int) -> bool:

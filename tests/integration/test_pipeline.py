@@ -55,10 +55,13 @@ def test_same_event_twenty_times_concurrently_makes_one_task(deps, invoker, acco
     assert [t.task_id for t in tasks] == list(ids)
 
 
-@pytest.mark.parametrize("maker, code", [
-    (lambda p: p.write_bytes(b"") or p, media_errors.MEDIA_EMPTY),
-    (make_garbage, media_errors.MEDIA_UNREADABLE),
-])
+@pytest.mark.parametrize(
+    "maker, code",
+    [
+        (lambda p: p.write_bytes(b"") or p, media_errors.MEDIA_EMPTY),
+        (make_garbage, media_errors.MEDIA_UNREADABLE),
+    ],
+)
 def test_bad_media_fails_both_subtasks_and_the_task_finishes(deps, invoker, account, tmp_path, maker, code):
     add_workflow(deps, account, f"{account}/", BOTH)
     bad = maker(tmp_path / "bad.mp4")

@@ -26,12 +26,18 @@ pytestmark = pytest.mark.integration
 
 
 def make_task(deps, account, n):
-    task, subtasks = new_task(task_id=random_task_id(deps.settings.appid), account=account,
-                              input_bucket=deps.settings.input_bucket, input_key="k.mp4", input_etag="e",
-                              input_size=1, output_bucket=deps.settings.output_bucket,
-                              output_dir="output/x/", origin="api",
-                              specs=[(SubtaskSpec("Snapshot", 10, "sampled"),
-                                      SNAPSHOT_PRESETS[("sampled", 10)])] * n)
+    task, subtasks = new_task(
+        task_id=random_task_id(deps.settings.appid),
+        account=account,
+        input_bucket=deps.settings.input_bucket,
+        input_key="k.mp4",
+        input_etag="e",
+        input_size=1,
+        output_bucket=deps.settings.output_bucket,
+        output_dir="output/x/",
+        origin="api",
+        specs=[(SubtaskSpec("Snapshot", 10, "sampled"), SNAPSHOT_PRESETS[("sampled", 10)])] * n,
+    )
     assert deps.tasks.create_task(task, subtasks)
     return task
 
@@ -61,8 +67,14 @@ def test_many_subtasks_finishing_at_once_give_exact_counts_and_one_finish(deps, 
     # WHEN they all finish at once, each followed by its own aggregator run (plus duplicates)
     def finish(i):
         status = SubtaskStatus.FAIL if i % 5 == 0 else SubtaskStatus.SUCCESS
-        assert deps.tasks.finish_subtask(task.task_id, i, tokens[i], status=status, now=clock.now_iso(),
-                                         err_code="X" if status == SubtaskStatus.FAIL else None)
+        assert deps.tasks.finish_subtask(
+            task.task_id,
+            i,
+            tokens[i],
+            status=status,
+            now=clock.now_iso(),
+            err_code="X" if status == SubtaskStatus.FAIL else None,
+        )
         aggregate_task(deps.tasks, task.task_id)
         aggregate_task(deps.tasks, task.task_id)
 
@@ -125,10 +137,12 @@ def test_a_live_worker_beats_the_reconciler(deps, account):
     deps.tasks.claim_subtask(task.task_id, 1, 0, "alive", clock.now_iso())
     stale_view = deps.tasks.get_subtask(task.task_id, 1)
     assert deps.tasks.heartbeat(task.task_id, 1, "alive", 40, clock.now_iso())  # beats in between
-    assert not deps.tasks.release_subtask(task.task_id, 1, "alive", clock.now_iso(),
-                                          expect_heartbeat=stale_view.heartbeat)
-    assert not deps.tasks.fail_lost_subtask(task.task_id, 1, "alive", stale_view.heartbeat, clock.now_iso(),
-                                            media_errors.WORKER_LOST, "x")
+    assert not deps.tasks.release_subtask(
+        task.task_id, 1, "alive", clock.now_iso(), expect_heartbeat=stale_view.heartbeat
+    )
+    assert not deps.tasks.fail_lost_subtask(
+        task.task_id, 1, "alive", stale_view.heartbeat, clock.now_iso(), media_errors.WORKER_LOST, "x"
+    )
     assert deps.tasks.get_subtask(task.task_id, 1).progress == 40
 
 
@@ -191,8 +205,7 @@ def test_a_long_fetch_is_not_mistaken_for_a_dead_worker(deps, invoker, account, 
     def slow_fetch() -> None:
         for _ in range(4):  # WHEN the reconciler looks meanwhile, with a 1 s stale threshold
             time.sleep(0.6)
-            reports.append(reconcile(deps, stale_after=1, reinvoke_after=3600, reaggregate_after=3600,
-                                     batch=100_000))
+            reports.append(reconcile(deps, stale_after=1, reinvoke_after=3600, reaggregate_after=3600, batch=100_000))
 
     result = run_subtask(deps, event, ENGINES[fn], time_budget=60, prepare=slow_fetch)
     # THEN the heartbeat kept the claim alive: no retry, no WorkerLost, and the run finished

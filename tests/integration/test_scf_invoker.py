@@ -30,12 +30,12 @@ SECRET_ID, SECRET_KEY, TOKEN = "AKIDscfTEST", "scf-test-secret", "scf-session-to
 REGION = "ap-guangzhou"
 
 
-def tc3_signature(secret_key: str, method: str, host: str, content_type: str, query: str, body: bytes,
-                  timestamp: int, service: str) -> str:
+def tc3_signature(
+    secret_key: str, method: str, host: str, content_type: str, query: str, body: bytes, timestamp: int, service: str
+) -> str:
     """TC3-HMAC-SHA256 exactly as MPS-REFERENCE.md 1.3 describes it (server side)."""
     payload_hash = hashlib.sha256(body).hexdigest()
-    canonical = (f"{method}\n/\n{query}\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n"
-                 f"{payload_hash}")
+    canonical = f"{method}\n/\n{query}\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n{payload_hash}"
     date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
     scope = f"{date}/{service}/tc3_request"
     to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
@@ -91,8 +91,7 @@ def _handler(fake: FakeScf) -> type[BaseHTTPRequestHandler]:
                     self.end_headers()
                     return None
                 return self._error(code, f"scripted {code}")
-            return self._reply({"Result": {"FunctionRequestId": str(uuid.uuid4()), "RetMsg": "",
-                                           "InvokeResult": 0}})
+            return self._reply({"Result": {"FunctionRequestId": str(uuid.uuid4()), "RetMsg": "", "InvokeResult": 0}})
 
         def _verify(self, body: bytes) -> tuple[str, str] | None:
             auth = self.headers.get("Authorization", "")
@@ -116,11 +115,14 @@ def _handler(fake: FakeScf) -> type[BaseHTTPRequestHandler]:
                 return "AuthFailure.SignatureFailure", "credential date does not match the timestamp"
             if token and self.headers.get("X-TC-Token") != token:
                 return "AuthFailure.TokenFailure", "bad token"
-            expected = tc3_signature(secret_key, "POST", self.headers["Host"], self.headers["Content-Type"], "",
-                                     body, timestamp, service)
+            expected = tc3_signature(
+                secret_key, "POST", self.headers["Host"], self.headers["Content-Type"], "", body, timestamp, service
+            )
             if not hmac.compare_digest(expected, fields.get("Signature", "")):
-                return ("AuthFailure.SignatureFailure",
-                        "The provided credentials could not be validated. Please check your signature is correct.")
+                return (
+                    "AuthFailure.SignatureFailure",
+                    "The provided credentials could not be validated. Please check your signature is correct.",
+                )
             return None
 
     return Handler
@@ -142,8 +144,15 @@ def fake_scf(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeScf, str]]:
 
 
 def invoker(endpoint: str, secret_key: str = SECRET_KEY, token: str | None = TOKEN, **kw: Any) -> ScfInvoker:
-    return ScfInvoker(region=REGION, credentials=StaticCredentials(SECRET_ID, secret_key, token),
-                      namespace=kw.pop("namespace", "openmps-prod"), endpoint=endpoint, scheme="http", timeout=5, **kw)
+    return ScfInvoker(
+        region=REGION,
+        credentials=StaticCredentials(SECRET_ID, secret_key, token),
+        namespace=kw.pop("namespace", "openmps-prod"),
+        endpoint=endpoint,
+        scheme="http",
+        timeout=5,
+        **kw,
+    )
 
 
 def test_async_invoke_is_signed_and_carries_the_event(fake_scf: tuple[FakeScf, str]) -> None:
@@ -167,20 +176,23 @@ def test_a_wrong_secret_fails_the_signature_check_permanently(fake_scf: tuple[Fa
     assert fake.calls == []
 
 
-@pytest.mark.parametrize("code,kind", [
-    ("InternalError", RetryableProcessingError),
-    ("InternalError.SystemError", RetryableProcessingError),
-    ("RequestLimitExceeded", RetryableProcessingError),
-    ("ResourceUnavailable.Function", RetryableProcessingError),
-    ("FailedOperation.InvokeFunction", RetryableProcessingError),
-    ("LimitExceeded.Concurrent", RetryableProcessingError),
-    ("HTTP500", RetryableProcessingError),
-    ("ResourceNotFound.Function", PermanentInvokeError),
-    ("ResourceNotFound.Namespace", PermanentInvokeError),
-    ("InvalidParameterValue.ClientContext", PermanentInvokeError),
-    ("UnauthorizedOperation.CAM", PermanentInvokeError),
-    ("FailedOperation.FunctionStatusError", PermanentInvokeError),
-])
+@pytest.mark.parametrize(
+    "code,kind",
+    [
+        ("InternalError", RetryableProcessingError),
+        ("InternalError.SystemError", RetryableProcessingError),
+        ("RequestLimitExceeded", RetryableProcessingError),
+        ("ResourceUnavailable.Function", RetryableProcessingError),
+        ("FailedOperation.InvokeFunction", RetryableProcessingError),
+        ("LimitExceeded.Concurrent", RetryableProcessingError),
+        ("HTTP500", RetryableProcessingError),
+        ("ResourceNotFound.Function", PermanentInvokeError),
+        ("ResourceNotFound.Namespace", PermanentInvokeError),
+        ("InvalidParameterValue.ClientContext", PermanentInvokeError),
+        ("UnauthorizedOperation.CAM", PermanentInvokeError),
+        ("FailedOperation.FunctionStatusError", PermanentInvokeError),
+    ],
+)
 def test_errors_are_mapped_to_retryable_or_permanent(fake_scf: tuple[FakeScf, str], code: str, kind: type) -> None:
     fake, endpoint = fake_scf
     fake.script.append(code)
@@ -204,16 +216,23 @@ def test_oversized_events_are_refused_before_sending(fake_scf: tuple[FakeScf, st
     assert fake.calls == []
 
 
-def test_settings_choose_scf_with_role_credentials(fake_scf: tuple[FakeScf, str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_choose_scf_with_role_credentials(
+    fake_scf: tuple[FakeScf, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake, endpoint = fake_scf
     monkeypatch.setenv("TENCENTCLOUD_SECRETID", SECRET_ID)
     monkeypatch.setenv("TENCENTCLOUD_SECRETKEY", SECRET_KEY)
     monkeypatch.setenv("TENCENTCLOUD_SESSIONTOKEN", TOKEN)
-    env = {"OPENMPS_INVOKER": "scf", "OPENMPS_SCF_REGION": REGION, "OPENMPS_SCF_NAMESPACE": "stage-a",
-           "OPENMPS_SCF_FUNCTION_PREFIX": "mps-", "OPENMPS_SCF_ENDPOINT": endpoint,
-           "OPENMPS_SCF_ENDPOINT_SCHEME": "http", "TENCENTCLOUD_SECRETID": SECRET_ID,
-           "TENCENTCLOUD_SECRETKEY": SECRET_KEY}
+    env = {
+        "OPENMPS_INVOKER": "scf",
+        "OPENMPS_SCF_REGION": REGION,
+        "OPENMPS_SCF_NAMESPACE": "stage-a",
+        "OPENMPS_SCF_FUNCTION_PREFIX": "mps-",
+        "OPENMPS_SCF_ENDPOINT": endpoint,
+        "OPENMPS_SCF_ENDPOINT_SCHEME": "http",
+        "TENCENTCLOUD_SECRETID": SECRET_ID,
+        "TENCENTCLOUD_SECRETKEY": SECRET_KEY,
+    }
     built = build_invoker(settings_from_env(env))
     assert isinstance(built, ScfInvoker)
     built.invoke_async("aggregator", {"task_id": "t1"})

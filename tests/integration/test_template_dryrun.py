@@ -27,8 +27,12 @@ CASES = [
     ({"container": "webm"}, "matroska,webm", "vp9", "opus"),
     ({"container": "webm", "video_codec": "av1", "audio_codec": "vorbis"}, "matroska,webm", "av1", "vorbis"),
     ({"container": "mkv", "audio_codec": "flac"}, "matroska,webm", "h264", "flac"),
-    ({"container": "mov", "video_codec": "h265", "audio_codec": "pcm24"}, "mov,mp4,m4a,3gp,3g2,mj2", "hevc",
-     "pcm_s24le"),
+    (
+        {"container": "mov", "video_codec": "h265", "audio_codec": "pcm24"},
+        "mov,mp4,m4a,3gp,3g2,mj2",
+        "hevc",
+        "pcm_s24le",
+    ),
     ({"container": "flv", "audio_codec": "mp3"}, "flv", "h264", "mp3"),
     ({"container": "hls", "hls_time": 1}, "hls", "h264", "aac"),
     ({"container": "mp3"}, "mp3", None, "mp3"),
@@ -55,8 +59,9 @@ def decoded_frames(path: Path) -> dict[str, int]:
     return counts
 
 
-@pytest.mark.parametrize(("data", "fmt", "vcodec", "acodec"), CASES,
-                         ids=["-".join(str(v) for v in c[0].values()) for c in CASES])
+@pytest.mark.parametrize(
+    ("data", "fmt", "vcodec", "acodec"), CASES, ids=["-".join(str(v) for v in c[0].values()) for c in CASES]
+)
 def test_each_container_makes_a_playable_file(tmp_path, clip, data, fmt, vcodec, acodec) -> None:
     params = validate_transcode_params(data)
     outputs, _ = run_transcode(clip, params, tmp_path, "out", timeout=60)
@@ -79,9 +84,17 @@ def test_each_container_makes_a_playable_file(tmp_path, clip, data, fmt, vcodec,
 
 
 def test_audio_settings_reach_the_file(tmp_path, clip) -> None:
-    params = validate_transcode_params({"container": "mkv", "audio_codec": "opus", "channels": 6,
-                                        "audio_bitrate_kbps": 320, "sample_rate": 24000, "fps": 10,
-                                        "video_codec": "vp9"})
+    params = validate_transcode_params(
+        {
+            "container": "mkv",
+            "audio_codec": "opus",
+            "channels": 6,
+            "audio_bitrate_kbps": 320,
+            "sample_rate": 24000,
+            "fps": 10,
+            "video_codec": "vp9",
+        }
+    )
     outputs, _ = run_transcode(clip, params, tmp_path, "o", timeout=60)
     info = probe(outputs[0].path)
     assert info.audio is not None and info.video is not None
@@ -91,12 +104,14 @@ def test_audio_settings_reach_the_file(tmp_path, clip) -> None:
 
 
 def test_known_bad_combinations_never_reach_ffmpeg() -> None:
-    for data, code in [({"container": "flv", "video_codec": "vp9"}, "VideoCodec"),
-                       ({"container": "mov", "video_codec": "av1"}, "VideoCodec"),
-                       ({"container": "webm", "audio_codec": "aac"}, "AudioCodec"),
-                       ({"container": "mp3", "channels": 6}, "Channels"),
-                       ({"container": "webm", "sample_rate": 44100}, "SampleRate"),
-                       ({"container": "flv", "audio_codec": "mp3", "sample_rate": 32000}, "SampleRate")]:
+    for data, code in [
+        ({"container": "flv", "video_codec": "vp9"}, "VideoCodec"),
+        ({"container": "mov", "video_codec": "av1"}, "VideoCodec"),
+        ({"container": "webm", "audio_codec": "aac"}, "AudioCodec"),
+        ({"container": "mp3", "channels": 6}, "Channels"),
+        ({"container": "webm", "sample_rate": 44100}, "SampleRate"),
+        ({"container": "flv", "audio_codec": "mp3", "sample_rate": 32000}, "SampleRate"),
+    ]:
         with pytest.raises(BadInputError) as err:
             validate_transcode_params(data)
         assert err.value.code == f"InvalidParameterValue.{code}"
@@ -120,8 +135,9 @@ def test_what_only_ffmpeg_knows_is_refused_by_the_dry_run() -> None:
     assert again.value.message == err.value.message
     assert time.monotonic() - started < min(first, 0.01)
     # a bitrate libvorbis has a mode for passes
-    dry_run_transcode(validate_transcode_params({"container": "ogg", "audio_codec": "vorbis",
-                                                 "audio_bitrate_kbps": 96}))
+    dry_run_transcode(
+        validate_transcode_params({"container": "ogg", "audio_codec": "vorbis", "audio_bitrate_kbps": 96})
+    )
 
 
 def test_hand_made_parameters_get_the_same_checks() -> None:
@@ -145,13 +161,16 @@ def test_presets_pass_the_dry_run_quickly() -> None:
         dry_run_snapshot(template.params)
 
 
-@pytest.mark.parametrize("data", [
-    {"kind": "time_offset", "time_offsets": ["0.5s", "50%", 0], "format": "png", "width": 64},
-    {"kind": "sampled", "sample_type": "percent", "interval": 5, "format": "webp", "width": 4096, "height": 4096},
-    {"kind": "sampled", "sample_type": "time", "interval": 3600},
-    {"kind": "sprite", "rows": 20, "columns": 20, "width": 400, "height": 400, "format": "webp"},
-    {"kind": "sprite", "rows": 3, "columns": 4, "sample_type": "percent", "interval": 1},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"kind": "time_offset", "time_offsets": ["0.5s", "50%", 0], "format": "png", "width": 64},
+        {"kind": "sampled", "sample_type": "percent", "interval": 5, "format": "webp", "width": 4096, "height": 4096},
+        {"kind": "sampled", "sample_type": "time", "interval": 3600},
+        {"kind": "sprite", "rows": 20, "columns": 20, "width": 400, "height": 400, "format": "webp"},
+        {"kind": "sprite", "rows": 3, "columns": 4, "sample_type": "percent", "interval": 1},
+    ],
+)
 def test_snapshot_templates_pass_the_dry_run(data) -> None:
     params = validate_snapshot_params(data)
     started = time.monotonic()
@@ -160,8 +179,18 @@ def test_snapshot_templates_pass_the_dry_run(data) -> None:
 
 
 def test_snapshot_template_outputs(tmp_path, clip) -> None:
-    params = validate_snapshot_params({"kind": "sprite", "rows": 2, "columns": 2, "width": 32, "height": 24,
-                                       "sample_type": "percent", "interval": 25, "format": "png"})
+    params = validate_snapshot_params(
+        {
+            "kind": "sprite",
+            "rows": 2,
+            "columns": 2,
+            "width": 32,
+            "height": 24,
+            "sample_type": "percent",
+            "interval": 25,
+            "format": "png",
+        }
+    )
     outputs, _ = run_snapshot(clip, params, tmp_path, "sp", timeout=60)
     assert [o.name for o in outputs] == ["sp.vtt", "sp_0.png"]
     assert (outputs[1].metadata["width"], outputs[1].metadata["height"]) == (64, 48)
@@ -179,16 +208,20 @@ def test_dry_run_dispatch_and_timeouts() -> None:
 
 
 def test_ffmpeg_reason_picks_the_cause() -> None:
-    tail = "\n".join([
-        "Svt[info]: SVT [config]: preset / tune / pred struct : 8 / PSNR / random access",
-        "Svt[error]: Max Bitrate only supported with CRF mode",
-        "[vf#0:0 @ 0x563d32b30e80] Error sending frames to consumers: Invalid argument",
-        "[vost#0:0/libsvtav1 @ 0x563d32b2f500] Task finished with error code: -22 (Invalid argument)",
-        "[mov @ 0x55c0afd5d000] av1 only supported in MP4 and AVIF.",
-        "[out#0/mov @ 0x55c0afe19f80] Could not write header (incorrect codec parameters ?): Invalid argument",
-        "frame=    0 fps=0.0 q=0.0 Lsize=       0KiB time=00:00:00.44 bitrate=   0.0kbits/s speed=37.3x",
-        "Conversion failed!",
-    ])
-    assert ffmpeg_reason(tail) == "Svt[error]: Max Bitrate only supported with CRF mode; mov: av1 only supported " \
-                                  "in MP4 and AVIF."
+    tail = "\n".join(
+        [
+            "Svt[info]: SVT [config]: preset / tune / pred struct : 8 / PSNR / random access",
+            "Svt[error]: Max Bitrate only supported with CRF mode",
+            "[vf#0:0 @ 0x563d32b30e80] Error sending frames to consumers: Invalid argument",
+            "[vost#0:0/libsvtav1 @ 0x563d32b2f500] Task finished with error code: -22 (Invalid argument)",
+            "[mov @ 0x55c0afd5d000] av1 only supported in MP4 and AVIF.",
+            "[out#0/mov @ 0x55c0afe19f80] Could not write header (incorrect codec parameters ?): Invalid argument",
+            "frame=    0 fps=0.0 q=0.0 Lsize=       0KiB time=00:00:00.44 bitrate=   0.0kbits/s speed=37.3x",
+            "Conversion failed!",
+        ]
+    )
+    assert (
+        ffmpeg_reason(tail) == "Svt[error]: Max Bitrate only supported with CRF mode; mov: av1 only supported "
+        "in MP4 and AVIF."
+    )
     assert ffmpeg_reason("Conversion failed!") == ""

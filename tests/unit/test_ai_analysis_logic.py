@@ -39,14 +39,18 @@ def shot(colour: tuple[int, int, int], n: int, rng: np.random.Generator, moving:
 
 def test_three_shots_make_two_cuts() -> None:
     rng = np.random.default_rng(1)
-    frames = np.concatenate([shot((200, 40, 40), 20, rng, moving=True), shot((30, 160, 60), 20, rng),
-                             shot((40, 40, 190), 20, rng, moving=True)])
+    frames = np.concatenate(
+        [
+            shot((200, 40, 40), 20, rng, moving=True),
+            shot((30, 160, 60), 20, rng),
+            shot((40, 40, 190), 20, rng, moving=True),
+        ]
+    )
     score, motion = frame_scores(frames)
     cuts = detect_cuts(score, RATE, threshold=0.3, min_scene=0.5)
     assert cuts == [20, 40]
     scenes = scenes_from(cuts, motion, RATE, duration=6.0)
-    assert [(s["start_time_offset"], s["end_time_offset"]) for s in scenes] == [(0.0, 1.95), (1.95, 3.95),
-                                                                                (3.95, 6.0)]
+    assert [(s["start_time_offset"], s["end_time_offset"]) for s in scenes] == [(0.0, 1.95), (1.95, 3.95), (3.95, 6.0)]
     assert scenes[0]["motion"] > scenes[1]["motion"]  # the sweeping bar moves, the still shot does not
 
 
@@ -76,8 +80,14 @@ def test_highlights_pick_the_busiest_windows() -> None:
     activity = np.zeros(100)
     activity[60:80] = 5.0
     activity[10:20] = 1.0
-    found = pick_highlights(activity, RATE, 10.0, length=2.0, count=3,
-                            scenes=[{"index": 0, "start_time_offset": 0.0, "end_time_offset": 10.0}])
+    found = pick_highlights(
+        activity,
+        RATE,
+        10.0,
+        length=2.0,
+        count=3,
+        scenes=[{"index": 0, "start_time_offset": 0.0, "end_time_offset": 10.0}],
+    )
     assert len(found) == 2  # the rest of the clip does not move at all
     assert found[0]["start_time_offset"] == pytest.approx(5.95) and found[0]["confidence"] == 100.0
     assert found[0]["scene_index"] == 0
@@ -90,7 +100,7 @@ def test_cover_prefers_sharp_well_exposed_frames() -> None:
     rng = np.random.default_rng(3)
     sharp = np.zeros((270, 480, 3), np.uint8)
     for i in range(0, 480, 24):
-        sharp[:, i:i + 12] = (40, 160, 220)
+        sharp[:, i : i + 12] = (40, 160, 220)
     sharp = np.clip(sharp.astype(np.int16) + rng.integers(0, 20, sharp.shape), 0, 255).astype(np.uint8)
     blurred = cv2.GaussianBlur(sharp, (31, 31), 10)
     dark = (sharp // 12).astype(np.uint8)
@@ -131,15 +141,18 @@ def test_parse_loudness_logs() -> None:
 
 
 def test_parse_silence() -> None:
-    log = "\n".join([
-        "[silencedetect @ 0x55] silence_start: 2.02",
-        "[silencedetect @ 0x55] silence_end: 3.994 | silence_duration: 1.974",
-        "[out#0/null @ 0x1] video:0KiB",
-        "[silencedetect @ 0x55] silence_start: 8.5",
-    ])
+    log = "\n".join(
+        [
+            "[silencedetect @ 0x55] silence_start: 2.02",
+            "[silencedetect @ 0x55] silence_end: 3.994 | silence_duration: 1.974",
+            "[out#0/null @ 0x1] video:0KiB",
+            "[silencedetect @ 0x55] silence_start: 8.5",
+        ]
+    )
     assert parse_silence(log, duration=10.0) == [
         {"start_time_offset": 2.02, "end_time_offset": 3.994, "duration": 1.974},
-        {"start_time_offset": 8.5, "end_time_offset": 10.0, "duration": 1.5}]
+        {"start_time_offset": 8.5, "end_time_offset": 10.0, "duration": 1.5},
+    ]
 
 
 def test_text_segments_and_tags() -> None:
@@ -149,7 +162,10 @@ def test_text_segments_and_tags() -> None:
     frames = [(0.0, []), (2.0, [sale, noise]), (4.0, [sale, chinese]), (6.0, [chinese]), (8.0, [sale])]
     segments = text_segments(frames, interval=2.0, duration=9.0)
     assert [(s["text"], s["start_time_offset"], s["end_time_offset"]) for s in segments] == [
-        ("Summer Sale 50%", 1.0, 5.0), ("夏季促销", 3.0, 7.0), ("Summer Sale 50%", 7.0, 9.0)]
+        ("Summer Sale 50%", 1.0, 5.0),
+        ("夏季促销", 3.0, 7.0),
+        ("Summer Sale 50%", 7.0, 9.0),
+    ]
     tags = text_tags(frames, limit=10)
     names = [t["tag"] for t in tags]
     assert names[:2] == ["sale", "summer"] and "夏季促销" in names and "xq" not in names

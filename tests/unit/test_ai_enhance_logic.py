@@ -23,11 +23,15 @@ from shared.media.probe import AudioStream, MediaInfo, VideoStream
 pytestmark = pytest.mark.unit
 
 
-def media(width: int = 1280, height: int = 720, fps: float = 25.0, video: bool = True,
-          audio: bool = True) -> MediaInfo:
-    return MediaInfo(container="mov,mp4,m4a,3gp,3g2,mj2", duration=60.0, size=1, bitrate=1,
-                     video=VideoStream("h264", width, height, fps, None, 0, 60.0) if video else None,
-                     audio=AudioStream("aac", 44100, 2, None, 60.0) if audio else None)
+def media(width: int = 1280, height: int = 720, fps: float = 25.0, video: bool = True, audio: bool = True) -> MediaInfo:
+    return MediaInfo(
+        container="mov,mp4,m4a,3gp,3g2,mj2",
+        duration=60.0,
+        size=1,
+        bitrate=1,
+        video=VideoStream("h264", width, height, fps, None, 0, 60.0) if video else None,
+        audio=AudioStream("aac", 44100, 2, None, 60.0) if audio else None,
+    )
 
 
 def preset(definition: int) -> EnhanceParams:
@@ -54,18 +58,35 @@ def test_presets_plan_their_filters() -> None:
 
 
 def test_filter_order_is_fixed() -> None:
-    params = EnhanceParams(deinterlace="all", stabilize=True, denoise="weak", frame_rate=50, super_resolution=True,
-                           sharpen="weak", color_enhance="weak", audio_denoise="weak", volume_balance=True,
-                           loudness_normalize=True)
+    params = EnhanceParams(
+        deinterlace="all",
+        stabilize=True,
+        denoise="weak",
+        frame_rate=50,
+        super_resolution=True,
+        sharpen="weak",
+        color_enhance="weak",
+        audio_denoise="weak",
+        volume_balance=True,
+        loudness_normalize=True,
+    )
     plan = plan_enhancement(params, media(640, 360))
-    assert [op for op, _ in plan.video] == ["deinterlace", "stabilize", "denoise", "frame_rate", "super_resolution",
-                                            "sharpen", "color_enhance"]
+    assert [op for op, _ in plan.video] == [
+        "deinterlace",
+        "stabilize",
+        "denoise",
+        "frame_rate",
+        "super_resolution",
+        "sharpen",
+        "color_enhance",
+    ]
     assert [op for op, _ in plan.audio] == ["audio_denoise", "volume_balance", "loudness_normalize"]
 
 
 def test_what_does_not_apply_is_skipped_with_a_reason() -> None:
-    plan = plan_enhancement(EnhanceParams(super_resolution=True, frame_rate=25, loudness_normalize=True),
-                            media(3840, 2160))
+    plan = plan_enhancement(
+        EnhanceParams(super_resolution=True, frame_rate=25, loudness_normalize=True), media(3840, 2160)
+    )
     reasons = {s["name"]: s["reason"] for s in plan.skipped}
     assert "output size limit" in reasons["super_resolution"] and "already has 25 fps" in reasons["frame_rate"]
     assert plan.loudnorm
@@ -93,11 +114,17 @@ def test_denoise_strength_follows_the_measured_noise() -> None:
 def test_loudnorm_filter_passes() -> None:
     params = EnhanceParams(loudness_normalize=True, loudness_target=-16, true_peak=-1.5, loudness_range=11)
     assert loudnorm_filter(params) == "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json"
-    measured = {"input_i": "-40.1", "input_tp": "-30.0", "input_lra": "2.0", "input_thresh": "-50.2",
-                "target_offset": "0.1"}
+    measured = {
+        "input_i": "-40.1",
+        "input_tp": "-30.0",
+        "input_lra": "2.0",
+        "input_thresh": "-50.2",
+        "target_offset": "0.1",
+    }
     assert loudnorm_filter(params, measured) == (
         "loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-40.1:measured_TP=-30.0:measured_LRA=2.0:"
-        "measured_thresh=-50.2:offset=0.1:linear=true:print_format=json")
+        "measured_thresh=-50.2:offset=0.1:linear=true:print_format=json"
+    )
 
 
 def test_noise_estimate_measures_gaussian_noise() -> None:
@@ -115,9 +142,16 @@ def test_shake_estimate() -> None:
     import cv2
 
     scene = cv2.GaussianBlur(scene, (5, 5), 1.5)
-    steady = np.stack([scene[20:110, 20 + i // 2:180 + i // 2] for i in range(50)])  # a slow, smooth pan
-    shaky = np.stack([scene[20 + int(8 * np.sin(i * 2.1)):110 + int(8 * np.sin(i * 2.1)),
-                            20 + int(8 * np.cos(i * 1.3)):180 + int(8 * np.cos(i * 1.3))] for i in range(50)])
+    steady = np.stack([scene[20:110, 20 + i // 2 : 180 + i // 2] for i in range(50)])  # a slow, smooth pan
+    shaky = np.stack(
+        [
+            scene[
+                20 + int(8 * np.sin(i * 2.1)) : 110 + int(8 * np.sin(i * 2.1)),
+                20 + int(8 * np.cos(i * 1.3)) : 180 + int(8 * np.cos(i * 1.3)),
+            ]
+            for i in range(50)
+        ]
+    )
     calm, jittery = shake_from_frames(steady, 25.0), shake_from_frames(shaky, 25.0)
     assert isinstance(calm["jitter"], float) and isinstance(jittery["jitter"], float)
     assert calm["jitter"] < 0.5 < jittery["jitter"]
@@ -127,10 +161,20 @@ def test_shake_estimate() -> None:
 
 
 def test_changes_report_deltas() -> None:
-    before = {"width": 640, "height": 360, "fps": 25.0, "noise": 6.0,
-              "loudness": {"integrated": -40.0, "range": 2.0, "true_peak": -30.0, "noise_floor": -60.0}}
-    after = {"width": 1280, "height": 720, "fps": 25.0, "noise": 2.5,
-             "loudness": {"integrated": -16.2, "range": 2.1, "true_peak": -6.0, "noise_floor": -36.0}}
+    before = {
+        "width": 640,
+        "height": 360,
+        "fps": 25.0,
+        "noise": 6.0,
+        "loudness": {"integrated": -40.0, "range": 2.0, "true_peak": -30.0, "noise_floor": -60.0},
+    }
+    after = {
+        "width": 1280,
+        "height": 720,
+        "fps": 25.0,
+        "noise": 2.5,
+        "loudness": {"integrated": -16.2, "range": 2.1, "true_peak": -6.0, "noise_floor": -36.0},
+    }
     out = changes(before, after)
     assert out["resolution"] == {"before": "640x360", "after": "1280x720"}
     assert out["noise"]["delta"] == -3.5 and out["integrated_loudness"]["delta"] == pytest.approx(23.8)

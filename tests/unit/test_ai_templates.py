@@ -30,8 +30,18 @@ def test_required_presets_exist() -> None:
     assert resolve_ai_template("ContentReview", 10).params == ReviewParams()
     analysis = resolve_ai_template("ContentAnalysis", 10).params
     assert isinstance(analysis, AnalysisParams)
-    assert all([analysis.scenes, analysis.cover, analysis.tags, analysis.black, analysis.silence, analysis.loudness,
-                analysis.highlights, analysis.summary])
+    assert all(
+        [
+            analysis.scenes,
+            analysis.cover,
+            analysis.tags,
+            analysis.black,
+            analysis.silence,
+            analysis.loudness,
+            analysis.highlights,
+            analysis.summary,
+        ]
+    )
     denoise = resolve_ai_template("Enhancement", 10).params
     assert isinstance(denoise, EnhanceParams) and denoise.denoise != "off" and denoise.sharpen != "off"
     upscale = resolve_ai_template("Enhancement", 20).params
@@ -76,12 +86,19 @@ def test_unknown_template_and_type() -> None:
 def test_review_defaults_and_partial_override() -> None:
     assert validate_review_params({}) == ReviewParams()
     assert validate_review_params(None) == ReviewParams()
-    params = validate_review_params({
-        "sample_interval": 0.5,
-        "porn_image": {"switch": "OFF"},
-        "ocr": {"UserDefine": {"keywords": ["openmps-secret", "  spaced  ", "openmps-secret"],
-                               "review_confidence": 50, "block_confidence": 99}},
-    })
+    params = validate_review_params(
+        {
+            "sample_interval": 0.5,
+            "porn_image": {"switch": "OFF"},
+            "ocr": {
+                "UserDefine": {
+                    "keywords": ["openmps-secret", "  spaced  ", "openmps-secret"],
+                    "review_confidence": 50,
+                    "block_confidence": 99,
+                }
+            },
+        }
+    )
     assert params.sample_interval == 0.5 and not params.porn_image.switch
     user = params.ocr_rule("UserDefine")
     assert user is not None and user.keywords == ("openmps-secret", "spaced")
@@ -91,37 +108,49 @@ def test_review_defaults_and_partial_override() -> None:
     assert [r.category for r in params.ocr_rules] == list(OCR_CATEGORIES)
 
 
-@pytest.mark.parametrize(("data", "code", "says"), [
-    ("not an object", "InvalidParameterValue.Params", "expected an object"),
-    ({"sample_interval": 0}, "InvalidParameterValue.SampleInterval", "between 0.2 and 60"),
-    ({"sample_interval": "1"}, "InvalidParameterValue.SampleInterval", "expected a number"),
-    ({"sample_interval": float("nan")}, "InvalidParameterValue.SampleInterval", "expected a number"),
-    ({"max_frames": 1.5}, "InvalidParameterValue.MaxFrames", "expected an integer"),
-    ({"max_frames": True}, "InvalidParameterValue.MaxFrames", "expected an integer"),
-    ({"max_frames": 0}, "InvalidParameterValue.MaxFrames", "between 1 and 5000"),
-    ({"max_evidence_frames": 201}, "InvalidParameterValue.MaxEvidenceFrames", "between 0 and 200"),
-    ({"colour": 1}, "InvalidParameterValue.Colour", "unknown field"),
-    ({"porn_image": []}, "InvalidParameterValue.PornImage", "expected an object"),
-    ({"porn_image": {"switch": 1}}, "InvalidParameterValue.Switch", "true/false"),
-    ({"porn_image": {"labels": ["gore"]}}, "InvalidParameterValue.Labels", "porn, sexy"),
-    ({"porn_image": {"labels": []}}, "InvalidParameterValue.Labels", "non-empty"),
-    ({"porn_image": {"block_confidence": 101}}, "InvalidParameterValue.BlockConfidence", "between 0 and 100"),
-    ({"porn_image": {"review_confidence": 90, "block_confidence": 80}}, "InvalidParameterValue.ReviewConfidence",
-     "must not exceed"),
-    ({"porn_image": {"extra": 1}}, "InvalidParameterValue.Extra", "unknown field"),
-    ({"ocr": {"Gossip": {}}}, "InvalidParameterValue.Gossip", "unknown field"),
-    ({"ocr": {"Ad": {"keywords": "casino"}}}, "InvalidParameterValue.Keywords", "list of strings"),
-    ({"ocr": {"Ad": {"keywords": [3]}}}, "InvalidParameterValue.Keywords", "must be a string"),
-    ({"ocr": {"Ad": {"keywords": [""]}}}, "InvalidParameterValue.Keywords", "1 to 64 characters"),
-    ({"ocr": {"Ad": {"keywords": ["x" * 65]}}}, "InvalidParameterValue.Keywords", "1 to 64 characters"),
-    ({"ocr": {"Ad": {"keywords": ["a"]}}}, "InvalidParameterValue.Keywords", "two letters or digits"),
-    ({"ocr": {"Ad": {"keywords": ["bad\x00word"]}}}, "InvalidParameterValue.Keywords", "control characters"),
-    ({"ocr": {"Ad": {"keywords": [f"k{i:04d}" for i in range(1001)]}}}, "InvalidParameterValue.Keywords",
-     "at most 1000"),
-    ({"ocr": {"Ad": {"review_confidence": -1}}}, "InvalidParameterValue.ReviewConfidence", "between 0 and 100"),
-    ({"porn_image": {"switch": False}, "ocr": {c: {"switch": False} for c in OCR_CATEGORIES}},
-     "InvalidParameterValue.Switch", "at least one"),
-])
+@pytest.mark.parametrize(
+    ("data", "code", "says"),
+    [
+        ("not an object", "InvalidParameterValue.Params", "expected an object"),
+        ({"sample_interval": 0}, "InvalidParameterValue.SampleInterval", "between 0.2 and 60"),
+        ({"sample_interval": "1"}, "InvalidParameterValue.SampleInterval", "expected a number"),
+        ({"sample_interval": float("nan")}, "InvalidParameterValue.SampleInterval", "expected a number"),
+        ({"max_frames": 1.5}, "InvalidParameterValue.MaxFrames", "expected an integer"),
+        ({"max_frames": True}, "InvalidParameterValue.MaxFrames", "expected an integer"),
+        ({"max_frames": 0}, "InvalidParameterValue.MaxFrames", "between 1 and 5000"),
+        ({"max_evidence_frames": 201}, "InvalidParameterValue.MaxEvidenceFrames", "between 0 and 200"),
+        ({"colour": 1}, "InvalidParameterValue.Colour", "unknown field"),
+        ({"porn_image": []}, "InvalidParameterValue.PornImage", "expected an object"),
+        ({"porn_image": {"switch": 1}}, "InvalidParameterValue.Switch", "true/false"),
+        ({"porn_image": {"labels": ["gore"]}}, "InvalidParameterValue.Labels", "porn, sexy"),
+        ({"porn_image": {"labels": []}}, "InvalidParameterValue.Labels", "non-empty"),
+        ({"porn_image": {"block_confidence": 101}}, "InvalidParameterValue.BlockConfidence", "between 0 and 100"),
+        (
+            {"porn_image": {"review_confidence": 90, "block_confidence": 80}},
+            "InvalidParameterValue.ReviewConfidence",
+            "must not exceed",
+        ),
+        ({"porn_image": {"extra": 1}}, "InvalidParameterValue.Extra", "unknown field"),
+        ({"ocr": {"Gossip": {}}}, "InvalidParameterValue.Gossip", "unknown field"),
+        ({"ocr": {"Ad": {"keywords": "casino"}}}, "InvalidParameterValue.Keywords", "list of strings"),
+        ({"ocr": {"Ad": {"keywords": [3]}}}, "InvalidParameterValue.Keywords", "must be a string"),
+        ({"ocr": {"Ad": {"keywords": [""]}}}, "InvalidParameterValue.Keywords", "1 to 64 characters"),
+        ({"ocr": {"Ad": {"keywords": ["x" * 65]}}}, "InvalidParameterValue.Keywords", "1 to 64 characters"),
+        ({"ocr": {"Ad": {"keywords": ["a"]}}}, "InvalidParameterValue.Keywords", "two letters or digits"),
+        ({"ocr": {"Ad": {"keywords": ["bad\x00word"]}}}, "InvalidParameterValue.Keywords", "control characters"),
+        (
+            {"ocr": {"Ad": {"keywords": [f"k{i:04d}" for i in range(1001)]}}},
+            "InvalidParameterValue.Keywords",
+            "at most 1000",
+        ),
+        ({"ocr": {"Ad": {"review_confidence": -1}}}, "InvalidParameterValue.ReviewConfidence", "between 0 and 100"),
+        (
+            {"porn_image": {"switch": False}, "ocr": {c: {"switch": False} for c in OCR_CATEGORIES}},
+            "InvalidParameterValue.Switch",
+            "at least one",
+        ),
+    ],
+)
 def test_review_rejects_bad_fields(data, code, says) -> None:
     with pytest.raises(BadInputError) as err:
         validate_review_params(data)
@@ -139,8 +168,10 @@ def test_analysis_validation() -> None:
         ({"highlights": "yes"}, "InvalidParameterValue.Highlights"),
         ({"max_ocr_frames": 0}, "InvalidParameterValue.MaxOcrFrames"),
         ({"classification": True}, "InvalidParameterValue.Classification"),
-        ({k: False for k in ("scenes", "cover", "tags", "black", "silence", "loudness", "highlights")},
-         "InvalidParameterValue.Switch"),
+        (
+            {k: False for k in ("scenes", "cover", "tags", "black", "silence", "loudness", "highlights")},
+            "InvalidParameterValue.Switch",
+        ),
     ]
     for data, code in cases:
         with pytest.raises(BadInputError) as err:
@@ -149,8 +180,9 @@ def test_analysis_validation() -> None:
 
 
 def test_enhance_validation() -> None:
-    params = validate_enhance_params({"denoise": "strong", "frame_rate": 50, "loudness_normalize": True,
-                                      "loudness_target": -23})
+    params = validate_enhance_params(
+        {"denoise": "strong", "frame_rate": 50, "loudness_normalize": True, "loudness_target": -23}
+    )
     assert (params.denoise, params.frame_rate, params.loudness_target) == ("strong", 50, -23.0)
     assert params.video_operations() == ["denoise", "frame_rate"]
     assert params.audio_operations() == ["loudness_normalize"]

@@ -8,23 +8,48 @@ from shared.domain.events import build_cos_event, parse_cos_event
 pytestmark = pytest.mark.unit
 
 # The captured event of MPS-REFERENCE.md section 4.2.
-REFERENCE_EVENT = {"Records": [{
-    "cos": {
-        "cosSchemaVersion": "1.0", "cosNotificationId": "unkown",
-        "cosBucket": {"appid": "1302260381", "name": "bookshelfplus", "region": "sh",
-                      "cosRegion": "ap-shanghai", "s3Region": "ap-shanghai"},
-        "cosObject": {"key": "/1302260381/bookshelfplus/dir/file.mp4", "size": 557,
-                      "url": "http://bookshelfplus-1302260381.cos.ap-shanghai.myqcloud.com/dir/file.mp4",
-                      "vid": "",
-                      "meta": {"Content-Type": "video/mp4", "ETag": "\"0d73\"",
-                               "x-cos-request-id": "NjI1", "x-cos-storage-class": "Standard"}}},
-    "event": {
-        "eventName": "cos:ObjectCreated:Put", "eventVersion": "1.0", "eventSource": "qcs::cos",
-        "eventTime": 1650016156,
-        "eventQueue": "qcs:0:scf:ap-shanghai:appid/1302260381:default.myfunc.$DEFAULT",
-        "requestParameters": {"requestSourceIP": "117.154.65.144",
-                              "requestHeaders": {"Authorization": "q-sign-algorithm=sha1&..."}},
-        "reservedInfo": "", "reqid": 0}}]}
+REFERENCE_EVENT = {
+    "Records": [
+        {
+            "cos": {
+                "cosSchemaVersion": "1.0",
+                "cosNotificationId": "unkown",
+                "cosBucket": {
+                    "appid": "1302260381",
+                    "name": "bookshelfplus",
+                    "region": "sh",
+                    "cosRegion": "ap-shanghai",
+                    "s3Region": "ap-shanghai",
+                },
+                "cosObject": {
+                    "key": "/1302260381/bookshelfplus/dir/file.mp4",
+                    "size": 557,
+                    "url": "http://bookshelfplus-1302260381.cos.ap-shanghai.myqcloud.com/dir/file.mp4",
+                    "vid": "",
+                    "meta": {
+                        "Content-Type": "video/mp4",
+                        "ETag": '"0d73"',
+                        "x-cos-request-id": "NjI1",
+                        "x-cos-storage-class": "Standard",
+                    },
+                },
+            },
+            "event": {
+                "eventName": "cos:ObjectCreated:Put",
+                "eventVersion": "1.0",
+                "eventSource": "qcs::cos",
+                "eventTime": 1650016156,
+                "eventQueue": "qcs:0:scf:ap-shanghai:appid/1302260381:default.myfunc.$DEFAULT",
+                "requestParameters": {
+                    "requestSourceIP": "117.154.65.144",
+                    "requestHeaders": {"Authorization": "q-sign-algorithm=sha1&..."},
+                },
+                "reservedInfo": "",
+                "reqid": 0,
+            },
+        }
+    ]
+}
 
 
 def test_reference_event_gives_the_real_key_and_full_bucket():
@@ -59,10 +84,24 @@ def test_removal_events_are_skipped():
     assert parse_cos_event(event) == []
 
 
-@pytest.mark.parametrize("bad", [None, {}, {"Records": []}, {"Records": [{"cos": {}}]}, "text",
-                                 {"Records": [{"cos": {"cosBucket": {"appid": "1", "name": "b"},
-                                                       "cosObject": {"key": "/1/b/k", "size": -1}},
-                                               "event": {"eventName": "cos:ObjectCreated:Put"}}]}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        {},
+        {"Records": []},
+        {"Records": [{"cos": {}}]},
+        "text",
+        {
+            "Records": [
+                {
+                    "cos": {"cosBucket": {"appid": "1", "name": "b"}, "cosObject": {"key": "/1/b/k", "size": -1}},
+                    "event": {"eventName": "cos:ObjectCreated:Put"},
+                }
+            ]
+        },
+    ],
+)
 def test_malformed_events_raise_a_clear_error(bad):
     with pytest.raises(BadInputError) as err:
         parse_cos_event(bad)
@@ -70,8 +109,15 @@ def test_malformed_events_raise_a_clear_error(bad):
 
 
 def test_the_local_stack_emits_the_cloud_shape():
-    event = build_cos_event(appid="1250000000", bucket="openmps-input-1250000000", region="ap-guangzhou",
-                            key="input/x y/clip.MP4", size=10, etag="abc", event_time=1)
+    event = build_cos_event(
+        appid="1250000000",
+        bucket="openmps-input-1250000000",
+        region="ap-guangzhou",
+        key="input/x y/clip.MP4",
+        size=10,
+        etag="abc",
+        event_time=1,
+    )
     cos = event["Records"][0]["cos"]
     assert cos["cosObject"]["key"] == "/1250000000/openmps-input/input/x y/clip.MP4"
     assert cos["cosBucket"]["name"] == "openmps-input"

@@ -23,10 +23,17 @@ def test_signed_urls_bind_method_object_and_expiry():
     assert verify("k", "GET", "b", "a/c.mp4", exp, "", sig, exp + 1) == "URL expired"
 
 
-@pytest.mark.parametrize("header, size, expected", [
-    ("bytes=0-9", 100, (0, 9)), ("bytes=90-", 100, (90, 99)), ("bytes=-10", 100, (90, 99)),
-    ("bytes=50-500", 100, (50, 99)), ("bytes=100-", 100, None), ("bytes=-0", 100, None),
-])
+@pytest.mark.parametrize(
+    "header, size, expected",
+    [
+        ("bytes=0-9", 100, (0, 9)),
+        ("bytes=90-", 100, (90, 99)),
+        ("bytes=-10", 100, (90, 99)),
+        ("bytes=50-500", 100, (50, 99)),
+        ("bytes=100-", 100, None),
+        ("bytes=-0", 100, None),
+    ],
+)
 def test_http_ranges(header, size, expected):
     assert parse_range(header, size) == expected
 
@@ -59,11 +66,21 @@ def test_settings_come_from_the_environment_and_are_validated():
 
 
 def test_scf_gateway_event_to_rest_shape():
-    event = {"requestContext": {"path": "/", "httpMethod": "GET", "requestId": "r1", "stage": "release",
-                                "sourceIp": "1.2.3.4"},
-             "headers": {"Authorization": "Bearer t"}, "path": "/api/v1/tasks", "httpMethod": "GET",
-             "queryString": {"status": "FINISH", "tag": ["a", "b"], "flag": True},
-             "queryStringParameters": {}, "body": ""}
+    event = {
+        "requestContext": {
+            "path": "/",
+            "httpMethod": "GET",
+            "requestId": "r1",
+            "stage": "release",
+            "sourceIp": "1.2.3.4",
+        },
+        "headers": {"Authorization": "Bearer t"},
+        "path": "/api/v1/tasks",
+        "httpMethod": "GET",
+        "queryString": {"status": "FINISH", "tag": ["a", "b"], "flag": True},
+        "queryStringParameters": {},
+        "body": "",
+    }
     rest = apigw_to_rest_event(event)
     assert rest["path"] == "/api/v1/tasks" and rest["httpMethod"] == "GET"
     assert rest["queryStringParameters"] == {"status": "FINISH", "tag": "b", "flag": ""}
@@ -72,15 +89,24 @@ def test_scf_gateway_event_to_rest_shape():
 
 
 def test_integration_response_has_single_valued_headers():
-    out = rest_to_integration_response({"statusCode": 201, "body": "{}", "isBase64Encoded": False,
-                                        "multiValueHeaders": {"Content-Type": ["application/json"]}})
-    assert out == {"isBase64Encoded": False, "statusCode": 201,
-                   "headers": {"Content-Type": "application/json"}, "body": "{}"}
+    out = rest_to_integration_response(
+        {
+            "statusCode": 201,
+            "body": "{}",
+            "isBase64Encoded": False,
+            "multiValueHeaders": {"Content-Type": ["application/json"]},
+        }
+    )
+    assert out == {
+        "isBase64Encoded": False,
+        "statusCode": 201,
+        "headers": {"Content-Type": "application/json"},
+        "body": "{}",
+    }
 
 
 def test_context_adapter_accepts_dicts_and_objects():
-    ctx = ScfContext({"request_id": "r", "function_name": "f", "memory_limit_in_mb": 256,
-                      "time_limit_in_ms": 5000})
+    ctx = ScfContext({"request_id": "r", "function_name": "f", "memory_limit_in_mb": 256, "time_limit_in_ms": 5000})
     assert (ctx.aws_request_id, ctx.function_name, ctx.memory_limit_in_mb) == ("r", "f", 256)
     assert 0 < ctx.get_remaining_time_in_millis() <= 5000
 

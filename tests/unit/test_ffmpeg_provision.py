@@ -54,8 +54,12 @@ def settings(tmp_path: Path, **values: Any) -> Settings:
 
 
 def ensure(tmp_path: Path, storage: FakeStorage, environ: dict[str, str], **values: Any) -> str | None:
-    return ensure_ffmpeg(settings(tmp_path, **values), storage, environ=environ,  # type: ignore[arg-type]
-                         find_bundled=lambda: None)
+    return ensure_ffmpeg(
+        settings(tmp_path, **values),
+        storage,
+        environ=environ,  # type: ignore[arg-type]
+        find_bundled=lambda: None,
+    )
 
 
 def folder(tmp_path: Path) -> Path:
@@ -117,8 +121,10 @@ def test_a_complete_file_from_an_earlier_process_is_checked_and_reused(tmp_path:
     assert storage.downloads == [] and os.stat(final).st_mode & 0o777 == 0o755
 
 
-@pytest.mark.parametrize("fail", [RetryableProcessingError("COS timed out", code="InternalError.Storage"),
-                                  OSError(28, "No space left on device")])
+@pytest.mark.parametrize(
+    "fail",
+    [RetryableProcessingError("COS timed out", code="InternalError.Storage"), OSError(28, "No space left on device")],
+)
 def test_a_failed_download_is_retryable_and_leaves_nothing(tmp_path: Path, fail: Exception) -> None:
     environ: dict[str, str] = {}
     with pytest.raises(RetryableProcessingError):
@@ -132,8 +138,9 @@ def test_a_missing_object_is_retryable_with_what_to_do(tmp_path: Path) -> None:
 
 
 def test_no_room_is_said_before_downloading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ffmpeg_provision.shutil, "disk_usage",
-                        lambda _p: shutil._ntuple_diskusage(10**9, 10**9 - 10, 10))  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        ffmpeg_provision.shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(10**9, 10**9 - 10, 10)
+    )  # type: ignore[attr-defined]
     storage = FakeStorage()
     with pytest.raises(RetryableProcessingError, match="does not fit"):
         ensure(tmp_path, storage, {})
@@ -144,8 +151,15 @@ def test_nothing_happens_where_ffmpeg_is_present_or_not_configured(tmp_path: Pat
     storage = FakeStorage()
     # The ffmpeg layer is bound (or pip installed the binary): the setting is not needed.
     environ: dict[str, str] = {}
-    assert ensure_ffmpeg(settings(tmp_path), storage, environ=environ,  # type: ignore[arg-type]
-                         find_bundled=lambda: tmp_path / "ffmpeg-linux-x86_64-v9.0.2") is None
+    assert (
+        ensure_ffmpeg(
+            settings(tmp_path),
+            storage,
+            environ=environ,  # type: ignore[arg-type]
+            find_bundled=lambda: tmp_path / "ffmpeg-linux-x86_64-v9.0.2",
+        )
+        is None
+    )
     # Not configured (locally).
     assert ensure(tmp_path, storage, environ, ffmpeg_object=None, ffmpeg_sha256=None) is None
     # The operator chose a binary.
@@ -172,6 +186,7 @@ def test_imageio_reads_the_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # ---- the worker handler -----------------------------------------------------------------------------
 
+
 class Deps:
     def __init__(self) -> None:
         self.settings = Settings()
@@ -191,5 +206,4 @@ def test_the_worker_handler_fetches_ffmpeg_inside_the_run(monkeypatch: pytest.Mo
     monkeypatch.setattr(functions_support, "run_subtask", fake_run)
     handler = functions_support.worker_handler(lambda *a, **k: ([], ""))
     assert handler({"task_id": "t", "index": 1, "attempt": 0}, {"time_limit_in_ms": 60_000}) == {"ok": True}
-    assert calls == [("run", deps, {"task_id": "t", "index": 1, "attempt": 0}),
-                     ("ensure", deps.settings, deps.storage)]
+    assert calls == [("run", deps, {"task_id": "t", "index": 1, "attempt": 0}), ("ensure", deps.settings, deps.storage)]

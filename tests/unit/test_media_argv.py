@@ -25,8 +25,17 @@ OUT = "/data/out"
 PREFIX = [FF, "-hide_banner", "-nostdin", "-y", "-protocol_whitelist", "file,pipe"]
 
 
-def info(w: int = 1920, h: int = 1080, fps: float = 25.0, rotation: int = 0, duration: float = 20.0,
-         video: bool = True, audio: bool = True, sample_rate: int = 48000, channels: int = 2) -> MediaInfo:
+def info(
+    w: int = 1920,
+    h: int = 1080,
+    fps: float = 25.0,
+    rotation: int = 0,
+    duration: float = 20.0,
+    video: bool = True,
+    audio: bool = True,
+    sample_rate: int = 48000,
+    channels: int = 2,
+) -> MediaInfo:
     v = VideoStream("h264", w, h, fps, 2_000_000, rotation, duration) if video else None
     a = AudioStream("aac", sample_rate, channels, 128_000, duration) if audio else None
     return MediaInfo("mov,mp4,m4a,3gp,3g2,mj2", duration, 5_000_000, 2_128_000, v, a)
@@ -44,19 +53,23 @@ def preset(definition: int) -> TranscodeParams:
 
 # plan_dimensions ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("src", "params", "adaptive", "upscale", "expected"), [
-    ((1920, 1080), (0, 720), True, False, (1280, 720)),
-    ((1080, 1920), (0, 720), True, False, (720, 1280)),  # portrait: 720 is the short side
-    ((1080, 1920), (0, 720), False, False, (406, 720)),  # not adaptive: 720 is the height
-    ((640, 360), (0, 720), True, False, (640, 360)),  # never upscale
-    ((640, 360), (0, 720), True, True, (1280, 720)),
-    ((641, 361), (0, 0), True, False, (640, 360)),  # source size, made even
-    ((1000, 563), (0, 360), True, False, (640, 360)),
-    ((1920, 1080), (1280, 0), True, False, (1280, 720)),
-    ((1920, 1080), (640, 480), True, False, (640, 480)),  # both given: exactly that
-    ((1080, 1920), (1280, 720), True, False, (720, 1280)),
-    ((1280, 720), (1920, 1080), True, False, (1280, 720)),
-])
+
+@pytest.mark.parametrize(
+    ("src", "params", "adaptive", "upscale", "expected"),
+    [
+        ((1920, 1080), (0, 720), True, False, (1280, 720)),
+        ((1080, 1920), (0, 720), True, False, (720, 1280)),  # portrait: 720 is the short side
+        ((1080, 1920), (0, 720), False, False, (406, 720)),  # not adaptive: 720 is the height
+        ((640, 360), (0, 720), True, False, (640, 360)),  # never upscale
+        ((640, 360), (0, 720), True, True, (1280, 720)),
+        ((641, 361), (0, 0), True, False, (640, 360)),  # source size, made even
+        ((1000, 563), (0, 360), True, False, (640, 360)),
+        ((1920, 1080), (1280, 0), True, False, (1280, 720)),
+        ((1920, 1080), (640, 480), True, False, (640, 480)),  # both given: exactly that
+        ((1080, 1920), (1280, 720), True, False, (720, 1280)),
+        ((1280, 720), (1920, 1080), True, False, (1280, 720)),
+    ],
+)
 def test_plan_dimensions(src, params, adaptive, upscale, expected) -> None:
     assert plan_dimensions(*src, *params, adaptive, upscale) == expected
 
@@ -82,6 +95,7 @@ def test_plan_dimensions_properties(src_w, src_h, pw, ph, adaptive, upscale) -> 
 
 # transcode ------------------------------------------------------------------------------------------
 
+
 def test_transcode_mp4_preset() -> None:
     argv, names = transcode_argv(FF, SRC, info(fps=30), preset(100030), OUT, "job1_out")
     assert argv[:6] == PREFIX
@@ -95,13 +109,20 @@ def test_transcode_mp4_preset() -> None:
     assert value_after(argv, "-profile:v") == "high"
     assert value_after(argv, "-pix_fmt") == "yuv420p"
     assert (value_after(argv, "-b:v"), value_after(argv, "-maxrate"), value_after(argv, "-bufsize")) == (
-        "1800k", "2700k", "3600k")
+        "1800k",
+        "2700k",
+        "3600k",
+    )
     assert value_after(argv, "-r") == "25"  # 30 fps source, 25 fps template
     assert value_after(argv, "-g") == "50"
-    assert (value_after(argv, "-c:a"), value_after(argv, "-b:a"), value_after(argv, "-ar"),
-            value_after(argv, "-ac")) == ("aac", "128k", "44100", "2")
+    assert (
+        value_after(argv, "-c:a"),
+        value_after(argv, "-b:a"),
+        value_after(argv, "-ar"),
+        value_after(argv, "-ac"),
+    ) == ("aac", "128k", "44100", "2")
     assert value_after(argv, "-movflags") == "+faststart"
-    assert ["-map", "0:V:0"] == argv[argv.index("-map"):argv.index("-map") + 2]
+    assert ["-map", "0:V:0"] == argv[argv.index("-map") : argv.index("-map") + 2]
     assert "0:a:0" in argv
     assert "-keyint_min" not in argv and "-crf" not in argv
 
@@ -148,13 +169,19 @@ def test_transcode_h265() -> None:
     assert value_after(argv, "-tag:v") == "hvc1"
 
 
-@pytest.mark.parametrize(("change", "code"), [
-    ({"container": "avi"}, "Container"), ({"video_codec": "vp8"}, "VideoCodec"),
-    ({"container": "flv", "video_codec": "vp9"}, "VideoCodec"), ({"audio_codec": "ac3"}, "AudioCodec"),
-    ({"container": "webm", "video_codec": "vp9", "audio_codec": "aac"}, "AudioCodec"),
-    ({"audio_codec": "opus", "sample_rate": 44100}, "SampleRate"), ({"crf": 52}, "Crf"),
-    ({"remove_audio": True, "remove_video": True}, "RemoveAudio"),
-])
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"container": "avi"}, "Container"),
+        ({"video_codec": "vp8"}, "VideoCodec"),
+        ({"container": "flv", "video_codec": "vp9"}, "VideoCodec"),
+        ({"audio_codec": "ac3"}, "AudioCodec"),
+        ({"container": "webm", "video_codec": "vp9", "audio_codec": "aac"}, "AudioCodec"),
+        ({"audio_codec": "opus", "sample_rate": 44100}, "SampleRate"),
+        ({"crf": 52}, "Crf"),
+        ({"remove_audio": True, "remove_video": True}, "RemoveAudio"),
+    ],
+)
 def test_transcode_rejects_unsupported(change, code) -> None:
     with pytest.raises(BadInputError) as err:
         transcode_argv(FF, SRC, info(), dataclasses.replace(preset(100030), **change), OUT, "x")
@@ -162,6 +189,7 @@ def test_transcode_rejects_unsupported(change, code) -> None:
 
 
 # containers and codecs -----------------------------------------------------------------------------
+
 
 def custom(**data: object) -> TranscodeParams:
     return validate_transcode_params(data)
@@ -174,30 +202,38 @@ def build(params: TranscodeParams, source: MediaInfo | None = None) -> tuple[lis
     return argv, names[0]
 
 
-@pytest.mark.parametrize(("container", "name", "muxer"), [
-    ("mp4", "x.mp4", ["-movflags", "+faststart", "-f", "mp4"]),
-    ("mov", "x.mov", ["-movflags", "+faststart", "-f", "mov"]),
-    ("mkv", "x.mkv", ["-f", "matroska"]),
-    ("webm", "x.webm", ["-f", "webm"]),
-    ("flv", "x.flv", ["-f", "flv"]),
-    ("mp3", "x.mp3", ["-f", "mp3"]),
-    ("m4a", "x.m4a", ["-movflags", "+faststart", "-f", "ipod"]),
-    ("flac", "x.flac", ["-f", "flac"]),
-    ("ogg", "x.ogg", ["-f", "ogg"]),
-    ("wav", "x.wav", ["-f", "wav"]),
-    ("hls", "x.m3u8", ["-f", "hls"]),
-])
+@pytest.mark.parametrize(
+    ("container", "name", "muxer"),
+    [
+        ("mp4", "x.mp4", ["-movflags", "+faststart", "-f", "mp4"]),
+        ("mov", "x.mov", ["-movflags", "+faststart", "-f", "mov"]),
+        ("mkv", "x.mkv", ["-f", "matroska"]),
+        ("webm", "x.webm", ["-f", "webm"]),
+        ("flv", "x.flv", ["-f", "flv"]),
+        ("mp3", "x.mp3", ["-f", "mp3"]),
+        ("m4a", "x.m4a", ["-movflags", "+faststart", "-f", "ipod"]),
+        ("flac", "x.flac", ["-f", "flac"]),
+        ("ogg", "x.ogg", ["-f", "ogg"]),
+        ("wav", "x.wav", ["-f", "wav"]),
+        ("hls", "x.m3u8", ["-f", "hls"]),
+    ],
+)
 def test_each_container_names_its_output_and_muxer(container, name, muxer) -> None:
     argv, out = build(custom(container=container))
     assert out == name
     at = argv.index(muxer[0])
-    assert argv[at:at + len(muxer)] == muxer
+    assert argv[at : at + len(muxer)] == muxer
 
 
 def test_h264_mp4_flags() -> None:
     argv, _ = build(custom(container="mp4", encoder_preset="fast", crf=20))
-    assert (value_after(argv, "-c:v"), value_after(argv, "-preset"), value_after(argv, "-profile:v"),
-            value_after(argv, "-pix_fmt"), value_after(argv, "-crf")) == ("libx264", "fast", "high", "yuv420p", "20")
+    assert (
+        value_after(argv, "-c:v"),
+        value_after(argv, "-preset"),
+        value_after(argv, "-profile:v"),
+        value_after(argv, "-pix_fmt"),
+        value_after(argv, "-crf"),
+    ) == ("libx264", "fast", "high", "yuv420p", "20")
     assert "-tag:v" not in argv and "-b:v" not in argv
 
 
@@ -216,20 +252,32 @@ def test_h265_flags(container, tagged) -> None:
     x265 = value_after(argv, "-x265-params")
     assert x265 == ("log-level=error:scenecut=0" if container == "hls" else "log-level=error")
     assert (value_after(argv, "-b:v"), value_after(argv, "-maxrate"), value_after(argv, "-bufsize")) == (
-        "2000k", "3000k", "4000k")
+        "2000k",
+        "3000k",
+        "4000k",
+    )
 
 
 def test_vp9_webm_flags() -> None:
     argv, _ = build(custom(container="webm"))
     assert value_after(argv, "-c:v") == "libvpx-vp9"
     assert (value_after(argv, "-deadline"), value_after(argv, "-cpu-used"), value_after(argv, "-row-mt")) == (
-        "good", "4", "1")
+        "good",
+        "4",
+        "1",
+    )
     assert (value_after(argv, "-crf"), value_after(argv, "-b:v")) == ("32", "0")  # constant quality
     assert "-preset" not in argv and "-profile:v" not in argv
-    assert (value_after(argv, "-c:a"), value_after(argv, "-b:a"), value_after(argv, "-ar")) == ("libopus", "128k",
-                                                                                                 "48000")
-    argv, _ = build(custom(container="webm", video_bitrate_kbps=800, encoder_preset="veryslow",
-                           audio_codec="vorbis", sample_rate=44100))
+    assert (value_after(argv, "-c:a"), value_after(argv, "-b:a"), value_after(argv, "-ar")) == (
+        "libopus",
+        "128k",
+        "48000",
+    )
+    argv, _ = build(
+        custom(
+            container="webm", video_bitrate_kbps=800, encoder_preset="veryslow", audio_codec="vorbis", sample_rate=44100
+        )
+    )
     assert (value_after(argv, "-b:v"), value_after(argv, "-cpu-used")) == ("800k", "0")
     assert "-crf" not in argv and value_after(argv, "-c:a") == "libvorbis"
 
@@ -237,7 +285,10 @@ def test_vp9_webm_flags() -> None:
 def test_av1_flags() -> None:
     argv, _ = build(custom(container="webm", video_codec="av1"))
     assert (value_after(argv, "-c:v"), value_after(argv, "-preset"), value_after(argv, "-crf")) == (
-        "libsvtav1", "8", "35")
+        "libsvtav1",
+        "8",
+        "35",
+    )
     argv, _ = build(custom(container="mp4", video_codec="av1", video_bitrate_kbps=900, encoder_preset="medium"))
     assert (value_after(argv, "-b:v"), value_after(argv, "-preset")) == ("900k", "5")
     assert "-maxrate" not in argv and "-crf" not in argv  # SVT-AV1 refuses a max rate outside CRF mode
@@ -250,23 +301,26 @@ def test_fps_and_gop() -> None:
     assert "-g" not in argv and "-keyint_min" not in argv
 
 
-@pytest.mark.parametrize(("data", "codec", "rate", "bitrate"), [
-    ({"container": "flv", "audio_codec": "mp3"}, "libmp3lame", "44100", "128k"),
-    ({"container": "mp3", "audio_bitrate_kbps": 320}, "libmp3lame", "44100", "320k"),
-    ({"container": "ogg", "audio_codec": "opus", "audio_bitrate_kbps": 96}, "libopus", "48000", "96k"),
-    ({"container": "ogg", "audio_codec": "flac"}, "flac", "44100", None),
-    ({"container": "flac", "sample_rate": 96000}, "flac", "96000", None),
-    ({"container": "wav"}, "pcm_s16le", "44100", None),
-    ({"container": "wav", "audio_codec": "pcm24"}, "pcm_s24le", "44100", None),
-    ({"container": "m4a", "audio_bitrate_kbps": 0}, "aac", "44100", None),
-    ({"container": "mov", "audio_codec": "pcm16"}, "pcm_s16le", "44100", None),
-    ({"container": "mkv", "audio_codec": "vorbis", "sample_rate": 22050}, "libvorbis", "22050", "128k"),
-])
+@pytest.mark.parametrize(
+    ("data", "codec", "rate", "bitrate"),
+    [
+        ({"container": "flv", "audio_codec": "mp3"}, "libmp3lame", "44100", "128k"),
+        ({"container": "mp3", "audio_bitrate_kbps": 320}, "libmp3lame", "44100", "320k"),
+        ({"container": "ogg", "audio_codec": "opus", "audio_bitrate_kbps": 96}, "libopus", "48000", "96k"),
+        ({"container": "ogg", "audio_codec": "flac"}, "flac", "44100", None),
+        ({"container": "flac", "sample_rate": 96000}, "flac", "96000", None),
+        ({"container": "wav"}, "pcm_s16le", "44100", None),
+        ({"container": "wav", "audio_codec": "pcm24"}, "pcm_s24le", "44100", None),
+        ({"container": "m4a", "audio_bitrate_kbps": 0}, "aac", "44100", None),
+        ({"container": "mov", "audio_codec": "pcm16"}, "pcm_s16le", "44100", None),
+        ({"container": "mkv", "audio_codec": "vorbis", "sample_rate": 22050}, "libvorbis", "22050", "128k"),
+    ],
+)
 def test_audio_codecs(data, codec, rate, bitrate) -> None:
     argv, _ = build(custom(**data))
     assert (value_after(argv, "-c:a"), value_after(argv, "-ar")) == (codec, rate)
     assert (value_after(argv, "-b:a") if "-b:a" in argv else None) == bitrate
-    assert ["-map", "0:a:0"] == argv[argv.index("0:a:0") - 1:argv.index("0:a:0") + 1]
+    assert ["-map", "0:a:0"] == argv[argv.index("0:a:0") - 1 : argv.index("0:a:0") + 1]
 
 
 def test_audio_only_containers_drop_the_video() -> None:
@@ -283,13 +337,16 @@ def test_remove_audio_and_remove_video() -> None:
     assert name == "x.mp4"
 
 
-@pytest.mark.parametrize(("data", "source", "rate", "channels"), [
-    ({"sample_rate": 0, "channels": 0}, {}, "48000", "2"),  # the source's
-    ({"container": "mp3", "sample_rate": 0, "channels": 0}, {"sample_rate": 96000, "channels": 6}, "48000", "2"),
-    ({"container": "webm", "sample_rate": 0}, {"sample_rate": 44100}, "48000", "2"),
-    ({"container": "flv", "audio_codec": "mp3", "sample_rate": 0}, {"sample_rate": 32000}, "22050", "2"),
-    ({"container": "m4a", "channels": 0}, {"channels": 6}, "44100", "6"),
-])
+@pytest.mark.parametrize(
+    ("data", "source", "rate", "channels"),
+    [
+        ({"sample_rate": 0, "channels": 0}, {}, "48000", "2"),  # the source's
+        ({"container": "mp3", "sample_rate": 0, "channels": 0}, {"sample_rate": 96000, "channels": 6}, "48000", "2"),
+        ({"container": "webm", "sample_rate": 0}, {"sample_rate": 44100}, "48000", "2"),
+        ({"container": "flv", "audio_codec": "mp3", "sample_rate": 0}, {"sample_rate": 32000}, "22050", "2"),
+        ({"container": "m4a", "channels": 0}, {"channels": 6}, "44100", "6"),
+    ],
+)
 def test_source_audio_settings_follow_what_the_codec_takes(data, source, rate, channels) -> None:
     argv, _ = build(custom(**data), info(**source))
     assert (value_after(argv, "-ar"), value_after(argv, "-ac")) == (rate, channels)
@@ -318,16 +375,24 @@ def test_audio_only_outputs_need_no_video_settings() -> None:
     assert name == "x.mp3" and "-vn" in argv
 
 
-@pytest.mark.parametrize(("src", "out", "stem"), [
-    ("relative.mp4", OUT, "x"), (SRC, "/data/100%", "x"), (SRC, OUT, "../x"), (SRC, OUT, "-x"),
-    (SRC, OUT, "a b"), (SRC, OUT, ""),
-])
+@pytest.mark.parametrize(
+    ("src", "out", "stem"),
+    [
+        ("relative.mp4", OUT, "x"),
+        (SRC, "/data/100%", "x"),
+        (SRC, OUT, "../x"),
+        (SRC, OUT, "-x"),
+        (SRC, OUT, "a b"),
+        (SRC, OUT, ""),
+    ],
+)
 def test_builders_refuse_unsafe_paths(src, out, stem) -> None:
     with pytest.raises(ValueError):
         transcode_argv(FF, src, info(), preset(100030), out, stem)
 
 
 # snapshots ------------------------------------------------------------------------------------------
+
 
 def sampled() -> SnapshotParams:
     params = SNAPSHOT_PRESETS[("sampled", 10)].params
@@ -345,13 +410,23 @@ def test_sampled_percent_uses_one_fast_seek_per_image() -> None:
     assert seeks == ["0", "2", "4", "6", "8", "10", "12", "14", "16", "18"]
     for i, a in enumerate(argv):
         if a == "-ss":  # input seeking: -ss comes right before its -i
-            assert argv[i + 2:i + 4] == ["-i", SRC]
+            assert argv[i + 2 : i + 4] == ["-i", SRC]
     assert argv.count("-protocol_whitelist") == 10  # a per-input option
     assert argv.count("-i") == 10
     for n in range(10):
         out = argv.index(f"{OUT}/snap_{n}.jpg")
-        assert argv[out - 10:out] == ["-map", f"{n}:V:0", "-frames:v", "1", "-update", "1",
-                                      "-c:v", "mjpeg", "-q:v", "2"]
+        assert argv[out - 10 : out] == [
+            "-map",
+            f"{n}:V:0",
+            "-frames:v",
+            "1",
+            "-update",
+            "1",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "2",
+        ]
     assert all(isinstance(a, str) and " " not in a for a in argv)
 
 
@@ -425,22 +500,34 @@ def test_sprite_webvtt() -> None:
         "WEBVTT\n\n"
         "00:00:00.000 --> 00:00:10.000\ns_0.jpg#xywh=0,0,100,50\n\n"
         "00:00:10.000 --> 00:00:20.000\ns_0.jpg#xywh=100,0,100,50\n\n"
-        "00:00:20.000 --> 00:00:25.000\ns_1.jpg#xywh=0,0,100,50\n")
+        "00:00:20.000 --> 00:00:25.000\ns_1.jpg#xywh=0,0,100,50\n"
+    )
     assert sprite_webvtt(["s_0.jpg"], 100, 50, 2, 1, [0.0, 10.0, 20.0], 25.0).count("#xywh") == 2
     assert "01:01:01.500 --> 01:01:02.000" in sprite_webvtt(["a.jpg"], 1, 1, 1, 1, [3661.5], 3662.0)
 
 
 # parse_time_offset, progress flags ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("3.5s", 3.5), ("3.5", 3.5), ("10%", 12.0), ("0%", 0.0), ("100%", 120.0), (" 7s ", 7.0), ("0", 0.0),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3.5s", 3.5),
+        ("3.5", 3.5),
+        ("10%", 12.0),
+        ("0%", 0.0),
+        ("100%", 120.0),
+        (" 7s ", 7.0),
+        ("0", 0.0),
+    ],
+)
 def test_parse_time_offset(text, expected) -> None:
     assert parse_time_offset(text, 120.0) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "-1s", "1e3", "10%%", "nan", "inf", "101%", "1.2.3", "5m",
-                                  "1" * 40, "3s;rm"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "-1s", "1e3", "10%%", "nan", "inf", "101%", "1.2.3", "5m", "1" * 40, "3s;rm"]
+)
 def test_parse_time_offset_rejects_garbage(text) -> None:
     with pytest.raises(BadInputError) as err:
         parse_time_offset(text, 120.0)

@@ -36,35 +36,46 @@ def test_file_selection_skips_caches_scripts_and_tests(tmp_path: Path) -> None:
     chosen = [p.relative_to(tmp_path).as_posix() for p in package.select_files(tmp_path, "functions")]
     assert chosen == ["functions/__init__.py", "functions/api/index.py"]
     site = tmp_path / "site"
-    _write(site, "pkg/__init__.py", "pkg/bin/tool", "bin/normalizer", "tests/test_x.py", "pkg/__pycache__/a.pyc",
-           "pkg-1.0.dist-info/RECORD", "pkg/__init__.pyi")
+    _write(
+        site,
+        "pkg/__init__.py",
+        "pkg/bin/tool",
+        "bin/normalizer",
+        "tests/test_x.py",
+        "pkg/__pycache__/a.pyc",
+        "pkg-1.0.dist-info/RECORD",
+        "pkg/__init__.pyi",
+    )
     kept = sorted(p.relative_to(site).as_posix() for p in package.site_files(site))
     assert kept == ["pkg-1.0.dist-info/RECORD", "pkg/__init__.py", "pkg/bin/tool"]
 
 
-@pytest.mark.parametrize(("rel", "left_out"), [
-    ("numpy/__init__.pyi", True),
-    ("cv2/typing/__init__.pyi", True),
-    ("botocore/data/ec2/2016-11-15/service-2.json.gz", True),
-    ("botocore/data/sts/2011-06-15/endpoint-rule-set-1.json.gz", True),
-    ("botocore/data/dynamodb/2012-08-10/service-2.json.gz", False),  # pynamodb's
-    ("botocore/data/endpoints.json", False),  # loaded by every botocore session
-    ("botocore/data/partitions.json", False),
-    ("botocore/data/_retry.json", False),
-    ("botocore/data/sdk-default-configuration.json", False),
-    ("botocore/session.py", False),
-    ("Crypto/SelfTest/Cipher/test_AES.py", True),
-    ("Crypto/Cipher/AES.py", False),
-    ("onnxruntime/tools/symbolic_shape_infer.py", True),
-    ("onnxruntime/transformers/optimizer.py", True),
-    ("onnxruntime/quantization/quantize.py", True),
-    ("onnxruntime/capi/libonnxruntime.so.1.23.2", True),
-    ("onnxruntime/capi/onnxruntime_pybind11_state.cpython-310-x86_64-linux-gnu.so", False),
-    ("onnxruntime/capi/libonnxruntime_providers_shared.so", False),
-    ("onnxruntime/__init__.py", False),
-    ("nudenet/320n.onnx", False),
-    ("rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx", False),
-])
+@pytest.mark.parametrize(
+    ("rel", "left_out"),
+    [
+        ("numpy/__init__.pyi", True),
+        ("cv2/typing/__init__.pyi", True),
+        ("botocore/data/ec2/2016-11-15/service-2.json.gz", True),
+        ("botocore/data/sts/2011-06-15/endpoint-rule-set-1.json.gz", True),
+        ("botocore/data/dynamodb/2012-08-10/service-2.json.gz", False),  # pynamodb's
+        ("botocore/data/endpoints.json", False),  # loaded by every botocore session
+        ("botocore/data/partitions.json", False),
+        ("botocore/data/_retry.json", False),
+        ("botocore/data/sdk-default-configuration.json", False),
+        ("botocore/session.py", False),
+        ("Crypto/SelfTest/Cipher/test_AES.py", True),
+        ("Crypto/Cipher/AES.py", False),
+        ("onnxruntime/tools/symbolic_shape_infer.py", True),
+        ("onnxruntime/transformers/optimizer.py", True),
+        ("onnxruntime/quantization/quantize.py", True),
+        ("onnxruntime/capi/libonnxruntime.so.1.23.2", True),
+        ("onnxruntime/capi/onnxruntime_pybind11_state.cpython-310-x86_64-linux-gnu.so", False),
+        ("onnxruntime/capi/libonnxruntime_providers_shared.so", False),
+        ("onnxruntime/__init__.py", False),
+        ("nudenet/320n.onnx", False),
+        ("rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx", False),
+    ],
+)
 def test_pruning_leaves_out_only_what_is_never_imported(rel: str, left_out: bool) -> None:
     assert package.pruned(rel) is left_out
 
@@ -97,22 +108,42 @@ def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> No
 
 # ---- three layers --------------------------------------------------------------------------------
 
+
 def test_pins_from_a_pip_report() -> None:
-    report = {"install": [{"metadata": {"name": "PyYAML", "version": "6.0.3"}},
-                          {"metadata": {"name": "opencv_python_headless", "version": "5.0.0.93"}},
-                          {"metadata": {"name": "zope.interface", "version": "7.0"}}]}
-    assert package.pins_from_report(report) == {"pyyaml": "6.0.3", "opencv-python-headless": "5.0.0.93",
-                                                "zope-interface": "7.0"}
+    report = {
+        "install": [
+            {"metadata": {"name": "PyYAML", "version": "6.0.3"}},
+            {"metadata": {"name": "opencv_python_headless", "version": "5.0.0.93"}},
+            {"metadata": {"name": "zope.interface", "version": "7.0"}},
+        ]
+    }
+    assert package.pins_from_report(report) == {
+        "pyyaml": "6.0.3",
+        "opencv-python-headless": "5.0.0.93",
+        "zope-interface": "7.0",
+    }
 
 
 def test_ai_layer_is_what_the_core_layer_lacks_with_one_cv2() -> None:
     core = {"pyyaml": "6.0.3", "av": "17.1.0", "packaging": "26.4"}
-    joint = {**core, "numpy": "2.2.6", "onnxruntime": "1.23.2", "sympy": "1.14.0", "mpmath": "1.3.0",
-             "opencv-python": "5.0.0.93", "opencv-python-headless": "5.0.0.93", "nudenet": "3.4.2"}
+    joint = {
+        **core,
+        "numpy": "2.2.6",
+        "onnxruntime": "1.23.2",
+        "sympy": "1.14.0",
+        "mpmath": "1.3.0",
+        "opencv-python": "5.0.0.93",
+        "opencv-python-headless": "5.0.0.93",
+        "nudenet": "3.4.2",
+    }
     core_pins, ai_pins = package.split_layers(core, joint)
     assert core_pins == core
-    assert ai_pins == {"numpy": "2.2.6", "onnxruntime": "1.23.2", "opencv-python-headless": "5.0.0.93",
-                       "nudenet": "3.4.2"}
+    assert ai_pins == {
+        "numpy": "2.2.6",
+        "onnxruntime": "1.23.2",
+        "opencv-python-headless": "5.0.0.93",
+        "nudenet": "3.4.2",
+    }
     with pytest.raises(SystemExit, match="other versions"):
         package.split_layers(core, {**joint, "pyyaml": "7.0"})
     with pytest.raises(SystemExit, match="opencv-python-headless"):
@@ -127,10 +158,17 @@ def test_overlapping_paths_between_layers() -> None:
 def _serverless(tmp_path: Path, ai_layer: str = "${env:OPENMPS_AI_LAYER_NAME}") -> Path:
     core = {"name": "${env:OPENMPS_LAYER_NAME}", "version": "${env:OPENMPS_LAYER_VERSION}"}
     ffmpeg = {"name": "${env:OPENMPS_FFMPEG_LAYER_NAME}", "version": "${env:OPENMPS_FFMPEG_LAYER_VERSION}"}
-    doc = {"inputs": {"runtime": "Python3.10", "src": {"src": "./dist/code"}, "functions": {
-        "trigger": {"layers": [core]},
-        "transcode": {"layers": [core, ffmpeg]},
-        "review": {"layers": [core, {"name": ai_layer, "version": "1"}]}}}}
+    doc = {
+        "inputs": {
+            "runtime": "Python3.10",
+            "src": {"src": "./dist/code"},
+            "functions": {
+                "trigger": {"layers": [core]},
+                "transcode": {"layers": [core, ffmpeg]},
+                "review": {"layers": [core, {"name": ai_layer, "version": "1"}]},
+            },
+        }
+    }
     path = tmp_path / "serverless.yml"
     path.write_text(json.dumps(doc))  # JSON is YAML
     return path
@@ -138,16 +176,23 @@ def _serverless(tmp_path: Path, ai_layer: str = "${env:OPENMPS_AI_LAYER_NAME}") 
 
 def test_function_layers_read_from_serverless_yml(tmp_path: Path) -> None:
     assert package.function_layers(_serverless(tmp_path)) == {
-        "trigger": ["openmps-layer"], "transcode": ["openmps-layer", "openmps-ffmpeg-layer"],
-        "review": ["openmps-layer", "openmps-ai-layer"]}
+        "trigger": ["openmps-layer"],
+        "transcode": ["openmps-layer", "openmps-ffmpeg-layer"],
+        "review": ["openmps-layer", "openmps-ai-layer"],
+    }
     with pytest.raises(SystemExit, match="binds layer"):
         package.function_layers(_serverless(tmp_path, "some-public-layer"))
 
 
 def test_the_ffmpeg_binary_moves_out_of_the_core_layer(tmp_path: Path) -> None:
     binary = ("imageio_ffmpeg/binaries/ffmpeg-linux-x86_64-v9.0.2", tmp_path / "ffmpeg")
-    core = [("imageio_ffmpeg/__init__.py", tmp_path / "a"), ("imageio_ffmpeg/binaries/__init__.py", tmp_path / "b"),
-            ("imageio_ffmpeg/binaries/README.md", tmp_path / "c"), binary, ("shared/media/engines.py", tmp_path / "d")]
+    core = [
+        ("imageio_ffmpeg/__init__.py", tmp_path / "a"),
+        ("imageio_ffmpeg/binaries/__init__.py", tmp_path / "b"),
+        ("imageio_ffmpeg/binaries/README.md", tmp_path / "c"),
+        binary,
+        ("shared/media/engines.py", tmp_path / "d"),
+    ]
     kept, moved = package.move_files(core, package.FFMPEG.moved_from_core)
     assert moved == [binary] and kept == [e for e in core if e != binary]
     with pytest.raises(SystemExit, match="imageio-ffmpeg"):
@@ -191,14 +236,21 @@ def test_size_limit_is_checked_per_function() -> None:
 def test_build_offline_makes_three_layers_and_reports_per_function(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     core_site = dist / "build" / "site-openmps-layer"
-    _write(core_site, "corepkg/__init__.py", "botocore/data/ec2/x/service-2.json.gz", "botocore/data/endpoints.json",
-           "imageio_ffmpeg/__init__.py", "imageio_ffmpeg/binaries/__init__.py")
+    _write(
+        core_site,
+        "corepkg/__init__.py",
+        "botocore/data/ec2/x/service-2.json.gz",
+        "botocore/data/endpoints.json",
+        "imageio_ffmpeg/__init__.py",
+        "imageio_ffmpeg/binaries/__init__.py",
+    )
     binary = core_site / "imageio_ffmpeg" / "binaries" / "ffmpeg-linux-x86_64-v9.0.2"
     binary.write_bytes(b"\x7fELF fake ffmpeg")
     binary.chmod(0o755)
     _write(dist / "build" / "site-openmps-ai-layer", "aipkg/__init__.py", "aipkg/__init__.pyi")
-    (dist / "build" / "pins.json").write_text(json.dumps({"openmps-layer": {"corepkg": "1"},
-                                                          "openmps-ai-layer": {"aipkg": "2"}}))
+    (dist / "build" / "pins.json").write_text(
+        json.dumps({"openmps-layer": {"corepkg": "1"}, "openmps-ai-layer": {"aipkg": "2"}})
+    )
     report = package.build("3.10", dist, skip_dependencies=True)
     with zipfile.ZipFile(dist / "openmps-layer.zip") as zf:
         names = zf.namelist()
@@ -213,8 +265,12 @@ def test_build_offline_makes_three_layers_and_reports_per_function(tmp_path: Pat
     # The same binary, bare, for the upload to COS, with the sha256 OPENMPS_FFMPEG_SHA256 must have.
     bare = dist / "ffmpeg"
     assert bare.read_bytes() == binary.read_bytes() and bare.stat().st_mode & 0o777 == 0o755
-    assert report["ffmpeg"] == {"path": "dist/ffmpeg", "layer_path": str(binary.relative_to(core_site)),
-                                "bytes": bare.stat().st_size, "sha256": hashlib.sha256(bare.read_bytes()).hexdigest()}
+    assert report["ffmpeg"] == {
+        "path": "dist/ffmpeg",
+        "layer_path": str(binary.relative_to(core_site)),
+        "bytes": bare.stat().st_size,
+        "sha256": hashlib.sha256(bare.read_bytes()).hexdigest(),
+    }
     functions = report["functions"]
     assert functions["trigger"]["layers"] == ["openmps-layer"]  # type: ignore[index]
     assert functions["api"]["layers"] == ["openmps-layer", "openmps-ffmpeg-layer"]  # type: ignore[index]
@@ -248,14 +304,19 @@ def test_smoke_exercises_each_layer_set_for_what_it_carries(tmp_path: Path) -> N
     ffmpeg = tmp_path / "ffmpeg"
     assert smoke.probe_args(("openmps-layer",), "http://db", ffmpeg, "ab") == ["core", "http://db"]
     assert smoke.probe_args(("openmps-layer", "openmps-ffmpeg-layer"), "http://db", ffmpeg, "ab") == [
-        "core", "http://db", "media"]
+        "core",
+        "http://db",
+        "media",
+    ]
     # The AI functions run their engines with the ffmpeg fetched the way a cold start fetches it.
     assert smoke.probe_args(("openmps-layer", "openmps-ai-layer"), "", ffmpeg, "ab") == ["ai", str(ffmpeg), "ab"]
 
 
 def test_smoke_unpacks_like_scf(tmp_path: Path) -> None:
     assert smoke.layer_sets({"api": ["a"], "trigger": ["a"], "review": ["a", "b"]}) == {
-        ("a",): ["api", "trigger"], ("a", "b"): ["review"]}
+        ("a",): ["api", "trigger"],
+        ("a", "b"): ["review"],
+    }
     tool = tmp_path / "tool"
     tool.write_text("#!/bin/sh\n")
     tool.chmod(0o755)

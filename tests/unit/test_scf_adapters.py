@@ -30,6 +30,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 # ---- COS events --------------------------------------------------------------------------------
 
+
 def test_cos_put_event_gives_full_bucket_and_real_key() -> None:
     [obj] = parse_cos_event(fixture("cos_put.json"))
     assert (obj.bucket, obj.key, obj.region) == ("bookshelfplus-1302260381", "input/file.mp4", "ap-shanghai")
@@ -52,6 +53,7 @@ def test_removed_objects_are_skipped() -> None:
 
 
 # ---- API gateway events ---------------------------------------------------------------------------
+
 
 def test_apigw_query_string_carries_all_parameters() -> None:
     event = fixture("apigw_get.json")
@@ -76,8 +78,11 @@ def _echo_app() -> APIGatewayRestResolver:
 
     @app.post("/api/v1/uploads")
     def echo() -> dict[str, Any]:
-        return {"json": app.current_event.json_body, "dry_run": app.current_event.get_query_string_value("dry_run"),
-                "content_type": app.current_event.headers.get("content-type")}
+        return {
+            "json": app.current_event.json_body,
+            "dry_run": app.current_event.get_query_string_value("dry_run"),
+            "content_type": app.current_event.headers.get("content-type"),
+        }
 
     return app
 
@@ -90,8 +95,11 @@ def test_base64_body_is_decoded_by_the_resolver() -> None:
     assert response["statusCode"] == 200 and response["isBase64Encoded"] is False
     assert response["headers"]["Content-Type"] == "application/json"
     body = json.loads(response["body"])
-    assert body == {"json": {"filename": "新しい clip.mp4", "key": "input/新しい clip.mp4"}, "dry_run": "1",
-                    "content_type": "application/json"}
+    assert body == {
+        "json": {"filename": "新しい clip.mp4", "key": "input/新しい clip.mp4"},
+        "dry_run": "1",
+        "content_type": "application/json",
+    }
 
 
 @pytest.mark.parametrize("flag,expected", [("true", True), ("false", False), (False, False), (None, False)])
@@ -116,6 +124,7 @@ def test_the_api_function_answers_a_gateway_event_with_an_integration_response()
 
 # ---- timer and invoke events ------------------------------------------------------------------------
 
+
 def test_event_kinds() -> None:
     assert event_kind(fixture("timer.json")) == "timer"
     assert event_kind({"Type": "timer", "TriggerName": "x", "Time": "2019-02-21T11:49:00Z"}) == "timer"
@@ -124,6 +133,7 @@ def test_event_kinds() -> None:
 
 
 # ---- contexts --------------------------------------------------------------------------------------
+
 
 class ObjectContext:
     """An SCF context as an object (attribute access) with the platform's own clock."""
@@ -145,11 +155,15 @@ class ObjectContext:
 def test_dict_and_object_contexts() -> None:
     d = ScfContext(fixture("context.json"))
     assert (d.function_name, d.memory_limit_in_mb, d.aws_request_id) == (
-        "openmps-reconciler", 256, "a1b2c3d4-0000-4e5f-8a9b-0c1d2e3f4a5b")
+        "openmps-reconciler",
+        256,
+        "a1b2c3d4-0000-4e5f-8a9b-0c1d2e3f4a5b",
+    )
     assert (d.region, d.appid, d.namespace) == ("ap-guangzhou", "1250000000", "default")
     assert 0 < d.get_remaining_time_in_millis() <= 120_000
-    assert d.invoked_function_arn == ("qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/"
-                                      "openmps-reconciler")
+    assert d.invoked_function_arn == (
+        "qcs::scf:ap-guangzhou:uin/100000000001:namespace/default/function/openmps-reconciler"
+    )
     o = ScfContext(ObjectContext())
     assert (o.function_name, o.memory_limit_in_mb, o.time_limit_in_ms) == ("openmps-transcode", 3072, 86_400_000)
     assert o.get_remaining_time_in_millis() == 12_345 and o.appid == "1250000000"
@@ -186,17 +200,25 @@ def test_powertools_idempotency_with_scf_events_on_dynalite(dynalite_endpoint: s
     )
 
     table = f"openmps-idem-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb", endpoint_url=dynalite_endpoint, region_name="ap-guangzhou",
-                          aws_access_key_id="local", aws_secret_access_key="local")
-    client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=dynalite_endpoint,
+        region_name="ap-guangzhou",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    client.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
     for _ in range(100):  # dynalite creates tables asynchronously, like DynamoDB
         if client.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE":
             break
         time.sleep(0.05)
     persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=client)
-    config = IdempotencyConfig(event_key_jmespath="Records[0].cos.cosObject.[key, meta.\"x-cos-request-id\"]")
+    config = IdempotencyConfig(event_key_jmespath='Records[0].cos.cosObject.[key, meta."x-cos-request-id"]')
     runs: list[str] = []
 
     @idempotent(persistence_store=persistence, config=config)

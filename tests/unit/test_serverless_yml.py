@@ -23,8 +23,17 @@ pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
 YML = REPO / "serverless.yml"
-REQUIRED_FUNCTIONS = {"api", "trigger", "transcode", "snapshot", "review", "analysis", "enhance", "aggregator",
-                      "reconciler"}
+REQUIRED_FUNCTIONS = {
+    "api",
+    "trigger",
+    "transcode",
+    "snapshot",
+    "review",
+    "analysis",
+    "enhance",
+    "aggregator",
+    "reconciler",
+}
 AI_FUNCTIONS = {"review", "analysis", "enhance"}  # the content engines: numpy, OpenCV, ONNX models
 # The other functions that run ffmpeg: the workers, and the api (a new custom template is tried on a
 # generated clip, shared/media/dryrun.py). trigger, aggregator and reconciler never do.
@@ -163,8 +172,12 @@ def test_links_get_the_public_url_and_a_signing_key_from_the_deployer(raw: dict[
     assert any("function api: bad setting OPENMPS_SIGNING_KEY" in p for p in found)
     assert not any("OPENMPS_PUBLIC_URL" in p for p in found)  # known after the first deploy: a note
     assert any("OPENMPS_PUBLIC_URL" in n for n in deploy_check.notes(plain, YML))
-    assert deploy_check.notes({**plain, "OPENMPS_PUBLIC_URL": "https://service-1-1250000000.gz.apigw."
-                               "tencentcs.com/release"}, YML) == []
+    assert (
+        deploy_check.notes(
+            {**plain, "OPENMPS_PUBLIC_URL": "https://service-1-1250000000.gz.apigw.tencentcs.com/release"}, YML
+        )
+        == []
+    )
 
 
 def test_deploy_check_wants_every_artifact_and_the_built_ffmpeg(tmp_path: Path) -> None:
@@ -197,8 +210,9 @@ def test_environment_declares_every_setting_a_function_needs(doc: dict[str, Any]
         assert settings.table_endpoint == example_env()["OPENMPS_TABLE_ENDPOINT"]
         size = sum(len(k) + len(v) for k, v in variables.items())
         assert size <= ENV_BYTES_MAX, f"{key}: {size} bytes of environment, SCF allows {ENV_BYTES_MAX}"
-        assert not any("SECRET" in k and v for k, v in variables.items() if "TABLE" not in k), \
+        assert not any("SECRET" in k and v for k, v in variables.items() if "TABLE" not in k), (
             f"{key}: secrets come from the role, never from serverless.yml"
+        )
         with pytest.raises(Exception, match="needs credentials"):
             settings_from_env(variables)  # no role, no keys: a clear error at cold start
 
@@ -271,8 +285,9 @@ def test_local_install_keeps_every_engine() -> None:
 
 def test_post_deploy_commands(doc: dict[str, Any]) -> None:
     commands = post_deploy.commands(example_env(), YML)
-    reserved = {c[c.index("--FunctionName") + 1]: int(c[-1]) for c in commands
-                if c[2] == "PutReservedConcurrencyConfig"}
+    reserved = {
+        c[c.index("--FunctionName") + 1]: int(c[-1]) for c in commands if c[2] == "PutReservedConcurrencyConfig"
+    }
     assert reserved["openmps-transcode"] == 3072 * 2
     assert any(c[2] == "UpdateFunctionEventInvokeConfig" and "openmps-transcode" in c for c in commands)
 

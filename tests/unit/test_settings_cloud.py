@@ -37,25 +37,42 @@ def test_public_url_is_a_base_url() -> None:
     url = "https://service-abc-1250000000.gz.apigw.tencentcs.com/release"
     assert settings_from_env({**COS, "OPENMPS_PUBLIC_URL": url + "/"}).public_url == url
     assert refused({"OPENMPS_PUBLIC_URL": "service-abc.apigw.tencentcs.com"}).startswith(
-        "bad setting OPENMPS_PUBLIC_URL:")
+        "bad setting OPENMPS_PUBLIC_URL:"
+    )
 
 
 def test_ffmpeg_settings_are_optional_and_go_together() -> None:
     local = settings_from_env({})
     assert local.ffmpeg_object is None and local.ffmpeg_sha256 is None
-    both = settings_from_env({**COS, "OPENMPS_FFMPEG_OBJECT": "openmps-deploy-1250000000/openmps/ffmpeg",
-                              "OPENMPS_FFMPEG_SHA256": SHA.upper()})
+    both = settings_from_env(
+        {
+            **COS,
+            "OPENMPS_FFMPEG_OBJECT": "openmps-deploy-1250000000/openmps/ffmpeg",
+            "OPENMPS_FFMPEG_SHA256": SHA.upper(),
+        }
+    )
     assert both.ffmpeg_object == "openmps-deploy-1250000000/openmps/ffmpeg" and both.ffmpeg_sha256 == SHA
     assert refused({**COS, "OPENMPS_FFMPEG_OBJECT": "openmps-deploy-1250000000/ffmpeg"}).startswith(
-        "bad setting OPENMPS_FFMPEG_SHA256: required with OPENMPS_FFMPEG_OBJECT")
+        "bad setting OPENMPS_FFMPEG_SHA256: required with OPENMPS_FFMPEG_OBJECT"
+    )
     assert refused({**COS, "OPENMPS_FFMPEG_SHA256": SHA}).startswith(
-        "bad setting OPENMPS_FFMPEG_OBJECT: required with OPENMPS_FFMPEG_SHA256")
+        "bad setting OPENMPS_FFMPEG_OBJECT: required with OPENMPS_FFMPEG_SHA256"
+    )
 
 
-@pytest.mark.parametrize("obj", ["ffmpeg", "openmps-deploy-1250000000/", "/openmps-deploy-1250000000/ffmpeg",
-                                 "Openmps-Deploy/ffmpeg", "openmps-deploy-1250000000//ffmpeg",
-                                 "openmps-deploy-1250000000/a/../ffmpeg", "openmps-deploy-1250000000/a b",
-                                 "cos://openmps-deploy-1250000000/ffmpeg"])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        "ffmpeg",
+        "openmps-deploy-1250000000/",
+        "/openmps-deploy-1250000000/ffmpeg",
+        "Openmps-Deploy/ffmpeg",
+        "openmps-deploy-1250000000//ffmpeg",
+        "openmps-deploy-1250000000/a/../ffmpeg",
+        "openmps-deploy-1250000000/a b",
+        "cos://openmps-deploy-1250000000/ffmpeg",
+    ],
+)
 def test_ffmpeg_object_must_be_bucket_slash_key(obj: str) -> None:
     message = refused({**COS, "OPENMPS_FFMPEG_OBJECT": obj, "OPENMPS_FFMPEG_SHA256": SHA})
     assert message.startswith("bad setting OPENMPS_FFMPEG_OBJECT:") and "bucket-appid" in message
@@ -63,6 +80,7 @@ def test_ffmpeg_object_must_be_bucket_slash_key(obj: str) -> None:
 
 @pytest.mark.parametrize("sha", ["abc", SHA[:-1], SHA + "0", "g" * 64, "sha256:" + SHA])
 def test_ffmpeg_sha256_must_be_64_hex_digits(sha: str) -> None:
-    message = refused({**COS, "OPENMPS_FFMPEG_OBJECT": "openmps-deploy-1250000000/ffmpeg",
-                       "OPENMPS_FFMPEG_SHA256": sha})
+    message = refused(
+        {**COS, "OPENMPS_FFMPEG_OBJECT": "openmps-deploy-1250000000/ffmpeg", "OPENMPS_FFMPEG_SHA256": sha}
+    )
     assert message.startswith("bad setting OPENMPS_FFMPEG_SHA256:") and "64 hexadecimal" in message

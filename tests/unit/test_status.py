@@ -9,15 +9,18 @@ pytestmark = pytest.mark.unit
 W, P, S, F = (SubtaskStatus.WAITING, SubtaskStatus.PROCESSING, SubtaskStatus.SUCCESS, SubtaskStatus.FAIL)
 
 
-@pytest.mark.parametrize("statuses, expected", [
-    ([W, W], TaskStatus.WAITING),
-    ([P, W], TaskStatus.PROCESSING),
-    ([S, W], TaskStatus.PROCESSING),  # some done, others still waiting
-    ([F, P], TaskStatus.PROCESSING),
-    ([S, F], TaskStatus.FINISH),
-    ([F, F], TaskStatus.FINISH),
-    ([S], TaskStatus.FINISH),
-])
+@pytest.mark.parametrize(
+    "statuses, expected",
+    [
+        ([W, W], TaskStatus.WAITING),
+        ([P, W], TaskStatus.PROCESSING),
+        ([S, W], TaskStatus.PROCESSING),  # some done, others still waiting
+        ([F, P], TaskStatus.PROCESSING),
+        ([S, F], TaskStatus.FINISH),
+        ([F, F], TaskStatus.FINISH),
+        ([S], TaskStatus.FINISH),
+    ],
+)
 def test_derive_task_status_follows_the_spec(statuses, expected):
     # GIVEN subtasks in these states WHEN the task status is derived THEN it follows the spec's rule
     assert derive_task_status(SubtaskCounts.of(statuses)) == expected

@@ -45,6 +45,7 @@ def bad_snapshot(data: object, code: str) -> BadInputError:
 
 # transcode: good ------------------------------------------------------------------------------------
 
+
 def test_empty_object_gives_the_dataclass_defaults() -> None:
     assert validate_transcode_params({}) == TranscodeParams()
     assert validate_transcode_params(None) == TranscodeParams()
@@ -70,15 +71,18 @@ def test_every_compatible_pair_is_accepted(container) -> None:
             assert params_from_dict("Transcode", params_to_dict(params)) == params
 
 
-@pytest.mark.parametrize(("container", "expected"), [
-    ("webm", ("vp9", "opus", 32, 48000, False)),
-    ("mp3", ("h264", "mp3", 23, 44100, True)),
-    ("flac", ("h264", "flac", 23, 44100, True)),
-    ("ogg", ("h264", "vorbis", 23, 44100, True)),
-    ("wav", ("h264", "pcm16", 23, 44100, True)),
-    ("m4a", ("h264", "aac", 23, 44100, True)),
-    ("mkv", ("h264", "aac", 23, 44100, False)),
-])
+@pytest.mark.parametrize(
+    ("container", "expected"),
+    [
+        ("webm", ("vp9", "opus", 32, 48000, False)),
+        ("mp3", ("h264", "mp3", 23, 44100, True)),
+        ("flac", ("h264", "flac", 23, 44100, True)),
+        ("ogg", ("h264", "vorbis", 23, 44100, True)),
+        ("wav", ("h264", "pcm16", 23, 44100, True)),
+        ("m4a", ("h264", "aac", 23, 44100, True)),
+        ("mkv", ("h264", "aac", 23, 44100, False)),
+    ],
+)
 def test_defaults_follow_the_container(container, expected) -> None:
     p = validate_transcode_params({"container": container})
     assert (p.video_codec, p.audio_codec, p.crf, p.sample_rate, p.remove_video) == expected
@@ -94,76 +98,138 @@ def test_defaults_follow_the_codecs() -> None:
 
 
 def test_spellings_are_normalised() -> None:
-    p = validate_transcode_params({"container": " MP4 ", "video_codec": "HEVC", "audio_codec": "libmp3lame",
-                                   "width": 1280.0, "resolution_adaptive": "close", "remove_audio": 0,
-                                   "gop_seconds": 1, "encoder_preset": "Medium"})
-    assert (p.container, p.video_codec, p.audio_codec, p.width, p.resolution_adaptive, p.remove_audio,
-            p.gop_seconds, p.encoder_preset) == ("mp4", "h265", "mp3", 1280, False, False, 1.0, "medium")
+    p = validate_transcode_params(
+        {
+            "container": " MP4 ",
+            "video_codec": "HEVC",
+            "audio_codec": "libmp3lame",
+            "width": 1280.0,
+            "resolution_adaptive": "close",
+            "remove_audio": 0,
+            "gop_seconds": 1,
+            "encoder_preset": "Medium",
+        }
+    )
+    assert (
+        p.container,
+        p.video_codec,
+        p.audio_codec,
+        p.width,
+        p.resolution_adaptive,
+        p.remove_audio,
+        p.gop_seconds,
+        p.encoder_preset,
+    ) == ("mp4", "h265", "mp3", 1280, False, False, 1.0, "medium")
     assert isinstance(p.width, int) and isinstance(p.gop_seconds, float)
 
 
-@pytest.mark.parametrize("data", [
-    {"width": 4096, "height": 2160}, {"width": 128, "height": 128}, {"width": 0, "height": 720},
-    {"width": 720, "height": 1280, "resolution_adaptive": False}, {"video_bitrate_kbps": 128},
-    {"video_bitrate_kbps": 100000}, {"crf": 0}, {"crf": 51}, {"container": "webm", "crf": 63}, {"fps": 120},
-    {"fps": 0}, {"gop_seconds": 0}, {"gop_seconds": 0.5}, {"gop_seconds": 30}, {"audio_bitrate_kbps": 0},
-    {"audio_bitrate_kbps": 26}, {"audio_bitrate_kbps": 320}, {"sample_rate": 0}, {"sample_rate": 96000},
-    {"channels": 0}, {"channels": 6}, {"remove_audio": True}, {"remove_video": True},
-    {"container": "flv", "audio_codec": "mp3", "sample_rate": 48000},
-    {"container": "mkv", "audio_codec": "opus", "channels": 6, "audio_bitrate_kbps": 320},
-    {"container": "hls", "hls_time": 1}, {"container": "hls", "hls_time": 30},
-    # the video settings of a template without video are not checked against the container
-    {"container": "flv", "video_codec": "vp9", "remove_video": True},
-    {"container": "mp3", "video_codec": "av1", "crf": 60},
-    {"container": "mp4", "audio_codec": "flac", "remove_audio": True},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"width": 4096, "height": 2160},
+        {"width": 128, "height": 128},
+        {"width": 0, "height": 720},
+        {"width": 720, "height": 1280, "resolution_adaptive": False},
+        {"video_bitrate_kbps": 128},
+        {"video_bitrate_kbps": 100000},
+        {"crf": 0},
+        {"crf": 51},
+        {"container": "webm", "crf": 63},
+        {"fps": 120},
+        {"fps": 0},
+        {"gop_seconds": 0},
+        {"gop_seconds": 0.5},
+        {"gop_seconds": 30},
+        {"audio_bitrate_kbps": 0},
+        {"audio_bitrate_kbps": 26},
+        {"audio_bitrate_kbps": 320},
+        {"sample_rate": 0},
+        {"sample_rate": 96000},
+        {"channels": 0},
+        {"channels": 6},
+        {"remove_audio": True},
+        {"remove_video": True},
+        {"container": "flv", "audio_codec": "mp3", "sample_rate": 48000},
+        {"container": "mkv", "audio_codec": "opus", "channels": 6, "audio_bitrate_kbps": 320},
+        {"container": "hls", "hls_time": 1},
+        {"container": "hls", "hls_time": 30},
+        # the video settings of a template without video are not checked against the container
+        {"container": "flv", "video_codec": "vp9", "remove_video": True},
+        {"container": "mp3", "video_codec": "av1", "crf": 60},
+        {"container": "mp4", "audio_codec": "flac", "remove_audio": True},
+    ],
+)
 def test_good_values(data) -> None:
     validate_transcode_params(data)
 
 
 # transcode: bad -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("data", "code"), [
-    ({"container": "avi"}, "Container"),
-    ({"container": 4}, "Container"),
-    ({"video_codec": "vp8"}, "VideoCodec"),
-    ({"container": "flv", "video_codec": "h265"}, "VideoCodec"),
-    ({"container": "mov", "video_codec": "av1"}, "VideoCodec"),
-    ({"container": "mov", "video_codec": "vp9"}, "VideoCodec"),
-    ({"container": "webm", "video_codec": "h264"}, "VideoCodec"),
-    ({"container": "hls", "video_codec": "vp9"}, "VideoCodec"),
-    ({"audio_codec": "ac3"}, "AudioCodec"),
-    ({"container": "webm", "audio_codec": "aac"}, "AudioCodec"),
-    ({"container": "flv", "audio_codec": "opus"}, "AudioCodec"),
-    ({"container": "m4a", "audio_codec": "mp3"}, "AudioCodec"),
-    ({"container": "mp3", "audio_codec": "aac"}, "AudioCodec"),
-    ({"container": "wav", "audio_codec": "flac"}, "AudioCodec"),
-    ({"container": "ogg", "audio_codec": "aac"}, "AudioCodec"),
-    ({"container": "hls", "audio_codec": "opus"}, "AudioCodec"),
-    ({"container": "mp4", "audio_codec": "pcm16"}, "AudioCodec"),
-    ({"width": 127}, "Width"), ({"width": 4097}, "Width"), ({"width": -1}, "Width"), ({"width": "1280"}, "Width"),
-    ({"width": True}, "Width"), ({"width": 1280.5}, "Width"), ({"height": 100}, "Height"),
-    ({"width": 720, "height": 1280}, "Width"),  # adaptive: width is the long side
-    ({"video_bitrate_kbps": 127}, "VideoBitrateKbps"), ({"video_bitrate_kbps": 100001}, "VideoBitrateKbps"),
-    ({"crf": 52}, "Crf"), ({"crf": -1}, "Crf"), ({"container": "webm", "crf": 64}, "Crf"),
-    ({"fps": 121}, "Fps"), ({"fps": -1}, "Fps"), ({"fps": 29.97}, "Fps"),
-    ({"gop_seconds": 0.4}, "GopSeconds"), ({"gop_seconds": 31}, "GopSeconds"), ({"gop_seconds": "2"}, "GopSeconds"),
-    ({"gop_seconds": float("nan")}, "GopSeconds"),
-    ({"audio_bitrate_kbps": 25}, "AudioBitrateKbps"), ({"audio_bitrate_kbps": 321}, "AudioBitrateKbps"),
-    ({"container": "mkv", "audio_codec": "opus", "channels": 1, "audio_bitrate_kbps": 300}, "AudioBitrateKbps"),
-    ({"sample_rate": 44000}, "SampleRate"), ({"sample_rate": 192000}, "SampleRate"),
-    ({"container": "mp3", "sample_rate": 96000}, "SampleRate"),
-    ({"container": "webm", "sample_rate": 44100}, "SampleRate"),
-    ({"container": "flv", "audio_codec": "mp3", "sample_rate": 32000}, "SampleRate"),
-    ({"channels": 3}, "Channels"), ({"channels": 8}, "Channels"), ({"container": "mp3", "channels": 6}, "Channels"),
-    ({"remove_audio": True, "remove_video": True}, "RemoveAudio"),
-    ({"container": "wav", "remove_audio": True}, "RemoveAudio"),
-    ({"remove_audio": "yes"}, "RemoveAudio"), ({"remove_video": 2}, "RemoveVideo"),
-    ({"resolution_adaptive": "maybe"}, "ResolutionAdaptive"), ({"allow_upscale": None}, "AllowUpscale"),
-    ({"encoder_preset": "placebo"}, "EncoderPreset"), ({"encoder_preset": "insane"}, "EncoderPreset"),
-    ({"container": "hls", "hls_time": 0}, "HlsTime"), ({"container": "hls", "hls_time": 31}, "HlsTime"),
-    ({"hls_time": "10"}, "HlsTime"),
-])
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({"container": "avi"}, "Container"),
+        ({"container": 4}, "Container"),
+        ({"video_codec": "vp8"}, "VideoCodec"),
+        ({"container": "flv", "video_codec": "h265"}, "VideoCodec"),
+        ({"container": "mov", "video_codec": "av1"}, "VideoCodec"),
+        ({"container": "mov", "video_codec": "vp9"}, "VideoCodec"),
+        ({"container": "webm", "video_codec": "h264"}, "VideoCodec"),
+        ({"container": "hls", "video_codec": "vp9"}, "VideoCodec"),
+        ({"audio_codec": "ac3"}, "AudioCodec"),
+        ({"container": "webm", "audio_codec": "aac"}, "AudioCodec"),
+        ({"container": "flv", "audio_codec": "opus"}, "AudioCodec"),
+        ({"container": "m4a", "audio_codec": "mp3"}, "AudioCodec"),
+        ({"container": "mp3", "audio_codec": "aac"}, "AudioCodec"),
+        ({"container": "wav", "audio_codec": "flac"}, "AudioCodec"),
+        ({"container": "ogg", "audio_codec": "aac"}, "AudioCodec"),
+        ({"container": "hls", "audio_codec": "opus"}, "AudioCodec"),
+        ({"container": "mp4", "audio_codec": "pcm16"}, "AudioCodec"),
+        ({"width": 127}, "Width"),
+        ({"width": 4097}, "Width"),
+        ({"width": -1}, "Width"),
+        ({"width": "1280"}, "Width"),
+        ({"width": True}, "Width"),
+        ({"width": 1280.5}, "Width"),
+        ({"height": 100}, "Height"),
+        ({"width": 720, "height": 1280}, "Width"),  # adaptive: width is the long side
+        ({"video_bitrate_kbps": 127}, "VideoBitrateKbps"),
+        ({"video_bitrate_kbps": 100001}, "VideoBitrateKbps"),
+        ({"crf": 52}, "Crf"),
+        ({"crf": -1}, "Crf"),
+        ({"container": "webm", "crf": 64}, "Crf"),
+        ({"fps": 121}, "Fps"),
+        ({"fps": -1}, "Fps"),
+        ({"fps": 29.97}, "Fps"),
+        ({"gop_seconds": 0.4}, "GopSeconds"),
+        ({"gop_seconds": 31}, "GopSeconds"),
+        ({"gop_seconds": "2"}, "GopSeconds"),
+        ({"gop_seconds": float("nan")}, "GopSeconds"),
+        ({"audio_bitrate_kbps": 25}, "AudioBitrateKbps"),
+        ({"audio_bitrate_kbps": 321}, "AudioBitrateKbps"),
+        ({"container": "mkv", "audio_codec": "opus", "channels": 1, "audio_bitrate_kbps": 300}, "AudioBitrateKbps"),
+        ({"sample_rate": 44000}, "SampleRate"),
+        ({"sample_rate": 192000}, "SampleRate"),
+        ({"container": "mp3", "sample_rate": 96000}, "SampleRate"),
+        ({"container": "webm", "sample_rate": 44100}, "SampleRate"),
+        ({"container": "flv", "audio_codec": "mp3", "sample_rate": 32000}, "SampleRate"),
+        ({"channels": 3}, "Channels"),
+        ({"channels": 8}, "Channels"),
+        ({"container": "mp3", "channels": 6}, "Channels"),
+        ({"remove_audio": True, "remove_video": True}, "RemoveAudio"),
+        ({"container": "wav", "remove_audio": True}, "RemoveAudio"),
+        ({"remove_audio": "yes"}, "RemoveAudio"),
+        ({"remove_video": 2}, "RemoveVideo"),
+        ({"resolution_adaptive": "maybe"}, "ResolutionAdaptive"),
+        ({"allow_upscale": None}, "AllowUpscale"),
+        ({"encoder_preset": "placebo"}, "EncoderPreset"),
+        ({"encoder_preset": "insane"}, "EncoderPreset"),
+        ({"container": "hls", "hls_time": 0}, "HlsTime"),
+        ({"container": "hls", "hls_time": 31}, "HlsTime"),
+        ({"hls_time": "10"}, "HlsTime"),
+    ],
+)
 def test_bad_values(data, code) -> None:
     bad_transcode(data, f"InvalidParameterValue.{code}")
 
@@ -203,6 +269,7 @@ def test_validate_params_dispatches() -> None:
 
 # snapshot -------------------------------------------------------------------------------------------
 
+
 def test_snapshot_defaults_and_presets() -> None:
     assert validate_snapshot_params({}) == SnapshotParams()
     assert validate_snapshot_params({"kind": "time_offset"}).time_offsets == ("0s",)
@@ -212,13 +279,21 @@ def test_snapshot_defaults_and_presets() -> None:
 
 
 def test_snapshot_good_values() -> None:
-    p = validate_snapshot_params({"kind": "time_offset", "format": "JPEG", "width": 16, "height": 4096,
-                                  "time_offsets": ["3.5s", " 10% ", 7, 2.25, "0"]})
+    p = validate_snapshot_params(
+        {
+            "kind": "time_offset",
+            "format": "JPEG",
+            "width": 16,
+            "height": 4096,
+            "time_offsets": ["3.5s", " 10% ", 7, 2.25, "0"],
+        }
+    )
     assert (p.format, p.width, p.height) == ("jpg", 16, 4096)
     assert p.time_offsets == ("3.5s", "10%", "7s", "2.25s", "0")
     assert validate_snapshot_params({"kind": "sampled", "sample_type": "time", "interval": 3600}).interval == 3600
-    sprite = validate_snapshot_params({"kind": "sprite", "rows": 20, "columns": 20, "width": 400, "height": 225,
-                                       "format": "webp"})
+    sprite = validate_snapshot_params(
+        {"kind": "sprite", "rows": 20, "columns": 20, "width": 400, "height": 225, "format": "webp"}
+    )
     assert (sprite.rows, sprite.columns) == (20, 20)
     validate_snapshot_params({"kind": "time_offset", "time_offsets": ["1s"] * 100})
     # fields of the other kinds are not checked against this kind's rules
@@ -226,28 +301,39 @@ def test_snapshot_good_values() -> None:
     validate_snapshot_params({"kind": "sampled", "rows": 50})
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    ({"kind": "gif"}, "Kind"), ({"kind": None}, "Kind"),
-    ({"format": "gif"}, "Format"), ({"format": "bmp"}, "Format"),
-    ({"width": 15}, "Width"), ({"width": 4097}, "Width"), ({"height": -16}, "Height"), ({"height": "80"}, "Height"),
-    ({"sample_type": "frames"}, "SampleType"),
-    ({"interval": 0}, "Interval"), ({"interval": 101}, "Interval"),
-    ({"sample_type": "time", "interval": 3601}, "Interval"), ({"interval": 2.5}, "Interval"),
-    ({"kind": "sprite", "rows": 21}, "Rows"), ({"kind": "sprite", "columns": 0}, "Columns"),
-    ({"kind": "sprite", "columns": 20, "width": 500}, "Columns"),
-    ({"kind": "sprite", "rows": 10, "height": 1000}, "Rows"),
-    ({"kind": "time_offset", "time_offsets": []}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": "3s"}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": ["abc"]}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": ["101%"]}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": ["-1s"]}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": [-1]}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": [True]}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": [float("inf")]}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": ["1s"] * 101}, "TimeOffsets"),
-    ({"kind": "time_offset", "time_offsets": ["3s;rm -rf"]}, "TimeOffsets"),
-    ({"kind": "sampled", "time_offsets": ["x"]}, "TimeOffsets"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({"kind": "gif"}, "Kind"),
+        ({"kind": None}, "Kind"),
+        ({"format": "gif"}, "Format"),
+        ({"format": "bmp"}, "Format"),
+        ({"width": 15}, "Width"),
+        ({"width": 4097}, "Width"),
+        ({"height": -16}, "Height"),
+        ({"height": "80"}, "Height"),
+        ({"sample_type": "frames"}, "SampleType"),
+        ({"interval": 0}, "Interval"),
+        ({"interval": 101}, "Interval"),
+        ({"sample_type": "time", "interval": 3601}, "Interval"),
+        ({"interval": 2.5}, "Interval"),
+        ({"kind": "sprite", "rows": 21}, "Rows"),
+        ({"kind": "sprite", "columns": 0}, "Columns"),
+        ({"kind": "sprite", "columns": 20, "width": 500}, "Columns"),
+        ({"kind": "sprite", "rows": 10, "height": 1000}, "Rows"),
+        ({"kind": "time_offset", "time_offsets": []}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": "3s"}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": ["abc"]}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": ["101%"]}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": ["-1s"]}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": [-1]}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": [True]}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": [float("inf")]}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": ["1s"] * 101}, "TimeOffsets"),
+        ({"kind": "time_offset", "time_offsets": ["3s;rm -rf"]}, "TimeOffsets"),
+        ({"kind": "sampled", "time_offsets": ["x"]}, "TimeOffsets"),
+    ],
+)
 def test_snapshot_bad_values(data, code) -> None:
     bad_snapshot(data, f"InvalidParameterValue.{code}")
 
@@ -263,19 +349,46 @@ def test_snapshot_messages_and_unknown_keys() -> None:
 
 # output object paths --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("pattern", [
-    "{inputName}_transcode_{definition}.{format}", "out/{inputName}/{number}.{format}", "a-b_c.d=e/f.mp4",
-    "视频/{inputName}.{format}",
-])
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{inputName}_transcode_{definition}.{format}",
+        "out/{inputName}/{number}.{format}",
+        "a-b_c.d=e/f.mp4",
+        "视频/{inputName}.{format}",
+    ],
+)
 def test_object_paths_accepted(pattern) -> None:
     assert validate_object_path(pattern) == pattern
 
 
-@pytest.mark.parametrize("pattern", [
-    "", None, 5, "/abs/{inputName}.{format}", "../{inputName}", "a/../b.mp4", "a..b.mp4", "{foo}.mp4",
-    "{InputName}.mp4", "x{inputName.mp4", "x}.mp4", "a b.mp4", "a;rm.mp4", "a\nb.mp4", "a//b.mp4", "dir/",
-    "x" * 201, ".hidden/{inputName}.mp4", "a/.x.mp4", "%d.mp4", "a\\b.mp4",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "",
+        None,
+        5,
+        "/abs/{inputName}.{format}",
+        "../{inputName}",
+        "a/../b.mp4",
+        "a..b.mp4",
+        "{foo}.mp4",
+        "{InputName}.mp4",
+        "x{inputName.mp4",
+        "x}.mp4",
+        "a b.mp4",
+        "a;rm.mp4",
+        "a\nb.mp4",
+        "a//b.mp4",
+        "dir/",
+        "x" * 201,
+        ".hidden/{inputName}.mp4",
+        "a/.x.mp4",
+        "%d.mp4",
+        "a\\b.mp4",
+    ],
+)
 def test_object_paths_refused(pattern) -> None:
     with pytest.raises(BadInputError) as err:
         validate_object_path(pattern)
@@ -290,14 +403,23 @@ def test_object_paths_of_several_files_need_a_number() -> None:
 
 
 def test_render_object_path() -> None:
-    assert render_object_path("{inputName}_transcode_{definition}.{format}", input_name="clip", definition=100030,
-                              number=None, fmt="mp4") == "clip_transcode_100030.mp4"
-    assert render_object_path("snaps/{inputName}/{definition}_{number}.{format}", input_name="a.b", definition=10,
-                              number=7, fmt="jpg") == "snaps/a.b/10_7.jpg"
+    assert (
+        render_object_path(
+            "{inputName}_transcode_{definition}.{format}", input_name="clip", definition=100030, number=None, fmt="mp4"
+        )
+        == "clip_transcode_100030.mp4"
+    )
+    assert (
+        render_object_path(
+            "snaps/{inputName}/{definition}_{number}.{format}", input_name="a.b", definition=10, number=7, fmt="jpg"
+        )
+        == "snaps/a.b/10_7.jpg"
+    )
     with pytest.raises(BadInputError) as err:
         render_object_path("{inputName}_{number}.mp4", input_name="clip", definition=1, number=None, fmt="mp4")
     assert err.value.code == "InvalidParameterValue.OutputObjectPath"
     for name in ("../x", "a b", ".x", ""):
         with pytest.raises(BadInputError):
-            render_object_path("{inputName}/{inputName}.{format}", input_name=name, definition=1, number=None,
-                               fmt="mp4")
+            render_object_path(
+                "{inputName}/{inputName}.{format}", input_name=name, definition=1, number=None, fmt="mp4"
+            )

@@ -14,11 +14,20 @@ def wf(**kw):
     return Workflow(**{**vars(base), **kw})
 
 
-@pytest.mark.parametrize("key, expected", [
-    ("input/a/clip.mp4", True), ("input/a/CLIP.MOV", True), ("input/x.Mkv", True),
-    ("input/song.flac", True), ("input/doc.pdf", False), ("other/clip.mp4", False),
-    ("input/", False), ("input/folder/", False), ("input/clip.mp4.part", False),
-])
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        ("input/a/clip.mp4", True),
+        ("input/a/CLIP.MOV", True),
+        ("input/x.Mkv", True),
+        ("input/song.flac", True),
+        ("input/doc.pdf", False),
+        ("other/clip.mp4", False),
+        ("input/", False),
+        ("input/folder/", False),
+        ("input/clip.mp4.part", False),
+    ],
+)
 def test_default_workflow_matches_media_under_input_prefix(key, expected):
     assert wf().matches("in-1250000000", key) is expected
 
@@ -49,10 +58,16 @@ def test_task_ids_are_deterministic_and_mps_shaped():
     assert is_task_id(a) and a.startswith("1250000000-WorkflowTask-") and a.endswith("t0")
 
 
-@pytest.mark.parametrize("key, name", [
-    ("input/ab12/My Clip (1).mp4", "My_Clip__1_"), ("input/视频.mov", "视频"), ("input/-rf.mp4", "rf"),
-    ("input/..mp4", "mp4"), ("input/100%.mp4", "100_"),
-])
+@pytest.mark.parametrize(
+    "key, name",
+    [
+        ("input/ab12/My Clip (1).mp4", "My_Clip__1_"),
+        ("input/视频.mov", "视频"),
+        ("input/-rf.mp4", "rf"),
+        ("input/..mp4", "mp4"),
+        ("input/100%.mp4", "100_"),
+    ],
+)
 def test_input_names_are_safe(key, name):
     assert input_name(key) == name
 
@@ -70,17 +85,37 @@ def test_output_stems_follow_mps_patterns():
 
 
 def test_presets_cover_the_mps_ladder():
-    assert sorted(d for (_t, d) in PRESETS) == [100010, 100020, 100030, 100040, 100070, 100080,
-                                                 100210, 100220, 100230, 100240, 100270, 100280]
+    assert sorted(d for (_t, d) in PRESETS) == [
+        100010,
+        100020,
+        100030,
+        100040,
+        100070,
+        100080,
+        100210,
+        100220,
+        100230,
+        100240,
+        100270,
+        100280,
+    ]
     hd = resolve_template("Transcode", 100030).params
     assert (hd.container, hd.height, hd.video_bitrate_kbps, hd.audio_bitrate_kbps) == ("mp4", 720, 1800, 128)
     assert resolve_template("Transcode", 100230).params.container == "hls"
 
 
-@pytest.mark.parametrize("spec", [{"type": "Snapshot"}, {"type": "Snapshot", "definition": "x"},
-                                  {"type": "Snapshot", "definition": -1}, {"type": "Snapshot", "definition": True},
-                                  {"type": "Snapshot", "definition": 10, "kind": "gif"},
-                                  {"type": "Snapshot", "definition": 10, "extra": 1}, "Transcode"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"type": "Snapshot"},
+        {"type": "Snapshot", "definition": "x"},
+        {"type": "Snapshot", "definition": -1},
+        {"type": "Snapshot", "definition": True},
+        {"type": "Snapshot", "definition": 10, "kind": "gif"},
+        {"type": "Snapshot", "definition": 10, "extra": 1},
+        "Transcode",
+    ],
+)
 def test_malformed_subtask_specs_are_refused(spec):
     with pytest.raises(BadInputError):
         SubtaskSpec.from_dict(spec)

@@ -42,9 +42,11 @@ _IMMUTABLE = re.compile(r"^vendor/.+-\d+\.\d+\.\d+[^/]*$")
 
 # The page talks only to its own origin; media and signed storage URLs may live on another
 # origin (COS in the cloud), hence http(s) for img/media/connect.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; "
-       "media-src 'self' blob: http: https:; connect-src 'self' http: https:; worker-src 'self' blob:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; "
+    "media-src 'self' blob: http: https:; connect-src 'self' http: https:; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @lru_cache(maxsize=128)
@@ -77,16 +79,19 @@ def _serve(relative: str) -> Response:
         "Vary": "Accept-Encoding",
     }
     if path.suffix == ".html":
-        headers.update({"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
-                        "Referrer-Policy": "no-referrer"})
+        headers.update({"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"})
     content_type = CONTENT_TYPES[path.suffix]
-    if_none_match = router.current_event.get_header_value("If-None-Match", default_value="",
-                                                         case_sensitive=False) or ""
+    if_none_match = router.current_event.get_header_value("If-None-Match", default_value="", case_sensitive=False) or ""
     if etag in [v.strip().removeprefix("W/") for v in if_none_match.split(",")]:
         return Response(status_code=304, content_type=content_type, body=None, headers=headers)
     body: str | bytes = data.decode("utf-8") if path.suffix in TEXT_SUFFIXES else data
-    return Response(status_code=200, content_type=content_type, body=body, headers=headers,
-                    compress=path.suffix in TEXT_SUFFIXES and len(data) > 1024)
+    return Response(
+        status_code=200,
+        content_type=content_type,
+        body=body,
+        headers=headers,
+        compress=path.suffix in TEXT_SUFFIXES and len(data) > 1024,
+    )
 
 
 # No return annotations on the routes: powertools would then validate (and JSON-encode) the body,

@@ -12,8 +12,11 @@ router = APIGatewayRouter()
 
 
 @router.get("/api/v1/objects", summary="Objects in a bucket, by key prefix", tags=["storage"])
-def list_objects(bucket: Annotated[str | None, Query()] = None, prefix: Annotated[str, Query()] = "",
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+def list_objects(
+    bucket: Annotated[str | None, Query()] = None,
+    prefix: Annotated[str, Query()] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
     return objects.list_objects(deps(), bucket, prefix, limit)
 
 

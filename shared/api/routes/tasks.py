@@ -37,9 +37,20 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> TaskList:
-    return TaskList.model_validate(queries.list_tasks(
-        deps().tasks, _account(), status=status, task_id=task_id, limit=limit, cursor=cursor, failed=failed,
-        input_prefix=input_prefix, created_from=created_from, created_to=created_to))
+    return TaskList.model_validate(
+        queries.list_tasks(
+            deps().tasks,
+            _account(),
+            status=status,
+            task_id=task_id,
+            limit=limit,
+            cursor=cursor,
+            failed=failed,
+            input_prefix=input_prefix,
+            created_from=created_from,
+            created_to=created_to,
+        )
+    )
 
 
 @router.get("/api/v1/tasks/counts", summary="Task counts by status", tags=["tasks"])
@@ -47,12 +58,19 @@ def count_tasks() -> TaskCounts:
     return TaskCounts.model_validate(queries.count_tasks(deps().tasks, _account()))
 
 
-@router.post("/api/v1/tasks", summary="Create a task", tags=["tasks"],
-             responses={201: {"description": "created"}, 200: {"description": "the task of this session_id"}})
+@router.post(
+    "/api/v1/tasks",
+    summary="Create a task",
+    tags=["tasks"],
+    responses={201: {"description": "created"}, 200: {"description": "the task of this session_id"}},
+)
 def create_task(body: CreateTaskRequest) -> Response[TaskOut]:
     view, created = operations.create_task(deps(), _account(), body.model_dump(exclude_none=True))
-    return Response(status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON,
-                    body=TaskOut.model_validate(view))
+    return Response(
+        status_code=201 if created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=TaskOut.model_validate(view),
+    )
 
 
 @router.get("/api/v1/tasks/<task_id>", summary="A task with its subtasks and history", tags=["tasks"])
@@ -65,20 +83,19 @@ def _task_out(task: Any) -> TaskOut:
     return TaskOut.model_validate(queries.task_view(task, d.tasks.get_subtasks(task.task_id), history=True))
 
 
-@router.post("/api/v1/tasks/<task_id>/restart", summary="Re-run every subtask (finished tasks only)",
-             tags=["operations"])
+@router.post(
+    "/api/v1/tasks/<task_id>/restart", summary="Re-run every subtask (finished tasks only)", tags=["operations"]
+)
 def restart(task_id: str) -> TaskOut:
     return _task_out(operations.reopen(deps(), _account(), task_id, only_failed=False))
 
 
-@router.post("/api/v1/tasks/<task_id>/retry-failed", summary="Re-run only the failed subtasks",
-             tags=["operations"])
+@router.post("/api/v1/tasks/<task_id>/retry-failed", summary="Re-run only the failed subtasks", tags=["operations"])
 def retry_failed(task_id: str) -> TaskOut:
     return _task_out(operations.reopen(deps(), _account(), task_id, only_failed=True))
 
 
-@router.post("/api/v1/tasks/<task_id>/terminate", summary="Stop a queued task (WAITING only)",
-             tags=["operations"])
+@router.post("/api/v1/tasks/<task_id>/terminate", summary="Stop a queued task (WAITING only)", tags=["operations"])
 def terminate(task_id: str) -> TaskOut:
     return _task_out(operations.terminate(deps(), _account(), task_id))
 
@@ -98,23 +115,39 @@ def view(task_id: str, index: int, expires_in: Annotated[int | None, Query(ge=1)
     return ViewOut.model_validate(media_access.view(deps(), _account(), task_id, index, expires_in))
 
 
-@router.get("/api/v1/tasks/<task_id>/subtasks/<index>/download",
-            summary="Download: one file, or a streamed zip of several", tags=["media"],
-            responses={302: {"description": "redirect to the signed URL"}})
-def download(task_id: str, index: int, mode: Annotated[str | None, Query(pattern="^(url|redirect)$")] = None,
-             expires_in: Annotated[int | None, Query(ge=1)] = None) -> Response[DownloadOut]:
+@router.get(
+    "/api/v1/tasks/<task_id>/subtasks/<index>/download",
+    summary="Download: one file, or a streamed zip of several",
+    tags=["media"],
+    responses={302: {"description": "redirect to the signed URL"}},
+)
+def download(
+    task_id: str,
+    index: int,
+    mode: Annotated[str | None, Query(pattern="^(url|redirect)$")] = None,
+    expires_in: Annotated[int | None, Query(ge=1)] = None,
+) -> Response[DownloadOut]:
     out = media_access.download(deps(), _account(), task_id, index, expires_in)
     if mode == "url":
-        return Response(status_code=200, content_type=content_types.APPLICATION_JSON,
-                        body=DownloadOut.model_validate(out))
-    return Response(status_code=302, content_type=content_types.APPLICATION_JSON,
-                    headers={"Location": out["url"]}, body=DownloadOut.model_validate(out))
+        return Response(
+            status_code=200, content_type=content_types.APPLICATION_JSON, body=DownloadOut.model_validate(out)
+        )
+    return Response(
+        status_code=302,
+        content_type=content_types.APPLICATION_JSON,
+        headers={"Location": out["url"]},
+        body=DownloadOut.model_validate(out),
+    )
 
 
-@router.get("/api/v1/play/<task_id>/<index>/<name>", summary="A signed HLS playlist (no token needed)",
-            tags=["media"])
-def play(task_id: str, index: int, name: str, expires: Annotated[int, Query()] = 0,
-         sig: Annotated[str, Query()] = "") -> Response[str]:
+@router.get("/api/v1/play/<task_id>/<index>/<name>", summary="A signed HLS playlist (no token needed)", tags=["media"])
+def play(
+    task_id: str, index: int, name: str, expires: Annotated[int, Query()] = 0, sig: Annotated[str, Query()] = ""
+) -> Response[str]:
     text = media_access.signed_playlist(deps(), task_id, index, name, expires, sig)
-    return Response(status_code=200, content_type="application/vnd.apple.mpegurl", body=text,
-                    headers={"Cache-Control": "private, max-age=30"})
+    return Response(
+        status_code=200,
+        content_type="application/vnd.apple.mpegurl",
+        body=text,
+        headers={"Cache-Control": "private, max-age=30"},
+    )

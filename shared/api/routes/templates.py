@@ -43,7 +43,8 @@ def delete_template(definition: int) -> Deleted:
     account = router.context["account"]
     users = templates_in_use(deps(), account, definition)
     if users:
-        raise ConflictError(f"template {definition} is used by workflow(s): {', '.join(users)}",
-                            code="ResourceInUse.Template")
+        raise ConflictError(
+            f"template {definition} is used by workflow(s): {', '.join(users)}", code="ResourceInUse.Template"
+        )
     _catalog().delete(account, definition)
     return Deleted(deleted=str(definition))

@@ -9,7 +9,6 @@ from shared.services.uploads import create_upload
 router = APIGatewayRouter()
 
 
-@router.post("/api/v1/uploads", summary="Get a signed URL to PUT a file into the input bucket",
-             tags=["uploads"])
+@router.post("/api/v1/uploads", summary="Get a signed URL to PUT a file into the input bucket", tags=["uploads"])
 def new_upload(body: UploadRequest) -> UploadTicket:
     return UploadTicket.model_validate(create_upload(deps(), body.filename, body.key))

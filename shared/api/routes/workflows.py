@@ -24,8 +24,11 @@ def list_workflows() -> WorkflowList:
 
 @router.post("/api/v1/workflows", summary="Create a rule", tags=["workflows"])
 def create_workflow(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON,
-                    body=workflows.create_workflow(deps(), _account(), body))
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=workflows.create_workflow(deps(), _account(), body),
+    )
 
 
 @router.post("/api/v1/workflows/match", summary="Dry run: which rules fire for an object", tags=["workflows"])
@@ -48,8 +51,9 @@ def enable(workflow_id: str) -> dict[str, Any]:
     return workflows.set_enabled(deps(), _account(), workflow_id, True)
 
 
-@router.post("/api/v1/workflows/<workflow_id>/disable", summary="Disable a rule without deleting it",
-             tags=["workflows"])
+@router.post(
+    "/api/v1/workflows/<workflow_id>/disable", summary="Disable a rule without deleting it", tags=["workflows"]
+)
 def disable(workflow_id: str) -> dict[str, Any]:
     return workflows.set_enabled(deps(), _account(), workflow_id, False)
 
