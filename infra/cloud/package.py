@@ -51,6 +51,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import tomllib
 import yaml
@@ -137,7 +138,7 @@ class Artifact:
 
 
 def _serverless(serverless_yml: Path) -> dict[str, object]:
-    return yaml.safe_load(serverless_yml.read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load(serverless_yml.read_text())
 
 
 def runtime_python(serverless_yml: Path = REPO / "serverless.yml") -> str:
@@ -206,10 +207,8 @@ def layer_requirements(dependencies: list[str], constraints: list[str]) -> list[
 
 def pins_from_report(report: Mapping[str, object]) -> dict[str, str]:
     """``pip install --dry-run --report`` -> {normalised name: version}."""
-    return {
-        _name(item["metadata"]["name"]): str(item["metadata"]["version"])  # type: ignore[index]
-        for item in report["install"]
-    }  # type: ignore[attr-defined]
+    install = cast(list[dict[str, dict[str, str]]], report["install"])
+    return {_name(item["metadata"]["name"]): str(item["metadata"]["version"]) for item in install}
 
 
 def replace_distributions(pins: Mapping[str, str], replaced: Mapping[str, str] = REPLACED) -> dict[str, str]:

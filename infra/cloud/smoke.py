@@ -37,6 +37,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import cast
 
 from infra.cloud.package import DIST, FFMPEG, LAYERS, function_layers, runtime_python
 
@@ -100,7 +101,7 @@ def run_probe(python: str, root: Path, *args: str, timeout: float = 900) -> dict
     )
     if done.returncode != 0:
         raise SystemExit(f"smoke {' '.join(args)} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -141,9 +142,9 @@ def main(argv: list[str] | None = None) -> None:
                     results.append(result)
                     print(
                         f"  import functions.{key}.index ok ({result['modules']} modules, "
-                        f"{', '.join(result['loaded'])})",
+                        f"{', '.join(cast(list[str], result['loaded']))})",
                         flush=True,
-                    )  # type: ignore[arg-type]
+                    )
                 if args.imports_only:
                     continue
                 if dynalite is None and not AI_LAYERS & set(names):

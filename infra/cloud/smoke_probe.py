@@ -86,7 +86,7 @@ def make_text_clip(path: Path, text: str, seconds: int = 8, start: float = 3, en
 
     font = ImageFont.load_default(size=40)
     left, top, right, bottom = font.getbbox(text)
-    w, h = right - left + 26, bottom - top + 26
+    w, h = int(right - left) + 26, int(bottom - top) + 26
     img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     draw.rectangle((0, 0, w, h), fill=(10, 10, 10, 220))

@@ -19,13 +19,13 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
-from shared.storage.port import ObjectInfo
+from shared.storage.port import ObjectInfo, Reader
 from shared.storage.signing import verify
 
 COPY_CHUNK = 256 * 1024
@@ -35,7 +35,7 @@ _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 class LimitedReader:
     """Reads exactly Content-Length bytes from the socket, never more."""
 
-    def __init__(self, raw: BinaryIO, length: int) -> None:
+    def __init__(self, raw: Reader, length: int) -> None:
         self.raw, self.left = raw, length
 
     def read(self, size: int = -1) -> bytes:

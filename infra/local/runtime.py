@@ -581,7 +581,8 @@ class LocalRuntime:
             worker.send({"id": job.request_id, "event": job.event, "remaining_ms": remaining_ms})
             message = worker.read(deadline)
         except _Timeout:
-            self._discard(fn, worker)
+            if worker is not None:  # _Timeout comes only from a read of a spawned worker
+                self._discard(fn, worker)
             return None, FunctionError("timeout", f"timed out after {deadline - started:.3f} s"), None
         except _Dead:
             code = self._discard(fn, worker) if worker is not None else None

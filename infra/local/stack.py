@@ -157,7 +157,7 @@ class Stack:
         assert self.runtime is not None
         return self.runtime
 
-    def _spawn(self, target, name: str) -> None:  # type: ignore[no-untyped-def]
+    def _spawn(self, target, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)

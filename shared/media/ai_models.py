@@ -142,12 +142,12 @@ def _singleton(key: str, factory: Any) -> Any:
 
 def nudity_detector() -> NudityDetector:
     """The process-wide nudity detector, loaded on first use."""
-    return _singleton("nudenet", NudeNetDetector)  # type: ignore[no-any-return]
+    return _singleton("nudenet", NudeNetDetector)
 
 
 def text_reader() -> TextReader:
     """The process-wide OCR, loaded on first use."""
-    return _singleton("ocr", RapidOcrReader)  # type: ignore[no-any-return]
+    return _singleton("ocr", RapidOcrReader)
 
 
 def load_bgr(path: Any) -> np.ndarray:

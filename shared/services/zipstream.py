@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable
-from typing import BinaryIO
 
-from shared.storage.port import Storage
+from shared.storage.port import Storage, Writer
 
 CHUNK = 256 * 1024
 
@@ -18,7 +17,7 @@ CHUNK = 256 * 1024
 class _Unseekable:
     """zipfile probes tell(); a socket has none, so count what was written."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: Writer) -> None:
         self.out, self.pos = out, 0
 
     def write(self, data: bytes) -> int:
@@ -33,7 +32,7 @@ class _Unseekable:
         self.out.flush()
 
 
-def stream_zip(storage: Storage, members: Iterable[tuple[str, str, str]], out: BinaryIO) -> None:
+def stream_zip(storage: Storage, members: Iterable[tuple[str, str, str]], out: Writer) -> None:
     sink = _Unseekable(out)
     used: set[str] = set()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[call-overload]

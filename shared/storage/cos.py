@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, RetryableProcessingError
 from shared.runtime.settings import CloudCredentials, Settings
-from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key, guess_type
+from shared.storage.port import ObjectInfo, Reader, Storage, check_bucket, check_key, guess_type
 
 CHUNK = 1024 * 1024
 _NOT_FOUND_CODES = {"NoSuchKey", "NoSuchResource", "NoSuchBucket", "NoSuchVersion"}
@@ -276,7 +276,7 @@ class CosStorage(Storage):
         return self.head(bucket, key)
 
     def put_stream(
-        self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None, max_bytes: int | None = None
+        self, bucket: str, key: str, stream: Reader, content_type: str | None = None, max_bytes: int | None = None
     ) -> ObjectInfo:
         """Small bodies go up in one PUT from memory; bigger ones are spooled to a temporary file
         and sent as a multipart upload."""

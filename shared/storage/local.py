@@ -18,7 +18,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError
-from shared.storage.port import ObjectInfo, Storage, check_bucket, check_key, guess_type
+from shared.storage.port import ObjectInfo, Reader, Storage, check_bucket, check_key, guess_type
 from shared.storage.signing import signed_path
 
 CHUNK = 1024 * 1024
@@ -104,7 +104,7 @@ class LocalStorage(Storage):
 
     # ---- writes ---------------------------------------------------------------------------
     def put_stream(
-        self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None, max_bytes: int | None = None
+        self, bucket: str, key: str, stream: Reader, content_type: str | None = None, max_bytes: int | None = None
     ) -> ObjectInfo:
         dest = self.path(bucket, key)
         tmp = self._tmp / uuid.uuid4().hex

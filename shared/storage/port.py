@@ -7,9 +7,24 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from shared.domain.errors import BadInputError
+
+
+class Reader(Protocol):
+    """What ``put_stream`` reads from: a file, a request body, a socket (no seek, no tell)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Writer(Protocol):
+    """What a streamed response writes to: a file or a socket."""
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def flush(self) -> None: ...
+
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$")
 
@@ -64,7 +79,7 @@ class Storage(ABC):
 
     @abstractmethod
     def put_stream(
-        self, bucket: str, key: str, stream: BinaryIO, content_type: str | None = None, max_bytes: int | None = None
+        self, bucket: str, key: str, stream: Reader, content_type: str | None = None, max_bytes: int | None = None
     ) -> ObjectInfo: ...
 
     @abstractmethod
