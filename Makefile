@@ -7,9 +7,10 @@ NODESTAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | cu
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
 CHROMIUM := /usr/bin/chromium
+PY_TREES := shared functions infra tests bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint fmt openapi clean package
+.PHONY: install run test check lint fmt unit openapi clean package
 
 $(PYSTAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,13 +32,26 @@ $(CHROMIUM):
 run: install
 	$(VENV)/bin/openmps up
 
-## make test: every test (unit, integration, e2e, browser)
-test: install $(CHROMIUM)
+## make test: the checks, then every test (unit, integration, e2e, browser)
+test: check $(CHROMIUM)
 	$(VENV)/bin/pytest
 
-lint: install
-	$(VENV)/bin/ruff check shared functions infra tests bench
+## make check: lint, format and types (mypy as SCF's Python 3.10); what CI runs before the tests
+check: install
+	$(VENV)/bin/ruff check $(PY_TREES)
+	$(VENV)/bin/ruff format --check $(PY_TREES)
 	$(VENV)/bin/mypy
+
+lint: check
+
+## make fmt: format and fix what ruff can fix
+fmt: install
+	$(VENV)/bin/ruff check --fix $(PY_TREES)
+	$(VENV)/bin/ruff format $(PY_TREES)
+
+## make unit: the fast tests only (pure, no table server, no stack, no browser)
+unit: install
+	$(VENV)/bin/pytest -m unit -q
 
 ## make openapi: rewrite the committed openapi.json from the code
 openapi: install
