@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
-
 from shared.domain.ai_templates import AI_PRESETS  # noqa: E402
+
 from shared.media.analysis import run_analysis  # noqa: E402
 from shared.media.engines import ffmpeg_exe  # noqa: E402
 from shared.media.enhance import run_enhancement  # noqa: E402

@@ -189,7 +189,8 @@ def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
 
 
 def probe_media() -> dict[str, object]:
-    from shared.domain.templates import SnapshotParams, TranscodeParams
+    from shared.domain.kinds.snapshot import SnapshotParams
+    from shared.domain.kinds.transcode_rules import TranscodeParams
     from shared.media.engines import run_snapshot, run_transcode
     from shared.media.probe import probe
 
@@ -247,7 +248,7 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     import cv2
     import numpy as np
 
-    from shared.domain.ai_templates import AI_PRESETS
+    from shared.domain import kinds
     from shared.media import ai_models
     from shared.media.analysis import run_analysis
     from shared.media.enhance import run_enhancement
@@ -270,7 +271,8 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     )
     # The three engines on generated media, as the functions run them.
     keyword = make_text_clip(WORK / "keyword.mp4", "Buy cheap casino chips now")
-    preset = {kind: AI_PRESETS[(kind, 10)].params for kind in ("ContentReview", "ContentAnalysis", "Enhancement")}
+    names = ("ContentReview", "ContentAnalysis", "Enhancement")
+    preset = {name: kinds.resolve_preset(name, 10).params for name in names}
     _files, _log, review = run_review(keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300)
     assert review["suggestion"] == "block" and review["label"] == "Ad", review
     analysed, _log, analysis = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)

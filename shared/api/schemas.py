@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shared.domain.subtask_spec import SubtaskEntries
+
 
 class UploadRequest(BaseModel):
     filename: str = Field(min_length=1, max_length=255, description="Name of the file, e.g. clip.mp4")
@@ -34,7 +36,7 @@ class Location(BaseModel):
 class CreateTaskRequest(BaseModel):
     input: dict[str, Any] = Field(description='{"bucket", "key"} of an existing object')
     output: dict[str, Any] = Field(default_factory=dict, description='{"bucket", "dir"}; dir may contain {task_id}')
-    subtasks: list[Any] = Field(description='[{"type": "Transcode", "definition": 100030}, ...]')
+    subtasks: SubtaskEntries = Field(description="what to run: one entry per subtask")
     session_id: str | None = Field(None, description="the same id within 3 days returns the first task")
     session_context: str | None = None
     origin: str | None = Field(None, description="api | console")

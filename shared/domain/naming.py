@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import posixpath
 
-_STEM_PATTERNS = {
-    ("Transcode", ""): "{name}_transcode_{definition}",
-    ("Snapshot", "sampled"): "{name}_sampleSnapshot_{definition}",
-    ("Snapshot", "time_offset"): "{name}_snapshotByTimeOffset_{definition}",
-    ("Snapshot", "sprite"): "{name}_imageSprite_{definition}",
-    ("ContentReview", ""): "{name}_contentReview_{definition}",
-    ("ContentAnalysis", ""): "{name}_contentAnalysis_{definition}",
-    ("Enhancement", ""): "{name}_enhancement_{definition}",
-}
+from shared.domain import kinds
+
 INPUT_EXTENSIONS = {
     "mp4",
     "mov",
@@ -40,13 +33,6 @@ INPUT_EXTENSIONS = {
     "mts",
     "opus",
 }
-WORKER_FUNCTIONS = {
-    "Transcode": "transcode",
-    "Snapshot": "snapshot",
-    "ContentReview": "review",
-    "ContentAnalysis": "analysis",
-    "Enhancement": "enhance",
-}
 
 
 def safe_name(text: str, limit: int = 80) -> str:
@@ -69,6 +55,7 @@ def input_suffix(key: str) -> str:
     return f".{ext}" if ext in INPUT_EXTENSIONS else ""
 
 
-def output_stem(subtask_type: str, kind: str, key: str, definition: int) -> str:
-    pattern = _STEM_PATTERNS[(subtask_type, kind if subtask_type == "Snapshot" else "")]
+def output_stem(subtask_type: str, variant: str, key: str, definition: int) -> str:
+    """MPS's default name of a subtask's outputs, without the number and the extension."""
+    pattern = kinds.get(subtask_type).stem(variant)
     return pattern.format(name=input_name(key), definition=definition)

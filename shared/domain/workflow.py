@@ -3,65 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from shared.domain.errors import BadInputError
-from shared.domain.object_paths import validate_object_path
+from shared.domain.kinds import snapshot, transcode
+from shared.domain.subtask_spec import MAX_SUBTASKS, SubtaskSpec, parse_specs
 
 MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v", "mp3", "wav", "m4a", "aac", "flac")
 DEFAULT_WORKFLOW_ID = "default"
-
-
-SNAPSHOT_KINDS = ("time_offset", "sampled", "sprite")
-MAX_SUBTASKS = 20
-
-
-@dataclass(frozen=True)
-class SubtaskSpec:
-    """What a workflow or a create request asks for; the template catalog resolves it."""
-
-    type: str
-    definition: int
-    kind: str = "sampled"  # Snapshot family: time_offset | sampled | sprite
-    output_object_path: str | None = None  # MPS OutputObjectPath: {inputName} {definition} {number} {format}
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"type": self.type, "definition": self.definition}
-        if self.type == "Snapshot":
-            data["kind"] = self.kind
-        if self.output_object_path:
-            data["output_object_path"] = self.output_object_path
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Any) -> SubtaskSpec:
-        if not isinstance(data, dict) or "type" not in data or "definition" not in data:
-            raise BadInputError(f"a subtask needs 'type' and 'definition': {data!r}", code="InvalidParameter.Subtask")
-        definition = data["definition"]
-        if isinstance(definition, bool) or not isinstance(definition, int) or definition < 0:
-            raise BadInputError(
-                f"definition must be a non-negative integer: {definition!r}", code="InvalidParameterValue.Definition"
-            )
-        kind = data.get("kind") or "sampled"
-        if kind not in SNAPSHOT_KINDS:
-            raise BadInputError(f"kind must be one of {', '.join(SNAPSHOT_KINDS)}", code="InvalidParameterValue.Kind")
-        unknown = set(data) - {"type", "definition", "kind", "output_object_path"}
-        if unknown:
-            raise BadInputError(
-                f"unknown subtask fields: {', '.join(sorted(unknown))}", code="InvalidParameter.Subtask"
-            )
-        path = data.get("output_object_path")
-        if path is not None:
-            path = validate_object_path(path, require_number=data["type"] == "Snapshot")
-        return cls(type=str(data["type"]), definition=definition, kind=kind, output_object_path=path)
-
-
-def parse_specs(data: Any) -> tuple[SubtaskSpec, ...]:
-    if not isinstance(data, list) or not data:
-        raise BadInputError("subtasks must be a non-empty list", code="InvalidParameterValue.Subtasks")
-    if len(data) > MAX_SUBTASKS:
-        raise BadInputError(f"at most {MAX_SUBTASKS} subtasks", code="InvalidParameterValue.Subtasks")
-    return tuple(SubtaskSpec.from_dict(item) for item in data)
+__all__ = ["MAX_SUBTASKS", "SubtaskSpec", "Workflow", "default_workflow", "parse_specs", "render_output_dir"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +69,7 @@ def default_workflow(account: str, input_bucket: str, output_bucket: str, create
         bucket=input_bucket,
         prefix="input/",
         suffixes=MEDIA_SUFFIXES,
-        subtasks=(SubtaskSpec("Transcode", 100030), SubtaskSpec("Snapshot", 10, "sampled")),
+        subtasks=(SubtaskSpec(transcode.NAME, 100030), SubtaskSpec(snapshot.NAME, 10, "sampled")),
         output_bucket=output_bucket,
         output_dir="output/{task_id}/",
         create_time=create_time,

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shared.domain.ai_templates import AnalysisParams, EnhanceParams, ReviewParams
+from shared.domain.kinds.analysis import AnalysisParams
+from shared.domain.kinds.enhancement import EnhanceParams
+from shared.domain.kinds.review import ReviewParams
 from shared.media.ai_common import EngineResult, Progress
 
 

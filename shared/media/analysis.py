@@ -25,8 +25,8 @@ import av
 import numpy as np
 
 from shared.domain import media_errors
-from shared.domain.ai_templates import AnalysisParams
 from shared.domain.errors import MediaError
+from shared.domain.kinds.analysis import AnalysisParams
 from shared.media import ai_models
 from shared.media.ai_common import (
     Deadline,

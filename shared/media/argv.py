@@ -12,17 +12,17 @@ from pathlib import Path
 
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
-from shared.domain.template_rules import (
+from shared.domain.kinds.snapshot import TIME_OFFSET_RE
+from shared.domain.kinds.transcode_rules import (
     AUDIO_CONTAINERS,
     CODEC_MAX_CHANNELS,
     CONTAINER_EXTENSIONS,
     LOSSLESS_AUDIO_CODECS,
     OPUS_MAX_KBPS_PER_CHANNEL,
-    TIME_OFFSET_RE,
+    TranscodeParams,
     audio_sample_rates,
     check_transcode_params,
 )
-from shared.domain.templates import TranscodeParams
 from shared.media.probe import MediaInfo
 
 # Local files only: a crafted input (an HLS playlist, say) must not make ffmpeg open URLs.

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.domain.errors import BadInputError, EngineError, EngineTimeoutError, MediaError
-from shared.domain.templates import SnapshotParams, TranscodeParams
+from shared.domain.kinds.snapshot import SnapshotParams
+from shared.domain.kinds.transcode_rules import TranscodeParams
 from shared.media.engines import ffmpeg_exe, run_snapshot, run_transcode
 from shared.media.runner import run_ffmpeg
 

@@ -23,7 +23,8 @@ import imageio_ffmpeg
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
-from shared.domain.templates import SnapshotParams, TranscodeParams
+from shared.domain.kinds.snapshot import SnapshotParams
+from shared.domain.kinds.transcode_rules import TranscodeParams
 from shared.media.argv import kept_streams, transcode_argv
 from shared.media.probe import MediaInfo, probe
 from shared.media.runner import run_ffmpeg

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from shared.domain import media_errors
-from shared.domain.ai_templates import EnhanceParams
 from shared.domain.errors import MediaError
+from shared.domain.kinds.enhancement import EnhanceParams
 from shared.media.ai_common import (
     MISSING_AUDIO,
     Deadline,

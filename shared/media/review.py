@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from shared.domain import media_errors
-from shared.domain.ai_templates import OCR_CATEGORIES, ImageReviewRule, OcrReviewRule, ReviewParams
 from shared.domain.errors import MediaError
+from shared.domain.kinds.review import OCR_CATEGORIES, ImageReviewRule, OcrReviewRule, ReviewParams
 from shared.media import ai_models
 from shared.media.ai_common import (
     Deadline,

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
-from shared.domain.template_rules import MAX_SPRITE_SIDE
-from shared.domain.templates import SnapshotParams
+from shared.domain.kinds.snapshot import MAX_SPRITE_SIDE, SnapshotParams
 from shared.media.argv import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
 from shared.media.probe import MediaInfo
 

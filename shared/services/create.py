@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shared.domain import clock
+from shared.domain import clock, kinds
 from shared.domain.errors import RetryableProcessingError
 from shared.domain.model import Subtask, Task
-from shared.domain.naming import WORKER_FUNCTIONS
 from shared.domain.status import SubtaskCounts
 from shared.domain.templates import Template
 from shared.domain.workflow import SubtaskSpec
@@ -29,7 +28,7 @@ def new_task(
     output_bucket: str,
     output_dir: str,
     origin: str,
-    specs: Sequence[tuple[SubtaskSpec, Template]],
+    specs: Sequence[tuple[SubtaskSpec, Template[Any]]],
     workflow_id: str | None = None,
     session_id: str | None = None,
     session_context: str | None = None,
@@ -66,15 +65,15 @@ def new_task(
     return task, subtasks
 
 
-def template_snapshot(spec: SubtaskSpec, template: Template) -> dict[str, Any]:
-    kind = getattr(template.params, "kind", None) if spec.type == "Snapshot" else None
+def template_snapshot(spec: SubtaskSpec, template: Template[Any]) -> dict[str, Any]:
+    variant = kinds.get(spec.type).variant_of(template.params) or None
     return {
         "definition": template.definition,
         "type": template.type,
         "name": template.name,
         "preset": template.preset,
-        "kind": kind,
-        "params": params_to_json(template.params),
+        "kind": variant,
+        "params": params_to_json(template.type, template.params),
         "output_object_path": spec.output_object_path,
     }
 
@@ -85,7 +84,7 @@ def dispatch(invoker: Invoker, subtasks: Sequence[Subtask]) -> None:
     for sub in subtasks:
         event = {"task_id": sub.task_id, "index": sub.index, "attempt": sub.attempt}
         try:
-            invoker.invoke_async(WORKER_FUNCTIONS[sub.type], event)
+            invoker.invoke_async(kinds.get(sub.type).function, event)
         except (RetryableProcessingError, PermanentInvokeError) as exc:
             logger.warning(
                 "worker invoke failed; the reconciler will retry",

@@ -14,6 +14,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+from shared.domain import kinds
 from shared.domain.errors import AuthError, BadInputError, ConflictError, NotFoundError
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus
@@ -21,8 +22,6 @@ from shared.runtime.deps import Deps
 from shared.services.operations import owned_task
 from shared.storage.port import guess_type
 
-NO_DOWNLOAD_TYPES = ("ContentAnalysis", "ContentReview")
-VIDEO_TYPES = ("Transcode", "Enhancement")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 
 
@@ -85,12 +84,7 @@ def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | N
         else:
             item["url"] = deps.storage.presign(out["bucket"], out["key"], "GET", life)
         items.append(item)
-    if sub.type in VIDEO_TYPES:
-        kind = "video"
-    elif sub.type == "Snapshot":
-        kind = "images"
-    else:
-        kind = "result"
+    kind = kinds.get(sub.type).view_kind
     full = next((o for o in sub.outputs if o["key"].endswith("_result.json")), None)
     result_url = deps.storage.presign(full["bucket"], full["key"], "GET", life) if full else None
     return {"kind": kind, "items": items, "result": sub.result, "result_url": result_url, "expires_in": life}
@@ -145,7 +139,7 @@ def _zip_sig(secret: str, task_id: str, index: int, attempt: int, expires: int) 
 
 def download(deps: Deps, account: str, task_id: str, index: int, expires_in: int | None) -> dict[str, Any]:
     task, sub = owned_subtask(deps, account, task_id, index)
-    if sub.type in NO_DOWNLOAD_TYPES:
+    if not kinds.get(sub.type).downloadable:
         raise ConflictError(
             f"{sub.type} subtasks have results to view, not files to download",
             code="FailedOperation.NoDownloadableOutput",

@@ -6,91 +6,42 @@ engine on a tiny synthetic clip, so a template ffmpeg would reject never gets st
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from shared.domain import clock
+from shared.domain import clock, kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
-from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, Template, params_from_dict
+from shared.domain.templates import Template
 from shared.runtime.settings import Settings
 from shared.store.counters import TEMPLATE_DEFINITIONS, CounterStore
 from shared.store.templates import TemplateStore
 
-SUBTASK_TYPES = ("Transcode", "Snapshot", "ContentAnalysis", "ContentReview", "Enhancement")
 CUSTOM_DEFINITION_BASE = 1_000_000  # custom definitions never collide with preset ids
 MAX_CUSTOM_TEMPLATES = 1000
 NAME_MAX = 64
 COMMENT_MAX = 256
 
 
-def _ai_presets() -> dict[tuple[str, int], Template]:
-    from shared.domain.ai_templates import AI_PRESETS
-
-    return dict(AI_PRESETS)
-
-
-def _validator(type_: str) -> Callable[[dict[str, Any]], Any]:
-    if type_ == "Transcode":
-        from shared.domain.template_rules import validate_transcode_params
-
-        return validate_transcode_params
-    if type_ == "Snapshot":
-        from shared.domain.template_rules import validate_snapshot_params
-
-        return validate_snapshot_params
-    from shared.domain import ai_templates
-
-    return {
-        "ContentReview": ai_templates.validate_review_params,
-        "ContentAnalysis": ai_templates.validate_analysis_params,
-        "Enhancement": ai_templates.validate_enhance_params,
-    }[type_]
-
-
-def _dry_run(type_: str, params: Any) -> None:
-    if type_ in ("Transcode", "Snapshot"):
-        from shared.media import dryrun
-
-        (dryrun.dry_run_transcode if type_ == "Transcode" else dryrun.dry_run_snapshot)(params)
-
-
-def params_to_json(params: Any) -> dict[str, Any]:
+def params_to_json(type_: str, params: Any) -> dict[str, Any]:
     """The JSON form a template's parameters are shown, stored and posted back in."""
-    from shared.domain.ai_templates import AnalysisParams, EnhanceParams, ReviewParams, ai_params_to_dict
-
-    if isinstance(params, (ReviewParams, AnalysisParams, EnhanceParams)):
-        return _jsonable(ai_params_to_dict(params))
-    data = asdict(params) if is_dataclass(params) and not isinstance(params, type) else dict(params)
-    return _jsonable(data)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+    return kinds.params_to_json(type_, params)
 
 
 def params_from_snapshot(type_: str, data: dict[str, Any]) -> Any:
     """The parameters a subtask stored, as the engine's dataclass."""
-    if type_ in ("Transcode", "Snapshot"):
-        return params_from_dict(type_, data)
-    from shared.domain.ai_templates import ai_params_from_dict
-
-    return ai_params_from_dict(type_, data)
+    return kinds.get(type_).from_json(data)
 
 
 def check_type(type_: str | None) -> str:
-    if type_ not in SUBTASK_TYPES:
-        raise BadInputError(f"type must be one of {', '.join(SUBTASK_TYPES)}", code="InvalidParameterValue.Type")
-    return type_
+    kind = kinds.find(type_)
+    if kind is None:
+        raise BadInputError(f"type must be one of {', '.join(kinds.names())}", code="InvalidParameterValue.Type")
+    return kind.name
 
 
-def template_view(template: Template, kind: str | None = None) -> dict[str, Any]:
+def template_view(template: Template[Any], variant: str | None = None) -> dict[str, Any]:
     """The flat API shape: identity fields, then the parameters."""
-    params = params_to_json(template.params)
+    kind = kinds.get(template.type)
+    params = params_to_json(template.type, template.params)
     view = {
         "definition": template.definition,
         "type": template.type,
@@ -98,22 +49,17 @@ def template_view(template: Template, kind: str | None = None) -> dict[str, Any]
         "comment": getattr(template, "comment", "") or "",
         "preset": template.preset,
     }
-    if template.type == "Snapshot":
-        view["kind"] = kind or params.get("kind")
+    if kind.variants:
+        view["kind"] = variant or params.get("kind")
     return {**view, **params}
 
 
-def check_output_path(spec: Any, template: Template) -> None:
+def check_output_path(spec: Any, template: Template[Any]) -> None:
     """A custom output path names each output file; outputs that refer to each other by name
     (HLS segments, sprite sheets in the WebVTT) and result-only subtasks keep their names."""
     if not spec.output_object_path:
         return
-    params = template.params
-    if (
-        spec.type not in ("Transcode", "Snapshot")
-        or getattr(params, "container", "") == "hls"
-        or getattr(params, "kind", "") == "sprite"
-    ):
+    if not kinds.get(template.type).custom_output_path(template.params):
         raise BadInputError(
             "output_object_path applies to single-file transcodes and to time-offset or sampled snapshots",
             code="InvalidParameterValue.OutputObjectPath",
@@ -126,8 +72,8 @@ class TemplateCatalog:
         self.counters = CounterStore(settings)
 
     # ---- reads -------------------------------------------------------------------------------
-    def presets(self) -> list[Template]:
-        return [*PRESETS.values(), *SNAPSHOT_PRESETS.values(), *_ai_presets().values()]
+    def presets(self) -> list[Template[Any]]:
+        return [t for kind in kinds.all_kinds() for t in kind.presets]
 
     def list(self, account: str, type_: str | None = None) -> list[dict[str, Any]]:
         if type_ is not None:
@@ -150,17 +96,15 @@ class TemplateCatalog:
         }
         return {**view, **item["params"]}
 
-    def resolve_spec(self, account: str, spec: Any) -> Template:
+    def resolve_spec(self, account: str, spec: Any) -> Template[Any]:
         template = self.resolve(account, spec.type, spec.definition, spec.kind)
         check_output_path(spec, template)
         return template
 
-    def resolve(self, account: str, type_: str, definition: int, kind: str | None = None) -> Template:
+    def resolve(self, account: str, type_: str, definition: int, variant: str | None = None) -> Template[Any]:
         """The template a subtask spec names: a preset of its type, or the account's custom one."""
-        check_type(type_)
-        if type_ == "Snapshot" and (kind or "sampled", definition) in SNAPSHOT_PRESETS:
-            return SNAPSHOT_PRESETS[(kind or "sampled", definition)]
-        preset = PRESETS.get((type_, definition)) or _ai_presets().get((type_, definition))
+        kind = kinds.get(check_type(type_))
+        preset = kind.preset(definition, variant)
         if preset is not None:
             return preset
         item = self.store.get(account, definition) if definition >= CUSTOM_DEFINITION_BASE else None
@@ -168,10 +112,10 @@ class TemplateCatalog:
             raise BadInputError(
                 f"no {type_} template with definition {definition}", code="InvalidParameterValue.Definition"
             )
-        params = params_from_snapshot(type_, item["params"])
-        if type_ == "Snapshot" and kind and kind != getattr(params, "kind", kind):
+        params = kind.from_json(item["params"])
+        if kind.variants and variant and variant != kind.variant_of(params):
             raise BadInputError(
-                f"template {definition} is a {params.kind} snapshot template, not {kind}",
+                f"template {definition} is a {kind.variant_of(params)} {type_.lower()} template, not {variant}",
                 code="InvalidParameterValue.Kind",
             )
         return Template(definition, type_, item["name"], params, preset=False)
@@ -189,9 +133,12 @@ class TemplateCatalog:
             for k, v in body.items()
             if k not in ("type", "name", "comment", "definition", "preset", "create_time", "update_time")
         }
-        params = _validator(type_)(raw)
-        _dry_run(type_, params)
-        return name.strip(), comment, params_to_json(params)
+        kind = kinds.get(type_)
+        params = kind.validate(raw)
+        dry_run = kind.dry_run_hook()
+        if dry_run is not None:
+            dry_run(params)
+        return name.strip(), comment, params_to_json(type_, params)
 
     def create(self, account: str, body: dict[str, Any]) -> dict[str, Any]:
         type_ = check_type(body.get("type"))

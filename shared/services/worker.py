@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from shared.domain import clock, media_errors
+from shared.domain import clock, kinds, media_errors
 from shared.domain.errors import (
     BadInputError,
     MediaError,
@@ -149,9 +149,7 @@ def _execute(
         src = Path(work) / ("input" + input_suffix(task.input_key))
         _fetch_input(deps, task, src)
         params = params_from_snapshot(sub.type, sub.template.get("params", {}))
-        stem = output_stem(
-            sub.type, sub.template.get("kind", "sampled"), task.input_key, int(sub.template["definition"])
-        )
+        stem = output_stem(sub.type, sub.template.get("kind") or "", task.input_key, int(sub.template["definition"]))
         out_dir = Path(work) / "out"
         out_dir.mkdir()
         files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
@@ -177,7 +175,7 @@ def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:
         pattern,
         input_name=input_name(input_key),
         definition=int(sub.template["definition"]),
-        number=number if sub.type == "Snapshot" else None,
+        number=number if kinds.get(sub.type).numbered_outputs else None,
         fmt=fmt,
     )
 

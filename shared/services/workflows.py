@@ -7,9 +7,10 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from shared.domain import clock
+from shared.domain import clock, kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.naming import input_name, output_stem
+from shared.domain.templates import Template
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
 from shared.runtime.deps import Deps
 from shared.services.templates import TemplateCatalog
@@ -178,8 +179,7 @@ def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
         outputs = []
         for index, spec in enumerate(wf.subtasks, start=1):
             template = catalog.resolve(account, spec.type, spec.definition, spec.kind)
-            kind = getattr(template.params, "kind", spec.kind)
-            keys = _example_keys(out_dir, spec.type, kind, key, spec.definition, template.params)
+            keys = _example_keys(out_dir, template, key, spec.definition)
             if spec.output_object_path:
                 ext = keys[0].rsplit(".", 1)[-1]
                 keys = [
@@ -209,19 +209,7 @@ def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
     return {"bucket": bucket, "key": key, "matches": matches}
 
 
-def _example_keys(out_dir: str, type_: str, kind: str, key: str, definition: int, params: Any) -> list[str]:
-    stem = output_stem(type_, kind, key, definition)
-    if type_ in ("ContentReview", "ContentAnalysis"):
-        return [f"{out_dir}{stem}_result.json"]
-    if type_ == "Enhancement":
-        return [f"{out_dir}{stem}.mp4", f"{out_dir}{stem}_result.json"]
-    if type_ == "Transcode":
-        container = getattr(params, "container", "mp4")
-        if container == "hls":
-            return [f"{out_dir}{stem}.m3u8", f"{out_dir}{stem}_{{number}}.ts"]
-        return [f"{out_dir}{stem}.{container}"]
-    fmt = getattr(params, "format", "jpg")
-    keys = [f"{out_dir}{stem}_{{number}}.{fmt}"]
-    if kind == "sprite":
-        keys.append(f"{out_dir}{stem}.vtt")
-    return keys
+def _example_keys(out_dir: str, template: Template[Any], key: str, definition: int) -> list[str]:
+    kind = kinds.get(template.type)
+    stem = output_stem(kind.name, kind.variant_of(template.params), key, definition)
+    return [out_dir + name for name in kind.example_outputs(stem, template.params)]

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from shared.domain import media_errors
-from shared.domain.ai_templates import AI_PRESETS, AnalysisParams, EnhanceParams, ReviewParams, validate_review_params
 from shared.domain.errors import EngineTimeoutError, MediaError
+from shared.domain.kinds import analysis, enhancement, review
+from shared.domain.kinds.analysis import AnalysisParams
+from shared.domain.kinds.enhancement import EnhanceParams
+from shared.domain.kinds.review import ReviewParams, validate_review_params
 from shared.media.ai_common import Deadline, measure_loudness
 from shared.media.analysis import run_analysis
 from shared.media.engines import md5_file
@@ -29,6 +32,8 @@ from tests.ai_media_fixtures import (
 from tests.media_fixtures import make_audio, make_clip, make_empty, make_garbage, make_truncated
 
 pytestmark = pytest.mark.integration
+
+AI_PRESETS = {**review.PRESETS, **analysis.PRESETS, **enhancement.PRESETS}
 
 
 def preset(kind: str, definition: int):

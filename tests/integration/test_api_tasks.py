@@ -193,7 +193,7 @@ def race_terminate_and_claim(deps, account, task_id, rng):
 
 def test_terminate_racing_a_claim_never_both(deps, account, tmp_path):
     from shared.domain.ids import random_task_id
-    from shared.domain.templates import SNAPSHOT_PRESETS
+    from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS
     from shared.domain.workflow import SubtaskSpec
     from shared.services.create import new_task
 

@@ -13,8 +13,9 @@ import pytest
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
-from shared.domain.template_rules import validate_transcode_params
-from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
+from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams
+from shared.domain.kinds.transcode import PRESETS, TranscodeParams
+from shared.domain.kinds.transcode_rules import validate_transcode_params
 from shared.media.engines import md5_file, run_snapshot, run_transcode
 from shared.media.probe import probe
 from shared.media.runner import run_ffmpeg

@@ -12,8 +12,8 @@ import pytest
 from shared.domain import clock, media_errors
 from shared.domain.errors import RetryableProcessingError
 from shared.domain.ids import random_task_id
+from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS
 from shared.domain.status import SubtaskStatus, TaskStatus
-from shared.domain.templates import SNAPSHOT_PRESETS
 from shared.domain.workflow import SubtaskSpec
 from shared.services.aggregate import aggregate_task
 from shared.services.create import new_task

@@ -10,8 +10,9 @@ import av
 import pytest
 
 from shared.domain.errors import BadInputError, EngineTimeoutError
-from shared.domain.template_rules import validate_snapshot_params, validate_transcode_params
-from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
+from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams, validate_snapshot_params
+from shared.domain.kinds.transcode import PRESETS, TranscodeParams
+from shared.domain.kinds.transcode_rules import validate_transcode_params
 from shared.media import dryrun
 from shared.media.dryrun import dry_run_params, dry_run_snapshot, dry_run_transcode, ffmpeg_reason
 from shared.media.engines import run_snapshot, run_transcode

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from shared.domain import media_errors
-from shared.domain.ai_templates import AI_PRESETS, EnhanceParams
 from shared.domain.errors import MediaError
+from shared.domain.kinds.enhancement import PRESETS as AI_PRESETS
+from shared.domain.kinds.enhancement import EnhanceParams
 from shared.media.ai_common import MISSING_AUDIO, filter_path, fit_size, rate_text
 from shared.media.ai_ports import engine_for, register_engine, use_engine
 from shared.media.enhance import (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.domain.ai_templates import ImageReviewRule, OcrReviewRule, ReviewParams, validate_review_params
+from shared.domain.kinds.review import ImageReviewRule, OcrReviewRule, ReviewParams, validate_review_params
 from shared.media.ai_common import SampledFrame, compact
 from shared.media.ai_models import Detection, TextLine
 from shared.media.review import (

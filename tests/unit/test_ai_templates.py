@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.ai_templates import (
-    AI_PRESETS,
-    DEFAULT_KEYWORDS,
-    OCR_CATEGORIES,
-    AnalysisParams,
-    EnhanceParams,
-    ReviewParams,
-    ai_params_from_dict,
-    ai_params_to_dict,
-    ai_subtask_type,
-    resolve_ai_template,
-    validate_ai_params,
-    validate_analysis_params,
-    validate_enhance_params,
-    validate_review_params,
-)
+from shared.domain import kinds
 from shared.domain.errors import BadInputError
+from shared.domain.kinds import analysis, enhancement, review
+from shared.domain.kinds import resolve_preset as resolve_ai_template
+from shared.domain.kinds import validate_params as validate_ai_params
+from shared.domain.kinds.analysis import AnalysisParams, validate_analysis_params
+from shared.domain.kinds.enhancement import EnhanceParams, validate_enhance_params
+from shared.domain.kinds.review import DEFAULT_KEYWORDS, OCR_CATEGORIES, ReviewParams, validate_review_params
+
+AI_PRESETS = {**review.PRESETS, **analysis.PRESETS, **enhancement.PRESETS}
+
+
+def ai_params_from_dict(type_: str, data: dict) -> object:
+    return kinds.get(type_).from_json(data)
+
+
+def ai_subtask_type(params: object) -> str:
+    return next(k.name for k in kinds.all_kinds() if isinstance(params, k.params_type))
+
 
 pytestmark = pytest.mark.unit
 
@@ -52,13 +54,13 @@ def test_required_presets_exist() -> None:
     assert isinstance(stab, EnhanceParams) and stab.stabilize
     for (kind, definition), template in AI_PRESETS.items():
         assert (template.type, template.definition) == (kind, definition) and template.preset
-        assert template.to_dict()["params"]  # serialisable through the shared Template record
+        assert kinds.params_to_json(template.type, template.params)  # serialisable through its kind
 
 
 @pytest.mark.parametrize("key", sorted(AI_PRESETS))
 def test_presets_round_trip_through_their_snapshot(key) -> None:
     params = AI_PRESETS[key].params
-    data = ai_params_to_dict(params)  # type: ignore[arg-type]
+    data = kinds.params_to_json(key[0], params)
     assert validate_ai_params(key[0], data) == params
     assert ai_params_from_dict(key[0], data) == params
     assert ai_subtask_type(params) == key[0]  # type: ignore[arg-type]
@@ -209,5 +211,5 @@ def test_enhance_validation() -> None:
 def test_validate_ai_params_dispatch() -> None:
     assert validate_ai_params("ContentAnalysis", {"tags": False}) == AnalysisParams(tags=False)
     with pytest.raises(BadInputError) as err:
-        validate_ai_params("Transcode", {})
+        validate_ai_params("Transmogrify", {})
     assert err.value.code == "InvalidParameterValue.SubtaskType"

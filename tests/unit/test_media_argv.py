@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
-from shared.domain.template_rules import validate_transcode_params
-from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
+from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams
+from shared.domain.kinds.transcode import PRESETS, TranscodeParams
+from shared.domain.kinds.transcode_rules import validate_transcode_params
 from shared.media.argv import parse_time_offset, plan_dimensions, transcode_argv
 from shared.media.probe import AudioStream, MediaInfo, VideoStream
 from shared.media.runner import with_progress

@@ -16,7 +16,7 @@ import yaml
 from infra.cloud import deploy_check, package, post_deploy
 from infra.local.runtime import cron_every_seconds, load_serverless
 from infra.serverless_yml import substitute_env
-from shared.domain.naming import WORKER_FUNCTIONS
+from shared.domain import kinds
 from shared.runtime.settings import Settings, settings_from_env
 
 pytestmark = pytest.mark.unit
@@ -329,9 +329,9 @@ def test_cam_policies_follow_the_trigger_and_the_functions(raw: dict[str, Any]) 
         assert not any("INPUT_BUCKET" in r for r in _allowed(role, "cos:DeleteObject")), role
     # Whoever starts subtasks may invoke every worker function (and the aggregator); workers only the aggregator.
     fn = "qcs::scf:${REGION}:uin/${UIN}:namespace/${NAMESPACE}/function/${PREFIX}"
-    starters = {fn + key for key in [*WORKER_FUNCTIONS.values(), "aggregator"]}
+    starters = {fn + key for key in [*(k.function for k in kinds.all_kinds()), "aggregator"]}
     for role in ("api", "trigger", "reconciler"):
         assert _allowed(role, "scf:InvokeFunction") == starters, role
     assert _allowed("worker", "scf:InvokeFunction") == {fn + "aggregator"}
     workers = {key for key, f in raw["inputs"]["functions"].items() if f["role"] == "${env:OPENMPS_ROLE_WORKER}"}
-    assert workers == set(WORKER_FUNCTIONS.values())
+    assert workers == {k.function for k in kinds.all_kinds()}

@@ -5,25 +5,19 @@ from __future__ import annotations
 import pytest
 
 from shared.domain.errors import BadInputError
-from shared.domain.object_paths import render_object_path, validate_object_path
-from shared.domain.template_rules import (
+from shared.domain.kinds import get, validate_params
+from shared.domain.kinds.checks import dataclass_json as params_to_dict
+from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams, validate_snapshot_params
+from shared.domain.kinds.transcode import PRESETS, TranscodeParams
+from shared.domain.kinds.transcode_rules import (
     AUDIO_CONTAINERS,
     CONTAINER_AUDIO_CODECS,
     CONTAINER_VIDEO_CODECS,
     CONTAINERS,
     check_transcode_params,
-    validate_params,
-    validate_snapshot_params,
     validate_transcode_params,
 )
-from shared.domain.templates import (
-    PRESETS,
-    SNAPSHOT_PRESETS,
-    SnapshotParams,
-    TranscodeParams,
-    params_from_dict,
-    params_to_dict,
-)
+from shared.domain.object_paths import render_object_path, validate_object_path
 
 pytestmark = pytest.mark.unit
 
@@ -68,7 +62,7 @@ def test_every_compatible_pair_is_accepted(container) -> None:
             assert params.remove_video == (container in AUDIO_CONTAINERS)
             # what validation returns reads back unchanged, through either reader
             assert validate_transcode_params(params_to_dict(params)) == params
-            assert params_from_dict("Transcode", params_to_dict(params)) == params
+            assert get("Transcode").from_json(params_to_dict(params)) == params
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@ import pytest
 
 from shared.domain.errors import BadInputError
 from shared.domain.ids import is_task_id, upload_task_id
+from shared.domain.kinds import resolve_preset as resolve_template
+from shared.domain.kinds.transcode import PRESETS
 from shared.domain.naming import input_name, input_suffix, output_stem
-from shared.domain.templates import PRESETS, resolve_template
 from shared.domain.workflow import SubtaskSpec, Workflow, default_workflow, render_output_dir
 
 pytestmark = pytest.mark.unit
