@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from shared.composition import default_deps
 from shared.domain.errors import BadInputError
-from shared.runtime.deps import default_deps
 from shared.runtime.ffmpeg_provision import ensure_ffmpeg
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext

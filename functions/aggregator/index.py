@@ -1,7 +1,7 @@
 """Aggregator: re-derives a task's state from its subtasks (idempotent)."""
 
+from shared.composition import default_deps
 from shared.domain.errors import BadInputError
-from shared.runtime.deps import default_deps
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
 from shared.services.aggregate import aggregate_task

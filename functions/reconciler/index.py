@@ -1,6 +1,6 @@
 """Reconciler (timer trigger): heals lost invocations and dead workers."""
 
-from shared.runtime.deps import default_deps
+from shared.composition import default_deps
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
 from shared.services.reconcile import reconcile

@@ -1,7 +1,7 @@
 """COS upload trigger: one task per matching workflow rule; duplicates create nothing new."""
 
+from shared.composition import default_deps
 from shared.domain.errors import BadInputError
-from shared.runtime.deps import default_deps
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
 from shared.services.trigger import handle_cos_event

@@ -138,7 +138,7 @@ def probe_import(key: str) -> dict[str, object]:
 
 
 def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
-    from shared.runtime.deps import build_deps, build_invoker, build_storage
+    from shared.composition import build_deps, build_invoker, build_storage
     from shared.runtime.ffmpeg_provision import bundled_ffmpeg
     from shared.runtime.settings import Settings
     from shared.store.models import create_missing_tables
@@ -219,8 +219,8 @@ def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, objec
     the same ensure_ffmpeg() the worker handler calls, through the storage port."""
     import imageio_ffmpeg
 
+    from shared.composition import build_storage
     from shared.media.engines import ffmpeg_exe
-    from shared.runtime.deps import build_storage
     from shared.runtime.ffmpeg_provision import ENV, bundled_ffmpeg, ensure_ffmpeg
     from shared.runtime.settings import Settings
 

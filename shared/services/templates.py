@@ -13,7 +13,6 @@ from typing import Any
 from shared.domain import clock
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, Template, params_from_dict
-from shared.runtime.settings import Settings
 from shared.store.counters import TEMPLATE_DEFINITIONS, CounterStore
 from shared.store.templates import TemplateStore
 
@@ -121,9 +120,9 @@ def check_output_path(spec: Any, template: Template) -> None:
 
 
 class TemplateCatalog:
-    def __init__(self, settings: Settings) -> None:
-        self.store = TemplateStore(settings)
-        self.counters = CounterStore(settings)
+    def __init__(self, store: TemplateStore, counters: CounterStore) -> None:
+        self.store = store
+        self.counters = counters
 
     # ---- reads -------------------------------------------------------------------------------
     def presets(self) -> list[Template]:
