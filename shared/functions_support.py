@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from shared.composition import default_deps
 from shared.domain.errors import BadInputError
+from shared.media.ai_ports import EngineChoice
 from shared.runtime.ffmpeg_provision import ensure_ffmpeg
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
+from shared.runtime.settings import Settings
 from shared.services.worker import Engine, run_subtask
 
 # Leave time to publish outputs and record the result before the platform kills the function.
 FINISH_MARGIN_SECONDS = 20.0
 
 
+def engine_choice(settings: Settings) -> EngineChoice:
+    """The AI engines the settings select."""
+    return EngineChoice(
+        review=settings.review_engine,
+        analysis=settings.analysis_engine,
+        enhance=settings.enhance_engine,
+        onnx_threads=settings.onnx_threads,
+    )
+
+
 def worker_handler(engine: Engine) -> Callable[[Any, Any], dict[str, Any]]:
+    """The handler of a worker whose engine is fixed (transcode, snapshot)."""
+    return _worker(lambda _settings: engine)
+
+
+def ai_worker_handler(run: Engine) -> Callable[[Any, Any], dict[str, Any]]:
+    """The handler of an AI worker: ``run`` (``run_review`` ...) is given the engines the settings choose."""
+    return _worker(lambda settings: partial(run, choice=engine_choice(settings)))
+
+
+def _worker(engine_for: Callable[[Settings], Engine]) -> Callable[[Any, Any], dict[str, Any]]:
     @logger.inject_lambda_context(clear_state=True)
     def handle(event: Any, context: ScfContext) -> dict[str, Any]:
         deps = default_deps()
@@ -26,7 +49,11 @@ def worker_handler(engine: Engine) -> Callable[[Any, Any], dict[str, Any]]:
             # that keeps failing follows the worker's retry contract and ends in FAIL, so a bad
             # deployment never leaves subtasks queued forever.
             return run_subtask(
-                deps, event, engine, time_budget=budget, prepare=lambda: ensure_ffmpeg(deps.settings, deps.storage)
+                deps,
+                event,
+                engine_for(deps.settings),
+                time_budget=budget,
+                prepare=lambda: ensure_ffmpeg(deps.settings, deps.storage),
             )
         except BadInputError as exc:
             logger.error("rejected event", extra={"code": exc.code, "reason": exc.message})
