@@ -1,22 +1,11 @@
 """COS upload trigger: one task per matching workflow rule; duplicates create nothing new."""
 
-from shared.domain.errors import BadInputError
-from shared.runtime.deps import default_deps
-from shared.runtime.observability import logger
-from shared.runtime.scf import ScfContext
+from shared.composition import default_deps
+from shared.functions_support import function_handler
 from shared.services.trigger import handle_cos_event
 
 
-@logger.inject_lambda_context(clear_state=True)
-def _handle(event, context):
-    try:
-        outcomes = handle_cos_event(default_deps(), event)
-    except BadInputError as exc:
-        # A malformed event will never parse: log it and do not ask for a retry.
-        logger.error("rejected event", extra={"code": exc.code, "reason": exc.message})
-        return {"error": {"code": exc.code, "message": exc.message}}
-    return {"tasks": [vars(o) for o in outcomes]}
-
-
+@function_handler
 def main_handler(event, context):
-    return _handle(event, ScfContext(context))
+    # A malformed event raises BadInputError: the decorator logs it and answers without a retry.
+    return {"tasks": [vars(o) for o in handle_cos_event(default_deps(), event)]}

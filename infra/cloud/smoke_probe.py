@@ -138,7 +138,7 @@ def probe_import(key: str) -> dict[str, object]:
 
 
 def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
-    from shared.runtime.deps import build_deps, build_invoker, build_storage
+    from shared.composition import build_deps, build_invoker, build_storage
     from shared.runtime.ffmpeg_provision import bundled_ffmpeg
     from shared.runtime.settings import Settings
     from shared.store.models import create_missing_tables
@@ -220,8 +220,8 @@ def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, objec
     the same ensure_ffmpeg() the worker handler calls, through the storage port."""
     import imageio_ffmpeg
 
+    from shared.composition import build_storage
     from shared.media.engines import ffmpeg_exe
-    from shared.runtime.deps import build_storage
     from shared.runtime.ffmpeg_provision import ENV, bundled_ffmpeg, ensure_ffmpeg
     from shared.runtime.settings import Settings
 
@@ -250,35 +250,43 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
 
     from shared.domain import kinds
     from shared.media import ai_models
+    from shared.media.ai_ports import EngineChoice
     from shared.media.analysis import run_analysis
     from shared.media.enhance import run_enhancement
     from shared.media.review import run_review
+    from shared.runtime.settings import settings_from_env
 
+    threads = settings_from_env().onnx_threads  # the smoke's OPENMPS_ONNX_THREADS, as a function reads it
+    choice = EngineChoice(onnx_threads=threads)
     out: dict[str, object] = {**fetched, "numpy": np.__version__, "cv2": cv2.__version__}
     assert under_layers(cv2.__file__)
     # The models straight: nudenet on a frame, OCR on drawn text.
     frame = np.full((360, 640, 3), 200, np.uint8)
     cv2.putText(frame, "OPENMPS 2024", (40, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (0, 0, 0), 5)
-    detections = ai_models.nudity_detector().detect(frame)
-    lines = ai_models.text_reader().read(frame)
+    detections = ai_models.nudity_detector(threads).detect(frame)
+    lines = ai_models.text_reader(threads).read(frame)
     text = " ".join(line.text for line in lines)
     assert "OPENMPS" in text.upper().replace(" ", ""), f"OCR read {text!r}"
     out.update(
-        nudenet=ai_models.nudity_detector().name,
+        nudenet=ai_models.nudity_detector(threads).name,
         nudenet_detections=len(detections),
-        ocr=ai_models.text_reader().name,
+        ocr=ai_models.text_reader(threads).name,
         ocr_text=text,
     )
     # The three engines on generated media, as the functions run them.
     keyword = make_text_clip(WORK / "keyword.mp4", "Buy cheap casino chips now")
     names = ("ContentReview", "ContentAnalysis", "Enhancement")
     preset = {name: kinds.resolve_preset(name, 10).params for name in names}
-    _files, _log, review = run_review(keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300)
+    _files, _log, review = run_review(
+        keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300, choice=choice
+    )
     assert review["suggestion"] == "block" and review["label"] == "Ad", review
-    analysed, _log, analysis = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)
+    analysed, _log, analysis = run_analysis(
+        keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300, choice=choice
+    )
     assert analysed and analysis, analysis
     files, _log, enhanced = run_enhancement(
-        make_clip(WORK / "plain.mp4", 3), preset["Enhancement"], WORK / "enhance", "en", timeout=300
+        make_clip(WORK / "plain.mp4", 3), preset["Enhancement"], WORK / "enhance", "en", timeout=300, choice=choice
     )
     assert any(f.name == "en.mp4" for f in files), [f.name for f in files]
     out.update(

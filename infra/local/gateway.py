@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError
+from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, error_envelope
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo, Reader
@@ -164,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error(self, status: int, code: str, message: str) -> None:
-        self._send(status, json.dumps({"error": {"code": code, "message": message}}).encode())
+        self._send(status, json.dumps(error_envelope(code, message)).encode())
 
     def _read_body(self, limit: int) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)

@@ -21,9 +21,9 @@ from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
 from infra.local.runtime import LocalRuntime, load_serverless
 from infra.local.watcher import FolderWatcher
+from shared.composition import build_deps
 from shared.domain import clock
 from shared.domain.events import build_cos_event
-from shared.runtime.deps import build_deps
 from shared.runtime.settings import settings_from_env
 from shared.services.bootstrap import ensure_default_workflow, ensure_token
 from shared.services.media_access import zip_members

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from shared.domain.errors import error_envelope
 from shared.store.accounts import AccountStore
 
 # The console's page and assets load before sign-in; signed playlists carry their own signature
@@ -26,7 +27,7 @@ def _denied(code: str, message: str) -> dict[str, Any]:
         "statusCode": 401,
         "isBase64Encoded": False,
         "headers": {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"},
-        "body": json.dumps({"error": {"code": code, "message": message}}),
+        "body": json.dumps(error_envelope(code, message)),
     }
 
 

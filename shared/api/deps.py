@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shared.runtime.deps import Deps, default_deps
+from shared.composition import default_deps
+from shared.services.deps import Deps
 
 _override: Deps | None = None
 

@@ -14,6 +14,7 @@ from shared.domain.errors import (
     ForbiddenError,
     NotFoundError,
     OpenMpsError,
+    error_envelope,
 )
 from shared.runtime.observability import logger
 
@@ -30,7 +31,7 @@ def error_response(status: int, code: str, message: str) -> Response:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": {"code": code, "message": message}}),
+        body=json.dumps(error_envelope(code, message)),
     )
 
 

@@ -14,6 +14,11 @@ def shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def error_envelope(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The one shape of every error answer, REST body or function result."""
+    return {"error": {"code": code, "message": message}}
+
+
 class OpenMpsError(Exception):
     code = "InternalError"
 

@@ -55,13 +55,9 @@ class TextReader(Protocol):
     def read(self, image_bgr: np.ndarray) -> list[TextLine]: ...
 
 
-def onnx_threads() -> int:
-    """Threads per model run: ``OPENMPS_ONNX_THREADS``, else the cores (at most 4)."""
-    try:
-        value = int(os.environ.get("OPENMPS_ONNX_THREADS", "0"))
-    except ValueError:
-        value = 0
-    return value if value > 0 else max(1, min(4, os.cpu_count() or 1))
+def onnx_threads(configured: int = 0) -> int:
+    """Threads per model run: ``configured`` (the ``onnx_threads`` setting), else the cores (at most 4)."""
+    return configured if configured > 0 else max(1, min(4, os.cpu_count() or 1))
 
 
 def _version(dist: str) -> str:
@@ -72,7 +68,7 @@ def _version(dist: str) -> str:
 
 
 class NudeNetDetector:
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 0) -> None:
         import nudenet
         import onnxruntime
         from nudenet import NudeDetector
@@ -81,7 +77,7 @@ class NudeNetDetector:
         detector = NudeDetector()
         # Rebuild the session with bounded threads (nudenet's own uses every core and logs warnings).
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = onnx_threads()
+        options.intra_op_num_threads = onnx_threads(threads)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         model = os.path.join(os.path.dirname(nudenet.__file__), "320n.onnx")  # inside the wheel
@@ -101,11 +97,11 @@ class NudeNetDetector:
 
 
 class RapidOcrReader:
-    def __init__(self, long_side: int = 960) -> None:
+    def __init__(self, long_side: int = 960, threads: int = 0) -> None:
         from rapidocr_onnxruntime import RapidOCR
 
         self.name = f"rapidocr-onnxruntime-{_version('rapidocr-onnxruntime')}/PP-OCRv4"
-        threads = onnx_threads()
+        threads = onnx_threads(threads)
         self._ocr: Any = RapidOCR(
             det_limit_type="max",
             det_limit_side_len=long_side,
@@ -140,14 +136,14 @@ def _singleton(key: str, factory: Any) -> Any:
         return _models[key]
 
 
-def nudity_detector() -> NudityDetector:
-    """The process-wide nudity detector, loaded on first use."""
-    return _singleton("nudenet", NudeNetDetector)
+def nudity_detector(threads: int = 0) -> NudityDetector:
+    """The process-wide nudity detector, loaded on first use (``threads``: see ``onnx_threads``)."""
+    return _singleton(f"nudenet/{threads}", lambda: NudeNetDetector(threads))
 
 
-def text_reader() -> TextReader:
-    """The process-wide OCR, loaded on first use."""
-    return _singleton("ocr", RapidOcrReader)
+def text_reader(threads: int = 0) -> TextReader:
+    """The process-wide OCR, loaded on first use (``threads``: see ``onnx_threads``)."""
+    return _singleton(f"ocr/{threads}", lambda: RapidOcrReader(threads=threads))
 
 
 def load_bgr(path: Any) -> np.ndarray:

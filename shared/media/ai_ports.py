@@ -1,18 +1,20 @@
 """Ports of the three AI engine families, so a cloud engine can replace a local one.
 
-A worker calls ``run_review`` / ``run_analysis`` / ``run_enhancement``; they delegate to the engine
-selected here. The local engines (``review.LocalReviewEngine`` ...) are the defaults; a cloud
-adapter (e.g. Tencent MPS through tencentcloud-sdk-python) implements the same method, returns the
-same ``(files, log_tail, summary)`` triple and is chosen with ``use_engine`` or the environment
-variables ``OPENMPS_REVIEW_ENGINE`` / ``OPENMPS_ANALYSIS_ENGINE`` / ``OPENMPS_ENHANCE_ENGINE``.
+A worker calls ``run_review`` / ``run_analysis`` / ``run_enhancement`` with an ``EngineChoice``;
+they delegate to the engine it names. The local engines (``review.LocalReviewEngine`` ...) register
+as "local", the default; a cloud adapter (e.g. Tencent MPS through tencentcloud-sdk-python)
+implements the same method, returns the same ``(files, log_tail, summary)`` triple and registers
+under its own name, which the settings then select (``review_engine``, ``analysis_engine``,
+``enhance_engine``; the function handler turns them into the choice). Nothing here reads the
+environment.
 """
 
 from __future__ import annotations
 
 import abc
-import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,41 +75,52 @@ class EnhanceEngine(abc.ABC):
         """Write an enhanced, playable copy of ``src`` with before/after measurements."""
 
 
-_ENV = {"review": "OPENMPS_REVIEW_ENGINE", "analysis": "OPENMPS_ANALYSIS_ENGINE", "enhance": "OPENMPS_ENHANCE_ENGINE"}
-_factories: dict[str, dict[str, Callable[[], Any]]] = {family: {} for family in _ENV}
-_instances: dict[tuple[str, str], Any] = {}
-_chosen: dict[str, str] = {}
+FAMILIES = ("review", "analysis", "enhance")
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which registered engine runs each family, and how many threads one ONNX model run of the
+    local engines may use (0: the cores, at most 4). The default is the local engines."""
+
+    review: str = "local"
+    analysis: str = "local"
+    enhance: str = "local"
+    onnx_threads: int = 0
+
+    def name_for(self, family: str) -> str:
+        if family not in FAMILIES:
+            raise ValueError(f"unknown engine family {family!r}")
+        return str(getattr(self, family))
+
+
+LOCAL_ENGINES = EngineChoice()
+
+# An engine factory is given the whole choice, so a local engine can size its models.
+EngineFactory = Callable[[EngineChoice], Any]
+_factories: dict[str, dict[str, EngineFactory]] = {family: {} for family in FAMILIES}
+_instances: dict[tuple[str, str, int], Any] = {}
 _lock = threading.Lock()
 
 
-def register_engine(family: str, name: str, factory: Callable[[], Any]) -> None:
+def register_engine(family: str, name: str, factory: EngineFactory) -> None:
     """Make an engine available under ``name`` for ``family`` (review | analysis | enhance)."""
     if family not in _factories:
         raise ValueError(f"unknown engine family {family!r}")
     with _lock:
         _factories[family][name] = factory
-        _instances.pop((family, name), None)
+        for key in [k for k in _instances if k[:2] == (family, name)]:
+            del _instances[key]
 
 
-def use_engine(family: str, name: str | None) -> None:
-    """Select an engine for this process (None: back to the environment variable or "local")."""
+def engine_for(family: str, choice: EngineChoice = LOCAL_ENGINES) -> Any:
+    """The engine ``choice`` names for ``family``; created once per process and reused by warm invocations."""
+    name = choice.name_for(family)
     with _lock:
-        if name is None:
-            _chosen.pop(family, None)
-        else:
-            _chosen[family] = name
-
-
-def engine_for(family: str) -> Any:
-    """The selected engine of a family; created once per process and reused by warm invocations."""
-    if family not in _factories:
-        raise ValueError(f"unknown engine family {family!r}")
-    with _lock:
-        name = _chosen.get(family) or os.environ.get(_ENV[family]) or "local"
-        key = (family, name)
+        key = (family, name, choice.onnx_threads)
         if key not in _instances:
             factory = _factories[family].get(name)
             if factory is None:
                 raise ValueError(f"no {family} engine named {name!r} (known: {sorted(_factories[family])})")
-            _instances[key] = factory()
+            _instances[key] = factory(choice)
         return _instances[key]

@@ -47,7 +47,7 @@ from shared.media.ai_common import (
     start_run,
 )
 from shared.media.ai_models import TextLine, TextReader
-from shared.media.ai_ports import AnalysisEngine, engine_for, register_engine
+from shared.media.ai_ports import LOCAL_ENGINES, AnalysisEngine, EngineChoice, engine_for, register_engine
 from shared.media.argv import base_argv, fmt_seconds
 from shared.media.engines import OutputFile, _publish, _work_dir, ffmpeg_exe
 from shared.media.probe import MediaInfo
@@ -432,12 +432,13 @@ class Decoded:
 class LocalAnalysisEngine(AnalysisEngine):
     name = "local"
 
-    def __init__(self, reader: TextReader | None = None) -> None:
+    def __init__(self, reader: TextReader | None = None, *, onnx_threads: int = 0) -> None:
         self._reader = reader
+        self._onnx_threads = onnx_threads
 
     @property
     def reader(self) -> TextReader:
-        return self._reader or ai_models.text_reader()
+        return self._reader or ai_models.text_reader(self._onnx_threads)
 
     def analyse(
         self,
@@ -878,14 +879,21 @@ def summary_of(result: dict[str, Any], result_name: str) -> dict[str, Any]:
 
 
 def run_analysis(
-    src: Path, params: AnalysisParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+    src: Path,
+    params: AnalysisParams,
+    out_dir: Path,
+    stem: str,
+    *,
+    timeout: float,
+    on_progress: Progress | None = None,
+    choice: EngineChoice = LOCAL_ENGINES,
 ) -> EngineResult:
-    """Analyse ``src`` with the selected engine: files (covers, ``{stem}_result.json``), log, summary."""
-    engine: AnalysisEngine = engine_for("analysis")
+    """Analyse ``src`` with the chosen engine: files (covers, ``{stem}_result.json``), log, summary."""
+    engine: AnalysisEngine = engine_for("analysis", choice)
     return engine.analyse(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
 
 
-register_engine("analysis", "local", LocalAnalysisEngine)
+register_engine("analysis", "local", lambda choice: LocalAnalysisEngine(onnx_threads=choice.onnx_threads))
 
 __all__ = [
     "LocalAnalysisEngine",

@@ -41,7 +41,7 @@ from shared.media.ai_common import (
     run_decode,
     start_run,
 )
-from shared.media.ai_ports import EnhanceEngine, engine_for, register_engine
+from shared.media.ai_ports import LOCAL_ENGINES, EngineChoice, EnhanceEngine, engine_for, register_engine
 from shared.media.argv import base_argv
 from shared.media.engines import (
     OutputFile,
@@ -615,14 +615,21 @@ def summary_of(result: dict[str, Any], result_name: str) -> dict[str, Any]:
 
 
 def run_enhancement(
-    src: Path, params: EnhanceParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+    src: Path,
+    params: EnhanceParams,
+    out_dir: Path,
+    stem: str,
+    *,
+    timeout: float,
+    on_progress: Progress | None = None,
+    choice: EngineChoice = LOCAL_ENGINES,
 ) -> EngineResult:
-    """Enhance ``src`` with the selected engine: files (``{stem}.mp4``, ``{stem}_result.json``), log, summary."""
-    engine: EnhanceEngine = engine_for("enhance")
+    """Enhance ``src`` with the chosen engine: files (``{stem}.mp4``, ``{stem}_result.json``), log, summary."""
+    engine: EnhanceEngine = engine_for("enhance", choice)
     return engine.enhance(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
 
 
-register_engine("enhance", "local", LocalEnhanceEngine)
+register_engine("enhance", "local", lambda _choice: LocalEnhanceEngine())  # no model to size
 
 __all__ = [
     "LocalEnhanceEngine",

@@ -38,7 +38,7 @@ from shared.media.ai_common import (
     start_run,
 )
 from shared.media.ai_models import NUDENET_LABELS, Detection, NudityDetector, TextLine, TextReader
-from shared.media.ai_ports import ReviewEngine, engine_for, register_engine
+from shared.media.ai_ports import LOCAL_ENGINES, EngineChoice, ReviewEngine, engine_for, register_engine
 from shared.media.engines import OutputFile, _publish, _work_dir
 
 ANALYSIS_LONG_SIDE = 960  # pixels: enough for subtitles in 1080p, small enough for two cores
@@ -282,17 +282,20 @@ class LocalReviewEngine(ReviewEngine):
 
     name = "local"
 
-    def __init__(self, detector: NudityDetector | None = None, reader: TextReader | None = None) -> None:
+    def __init__(
+        self, detector: NudityDetector | None = None, reader: TextReader | None = None, *, onnx_threads: int = 0
+    ) -> None:
         self._detector = detector
         self._reader = reader
+        self._onnx_threads = onnx_threads
 
     @property
     def detector(self) -> NudityDetector:
-        return self._detector or ai_models.nudity_detector()
+        return self._detector or ai_models.nudity_detector(self._onnx_threads)
 
     @property
     def reader(self) -> TextReader:
-        return self._reader or ai_models.text_reader()
+        return self._reader or ai_models.text_reader(self._onnx_threads)
 
     def review(
         self,
@@ -572,14 +575,21 @@ def summary_of(result: dict[str, Any], result_name: str) -> dict[str, Any]:
 
 
 def run_review(
-    src: Path, params: ReviewParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+    src: Path,
+    params: ReviewParams,
+    out_dir: Path,
+    stem: str,
+    *,
+    timeout: float,
+    on_progress: Progress | None = None,
+    choice: EngineChoice = LOCAL_ENGINES,
 ) -> EngineResult:
-    """Review ``src`` with the selected engine: files (evidence JPGs, ``{stem}_result.json``), log, summary."""
-    engine: ReviewEngine = engine_for("review")
+    """Review ``src`` with the chosen engine: files (evidence JPGs, ``{stem}_result.json``), log, summary."""
+    engine: ReviewEngine = engine_for("review", choice)
     return engine.review(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
 
 
-register_engine("review", "local", LocalReviewEngine)
+register_engine("review", "local", lambda choice: LocalReviewEngine(onnx_threads=choice.onnx_threads))
 
 __all__ = [
     "OCR_CATEGORIES",

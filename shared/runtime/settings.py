@@ -23,6 +23,7 @@ from shared.domain.errors import OpenMpsError
 
 # Public (it is in this file): fine on one machine, refused with cloud storage (see _check_cloud).
 DEFAULT_SIGNING_KEY = "insecure-local-signing-key"
+_ENGINE_NAME = r"^[a-z][a-z0-9_-]{0,40}$"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,60}[a-z0-9]")  # COS: <name>-<appid>, as shared.storage.port checks
 
 
@@ -80,6 +81,13 @@ class Settings(BaseModel):
     # Both or neither; unset locally and where the binary is present.
     ffmpeg_object: str | None = None
     ffmpeg_sha256: str | None = None
+    # AI engines: the registered engine each family runs ("local": the models and ffmpeg inside the
+    # function; a cloud adapter registers a name of its own, see shared/media/ai_ports.py), and the
+    # threads one ONNX model run of the local engines may use (0: the cores, at most 4).
+    review_engine: str = Field("local", pattern=_ENGINE_NAME)
+    analysis_engine: str = Field("local", pattern=_ENGINE_NAME)
+    enhance_engine: str = Field("local", pattern=_ENGINE_NAME)
+    onnx_threads: int = Field(0, ge=0, le=64)
     heartbeat_seconds: float = Field(5.0, gt=0)
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)

@@ -9,15 +9,29 @@ move to FINISH happens in exactly one successful write.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
 
 from shared.domain import clock
-from shared.domain.errors import RetryableProcessingError
+from shared.domain.errors import BadInputError, RetryableProcessingError
 from shared.domain.model import Task
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus, advance, derive_task_status
 from shared.runtime.observability import logger
 from shared.store.repo import TaskStore
 
 MAX_ROUNDS = 20
+
+
+class AggregatorEvent(BaseModel):
+    task_id: str = Field(min_length=1, max_length=128)
+
+
+def parse_aggregator_event(event: Any) -> AggregatorEvent:
+    try:
+        return AggregatorEvent.model_validate(event)
+    except ValidationError as exc:
+        raise BadInputError("aggregator events carry a task_id", code="InvalidParameter.AggregatorEvent") from exc
 
 
 def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.domain import clock
 from shared.domain.workflow import default_workflow
-from shared.runtime.deps import Deps
+from shared.services.deps import Deps
 
 
 def ensure_default_workflow(deps: Deps, account: str) -> bool:

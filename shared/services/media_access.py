@@ -18,7 +18,7 @@ from shared.domain import kinds
 from shared.domain.errors import AuthError, BadInputError, ConflictError, NotFoundError
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus
-from shared.runtime.deps import Deps
+from shared.services.deps import Deps
 from shared.services.operations import owned_task
 from shared.storage.port import guess_type
 

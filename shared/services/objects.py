@@ -6,7 +6,7 @@ from typing import Any
 
 from shared.domain import clock
 from shared.domain.errors import BadInputError
-from shared.runtime.deps import Deps
+from shared.services.deps import Deps
 
 MAX_LIST = 1000
 

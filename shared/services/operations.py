@@ -16,12 +16,11 @@ from shared.domain.ids import is_task_id, random_task_id
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.domain.workflow import parse_specs, render_output_dir
-from shared.runtime.deps import Deps
 from shared.services.aggregate import aggregate_task
 from shared.services.create import create_and_dispatch, dispatch, new_task
+from shared.services.deps import Deps
 from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket, check_key
-from shared.store.counters import CounterStore
 
 SESSION_WINDOW = timedelta(days=3)
 SESSION_MAX = 256
@@ -82,7 +81,7 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
     out_dir_template = output.get("dir", "output/{task_id}/")
     if not isinstance(out_dir_template, str) or len(out_dir_template) > 512:
         raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
-    catalog = TemplateCatalog(deps.settings)
+    catalog = TemplateCatalog(deps.templates, deps.counters)
     specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(body.get("subtasks"))]
     origin = body.get("origin", "api")
     if origin not in ORIGINS:
@@ -101,7 +100,7 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
     check_output_dir(deps, account, out_bucket, out_dir)
     if session_id:
         now = clock.now()
-        mapped = CounterStore(deps.settings).claim_session(
+        mapped = deps.counters.claim_session(
             account, session_id, task_id, clock.iso(now), clock.iso(now - SESSION_WINDOW)
         )
         if mapped != task_id:

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from shared.domain import clock, media_errors
 from shared.domain.status import SubtaskStatus, TaskStatus
-from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.create import dispatch
+from shared.services.deps import Deps
 from shared.services.operations import finish_reopen
 
 LOST_RUNS_BEFORE_FAIL = 2  # the first lost run is retried once; the second one fails

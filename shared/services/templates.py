@@ -11,7 +11,6 @@ from typing import Any
 from shared.domain import clock, kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.templates import Template
-from shared.runtime.settings import Settings
 from shared.store.counters import TEMPLATE_DEFINITIONS, CounterStore
 from shared.store.templates import TemplateStore
 
@@ -67,9 +66,9 @@ def check_output_path(spec: Any, template: Template[Any]) -> None:
 
 
 class TemplateCatalog:
-    def __init__(self, settings: Settings) -> None:
-        self.store = TemplateStore(settings)
-        self.counters = CounterStore(settings)
+    def __init__(self, store: TemplateStore, counters: CounterStore) -> None:
+        self.store = store
+        self.counters = counters
 
     # ---- reads -------------------------------------------------------------------------------
     def presets(self) -> list[Template[Any]]:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from shared.domain.errors import BadInputError, NotFoundError
 from shared.domain.events import ObjectCreated, parse_cos_event
 from shared.domain.ids import upload_task_id
-from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.create import create_and_dispatch, new_task
+from shared.services.deps import Deps
 from shared.services.templates import TemplateCatalog
 
 
@@ -41,7 +41,7 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
         logger.warning("object vanished before processing", extra={"bucket": obj.bucket, "key": obj.key})
         return []
     etag = obj.etag or head.etag
-    catalog = TemplateCatalog(deps.settings)
+    catalog = TemplateCatalog(deps.templates, deps.counters)
     outcomes = []
     for rule in rules:
         try:

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from shared.domain.errors import BadInputError
-from shared.runtime.deps import Deps
+from shared.services.deps import Deps
 from shared.storage.port import check_key
 
 UPLOAD_PREFIX = "input/"

@@ -28,8 +28,8 @@ from shared.domain.naming import input_name, input_suffix, output_stem
 from shared.domain.object_paths import render_object_path
 from shared.domain.status import SubtaskStatus
 from shared.invoke.port import PermanentInvokeError
-from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
+from shared.services.deps import Deps
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.templates import params_from_snapshot
 

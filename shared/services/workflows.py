@@ -12,7 +12,7 @@ from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.naming import input_name, output_stem
 from shared.domain.templates import Template
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
-from shared.runtime.deps import Deps
+from shared.services.deps import Deps
 from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket
 
@@ -67,7 +67,7 @@ def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time
             "suffixes must be a list of file extensions such as mp4", code="InvalidParameterValue.Suffixes"
         )
     specs = parse_specs(body.get("subtasks"))
-    catalog = TemplateCatalog(deps.settings)
+    catalog = TemplateCatalog(deps.templates, deps.counters)
     for spec in specs:
         catalog.resolve_spec(account, spec)
     output = body.get("output") or {}
@@ -169,7 +169,7 @@ def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
     """Which enabled rules fire for this object, and the output keys they would write."""
     if not isinstance(bucket, str) or not isinstance(key, str) or not key:
         raise BadInputError("bucket and key are required", code="InvalidParameter.Match")
-    catalog = TemplateCatalog(deps.settings)
+    catalog = TemplateCatalog(deps.templates, deps.counters)
     example_id = f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0"
     matches = []
     for wf in deps.workflows.for_bucket(bucket):

@@ -13,8 +13,8 @@ from shared.media.analysis import run_analysis
 from shared.media.engines import run_snapshot, run_transcode
 from shared.media.enhance import run_enhancement
 from shared.media.review import run_review
-from shared.runtime.deps import Deps
 from shared.services.aggregate import aggregate_task
+from shared.services.deps import Deps
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from shared.composition import build_storage
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, RetryableProcessingError
-from shared.runtime.deps import build_storage
 from shared.runtime.settings import RoleCredentials, StaticCredentials, settings_from_env
 from shared.storage.cos import CosStorage
 

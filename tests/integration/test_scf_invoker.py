@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from shared.composition import build_invoker
 from shared.domain.errors import RetryableProcessingError
 from shared.invoke.port import PermanentInvokeError
 from shared.invoke.scf import ASYNC_EVENT_LIMIT, ScfInvoker, classify
-from shared.runtime.deps import build_invoker
 from shared.runtime.settings import StaticCredentials, settings_from_env
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from shared.domain.errors import MediaError
 from shared.domain.kinds.enhancement import PRESETS as AI_PRESETS
 from shared.domain.kinds.enhancement import EnhanceParams
 from shared.media.ai_common import MISSING_AUDIO, filter_path, fit_size, rate_text
-from shared.media.ai_ports import engine_for, register_engine, use_engine
+from shared.media.ai_ports import EngineChoice, engine_for, register_engine
 from shared.media.enhance import (
     changes,
     denoise_filter,
@@ -197,18 +197,21 @@ def test_engines_are_replaceable() -> None:
     class Fake:
         name = "fake"
 
+        def __init__(self, choice: EngineChoice) -> None:
+            self.choice = choice
+
         def enhance(self, *args, **kwargs):
             return [], "log", {"fake": True}
 
     register_engine("enhance", "fake-test", Fake)
-    use_engine("enhance", "fake-test")
-    try:
-        from shared.media.enhance import run_enhancement
+    choice = EngineChoice(enhance="fake-test", onnx_threads=2)
+    from shared.media.enhance import run_enhancement
 
-        assert run_enhancement(None, None, None, "x", timeout=1) == ([], "log", {"fake": True})  # type: ignore[arg-type]
-        assert engine_for("enhance") is engine_for("enhance")  # created once, reused
-    finally:
-        use_engine("enhance", None)
-    assert type(engine_for("enhance")).__name__ == "LocalEnhanceEngine"
+    assert run_enhancement(None, None, None, "x", timeout=1, choice=choice) == ([], "log", {"fake": True})  # type: ignore[arg-type]
+    assert engine_for("enhance", choice) is engine_for("enhance", choice)  # created once, reused
+    assert engine_for("enhance", choice).choice == choice  # the factory is given the choice
+    assert type(engine_for("enhance")).__name__ == "LocalEnhanceEngine"  # the default: the local engine
+    with pytest.raises(ValueError, match="no enhance engine named 'missing'"):
+        engine_for("enhance", EngineChoice(enhance="missing"))
     with pytest.raises(ValueError):
         engine_for("transmogrify")

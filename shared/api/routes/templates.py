@@ -17,7 +17,8 @@ TYPES_HELP = "Transcode | Snapshot | ContentReview | ContentAnalysis | Enhanceme
 
 
 def _catalog() -> TemplateCatalog:
-    return TemplateCatalog(deps().settings)
+    current = deps()
+    return TemplateCatalog(current.templates, current.counters)
 
 
 @router.get("/api/v1/templates", summary="Presets and custom templates", tags=["templates"])

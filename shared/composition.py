@@ -1,31 +1,25 @@
 """The composition root: builds the adapters named by the settings, once per process.
 
-Handlers ask for ``default_deps()``; tests build ``Deps`` with their own adapters.
+Only the edges import it (function handlers through ``shared.functions_support``, the API through
+``shared.api.deps``, and infra); services receive the ``Deps`` it builds. Tests build ``Deps``
+with their own adapters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from shared.invoke.local import LocalHttpInvoker
 from shared.invoke.port import Invoker
 from shared.runtime.settings import Settings, get_settings
+from shared.services.deps import Deps
 from shared.storage.local import LocalStorage
 from shared.storage.port import Storage
 from shared.store.accounts import AccountStore
+from shared.store.counters import CounterStore
 from shared.store.repo import TaskStore
+from shared.store.templates import TemplateStore
 from shared.store.workflows import WorkflowStore
-
-
-@dataclass
-class Deps:
-    settings: Settings
-    tasks: TaskStore
-    workflows: WorkflowStore
-    accounts: AccountStore
-    storage: Storage
-    invoker: Invoker
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -50,6 +44,8 @@ def build_deps(settings: Settings, *, storage: Storage | None = None, invoker: I
         tasks=TaskStore(settings),
         workflows=WorkflowStore(settings),
         accounts=AccountStore(settings),
+        templates=TemplateStore(settings),
+        counters=CounterStore(settings),
         storage=storage or build_storage(settings),
         invoker=invoker or build_invoker(settings),
     )
