@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
 from shared.api.schemas import (
-    CreateTaskRequest,
     DownloadOut,
     SignedUrl,
     SubtaskDetail,
@@ -18,6 +17,7 @@ from shared.api.schemas import (
     ViewOut,
 )
 from shared.services import media_access, operations, queries
+from shared.services.requests import CreateTaskRequest
 
 router = APIGatewayRouter()
 
@@ -65,7 +65,7 @@ def count_tasks() -> TaskCounts:
     responses={201: {"description": "created"}, 200: {"description": "the task of this session_id"}},
 )
 def create_task(body: CreateTaskRequest) -> Response[TaskOut]:
-    view, created = operations.create_task(deps(), _account(), body.model_dump(exclude_none=True))
+    view, created = operations.create_task(deps(), _account(), body)
     return Response(
         status_code=201 if created else 200,
         content_type=content_types.APPLICATION_JSON,
