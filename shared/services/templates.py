@@ -13,6 +13,7 @@ from typing import Any
 from shared.domain import clock
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, Template, params_from_dict
+from shared.runtime.deps import Deps
 from shared.runtime.settings import Settings
 from shared.store.counters import TEMPLATE_DEFINITIONS, CounterStore
 from shared.store.templates import TemplateStore
@@ -226,3 +227,18 @@ class TemplateCatalog:
         self._existing_custom(account, definition)
         if not self.store.delete(account, definition):
             raise NotFoundError(f"no custom template {definition}", code="ResourceNotFound.Template")
+
+
+def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
+    """Names of the account's workflows whose subtasks name this template."""
+    return [w.name for w in deps.workflows.for_account(account) if any(s.definition == definition for s in w.subtasks)]
+
+
+def delete_template(deps: Deps, account: str, definition: int) -> None:
+    """A template a workflow uses cannot be deleted: the workflow's next upload would fail."""
+    users = templates_in_use(deps, account, definition)
+    if users:
+        raise ConflictError(
+            f"template {definition} is used by workflow(s): {', '.join(users)}", code="ResourceInUse.Template"
+        )
+    TemplateCatalog(deps.settings).delete(account, definition)

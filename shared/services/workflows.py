@@ -135,10 +135,6 @@ def delete_workflow(deps: Deps, account: str, workflow_id: str) -> None:
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
 
 
-def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
-    return [w.name for w in deps.workflows.for_account(account) if any(s.definition == definition for s in w.subtasks)]
-
-
 def match(deps: Deps, account: str, bucket: str, key: str) -> dict[str, Any]:
     """Which enabled rules fire for this object, and the output keys they would write."""
     catalog = TemplateCatalog(deps.settings)

@@ -8,10 +8,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
 from shared.api.schemas import Deleted, TemplateList
-from shared.domain.errors import ConflictError
 from shared.services.requests import TemplateRequest
-from shared.services.templates import TemplateCatalog
-from shared.services.workflows import templates_in_use
+from shared.services.templates import TemplateCatalog, delete_template
 
 router = APIGatewayRouter()
 TYPES_HELP = "Transcode | Snapshot | ContentReview | ContentAnalysis | Enhancement"
@@ -40,12 +38,6 @@ def update_template(definition: int, body: TemplateRequest) -> dict[str, Any]:
 
 
 @router.delete("/api/v1/templates/<definition>", summary="Delete a custom template", tags=["templates"])
-def delete_template(definition: int) -> Deleted:
-    account = router.context["account"]
-    users = templates_in_use(deps(), account, definition)
-    if users:
-        raise ConflictError(
-            f"template {definition} is used by workflow(s): {', '.join(users)}", code="ResourceInUse.Template"
-        )
-    _catalog().delete(account, definition)
+def delete_template_route(definition: int) -> Deleted:
+    delete_template(deps(), router.context["account"], definition)
     return Deleted(deleted=str(definition))
