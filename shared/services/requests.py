@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool
 
+from shared.domain import clock
+from shared.domain.status import TaskStatus
 from shared.services.contract import RequestModel, coded
 from shared.services.templates import COMMENT_MAX, NAME_MAX
 
@@ -25,6 +27,8 @@ SUFFIXES_MAX = 50
 _SUFFIX_RE = re.compile(r"^\.*[A-Za-z0-9]{1,10}$")
 SUBTASKS_HELP = '[{"type": "Transcode", "definition": 100030}, ...]'
 DEFAULT_OUTPUT_DIR = "output/{task_id}/"
+TASK_STATUSES = tuple(s.value for s in TaskStatus)
+MAX_LIST_LIMIT = 100
 
 
 def _not_blank(value: str) -> str:
@@ -72,15 +76,15 @@ SessionContext = Annotated[
 
 
 class CreateTaskRequest(RequestModel):
-    input: TaskInput
-    output: TaskOutput = Field(default_factory=TaskOutput)
+    input: TaskInput = Field(description='{"bucket", "key"} of an existing object')
+    output: TaskOutput = Field(default_factory=TaskOutput, description='{"bucket", "dir"}; dir may contain {task_id}')
     subtasks: list[Any] = Field(description=SUBTASKS_HELP)
     session_id: SessionId = Field(None, description="the same id within 3 days returns the first task")
     session_context: SessionContext = None
     origin: Annotated[
         Literal["api", "console"],
         coded("InvalidParameterValue.Origin", "origin must be one of ('api', 'console')"),
-    ] = "api"
+    ] = Field("api", description="api | console")
 
 
 # ---- uploads -------------------------------------------------------------------------------------
@@ -185,3 +189,36 @@ class MatchRequest(RequestModel):
         Field(min_length=1),
         coded("InvalidParameter.Match", "bucket and key are required", only=("string_too_short",)),
     ]
+
+
+# ---- task list ---------------------------------------------------------------------------------
+def _task_status(value: str) -> str:
+    wanted = value.upper()
+    if wanted not in TASK_STATUSES:
+        raise ValueError("not a task status")
+    return wanted
+
+
+def _iso_time(value: str) -> str:
+    return clock.iso(clock.parse_iso(value))  # ValueError -> the field's code
+
+
+def _time_bound(name: str) -> Any:
+    return Annotated[
+        str | None,
+        AfterValidator(lambda v: v and _iso_time(v)),
+        coded(
+            f"InvalidParameterValue.{name.title().replace('_', '')}",
+            f"{name} must be an ISO-8601 time such as 2026-01-31T00:00:00Z",
+        ),
+    ]
+
+
+# The list's query parameters (each one a query parameter of its own, so the OpenAPI keeps its limits).
+StatusFilter = Annotated[
+    str | None,
+    AfterValidator(lambda v: v if v is None else _task_status(v)),
+    coded("InvalidParameterValue.Status", f"status must be one of {list(TASK_STATUSES)}"),
+]
+CreatedFrom = _time_bound("created_from")
+CreatedTo = _time_bound("created_to")

@@ -234,7 +234,7 @@ def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
     return [w.name for w in deps.workflows.for_account(account) if any(s.definition == definition for s in w.subtasks)]
 
 
-def delete_template(deps: Deps, account: str, definition: int) -> None:
+def delete_custom_template(deps: Deps, account: str, definition: int) -> None:
     """A template a workflow uses cannot be deleted: the workflow's next upload would fail."""
     users = templates_in_use(deps, account, definition)
     if users:

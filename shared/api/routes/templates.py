@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from shared.api.deps import deps
 from shared.api.schemas import Deleted, TemplateList
 from shared.services.requests import TemplateRequest
-from shared.services.templates import TemplateCatalog, delete_template
+from shared.services.templates import TemplateCatalog, delete_custom_template
 
 router = APIGatewayRouter()
 TYPES_HELP = "Transcode | Snapshot | ContentReview | ContentAnalysis | Enhancement"
@@ -38,6 +38,6 @@ def update_template(definition: int, body: TemplateRequest) -> dict[str, Any]:
 
 
 @router.delete("/api/v1/templates/<definition>", summary="Delete a custom template", tags=["templates"])
-def delete_template_route(definition: int) -> Deleted:
-    delete_template(deps(), router.context["account"], definition)
+def delete_template(definition: int) -> Deleted:
+    delete_custom_template(deps(), router.context["account"], definition)
     return Deleted(deleted=str(definition))
