@@ -17,6 +17,7 @@ from shared.domain.errors import (
     error_envelope,
 )
 from shared.runtime.observability import logger
+from shared.services.contract import bad_input
 
 STATUS_BY_ERROR: list[tuple[type[OpenMpsError], int]] = [
     (BadInputError, 400),
@@ -46,9 +47,8 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(exc: RequestValidationError) -> Response:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        return error_response(400, "InvalidParameter", f"{where}: {first.get('msg', 'invalid')}")
+        bad = bad_input(exc.errors())  # the request models' codes; never a 422
+        return error_response(400, bad.code, bad.message)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -1,22 +1,13 @@
-"""Request and response shapes of the REST API (they also make the OpenAPI document)."""
+"""Response shapes of the REST API (they also make the OpenAPI document).
+
+Request bodies are the use cases' own models, in shared/services/requests.py.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-from shared.domain.subtask_spec import SubtaskEntries
-
-
-class UploadRequest(BaseModel):
-    filename: str = Field(min_length=1, max_length=255, description="Name of the file, e.g. clip.mp4")
-    key: str | None = Field(
-        None,
-        min_length=1,
-        max_length=850,
-        description="Object key in the input bucket (default input/<random>/<filename>)",
-    )
 
 
 class UploadTicket(BaseModel):
@@ -31,15 +22,6 @@ class Location(BaseModel):
     bucket: str
     key: str | None = None
     dir: str | None = None
-
-
-class CreateTaskRequest(BaseModel):
-    input: dict[str, Any] = Field(description='{"bucket", "key"} of an existing object')
-    output: dict[str, Any] = Field(default_factory=dict, description='{"bucket", "dir"}; dir may contain {task_id}')
-    subtasks: SubtaskEntries = Field(description="what to run: one entry per subtask")
-    session_id: str | None = Field(None, description="the same id within 3 days returns the first task")
-    session_context: str | None = None
-    origin: str | None = Field(None, description="api | console")
 
 
 class SignedUrl(BaseModel):
@@ -84,11 +66,6 @@ class TemplateList(BaseModel):
 
 class WorkflowList(BaseModel):
     workflows: list[dict[str, Any]]
-
-
-class MatchRequest(BaseModel):
-    bucket: str
-    key: str
 
 
 class Deleted(BaseModel):

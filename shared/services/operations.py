@@ -19,12 +19,11 @@ from shared.domain.workflow import parse_specs, render_output_dir
 from shared.services.aggregate import aggregate_task
 from shared.services.create import create_and_dispatch, dispatch, new_task
 from shared.services.deps import Deps
+from shared.services.requests import CreateTaskRequest
 from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket, check_key
 
 SESSION_WINDOW = timedelta(days=3)
-SESSION_MAX = 256
-ORIGINS = ("api", "console")
 
 
 def owned_task(deps: Deps, account: str, task_id: str) -> Task:
@@ -32,15 +31,6 @@ def owned_task(deps: Deps, account: str, task_id: str) -> Task:
     if task is None or task.account != account:
         raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound")
     return task
-
-
-def _field(body: dict[str, Any], name: str, kind: type) -> Any:
-    value = body.get(name)
-    if not isinstance(value, kind):
-        raise BadInputError(
-            f"{name} must be {'an object' if kind is dict else 'a string'}", code=f"InvalidParameter.{name.title()}"
-        )
-    return value
 
 
 def allowed_buckets(deps: Deps) -> tuple[str, ...]:
@@ -58,40 +48,29 @@ def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> 
             )
 
 
-def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Returns (task view, created). A session id seen in the last 3 days returns that task."""
+def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[dict[str, Any], bool]:
+    """Returns (task view, created). A session id seen in the last 3 days returns that task.
+
+    The request's shape is checked by its model; here what needs the installation and the table."""
     from shared.services.queries import task_view
 
-    source = _field(body, "input", dict)
-    output = _field(body, "output", dict)
-    bucket, key = source.get("bucket"), source.get("key")
-    if not isinstance(bucket, str) or not isinstance(key, str):
-        raise BadInputError("input needs bucket and key", code="InvalidParameter.Input")
+    bucket, key = request.input.bucket, request.input.key
     if bucket not in allowed_buckets(deps):
         raise BadInputError(
             f"input bucket must be one of {', '.join(allowed_buckets(deps))}", code="InvalidParameterValue.InputBucket"
         )
     head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
-    out_bucket = output.get("bucket", deps.settings.output_bucket)
+    out_bucket = deps.settings.output_bucket if request.output.bucket is None else request.output.bucket
     if out_bucket not in allowed_buckets(deps):
         raise BadInputError(
             f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
             code="InvalidParameterValue.OutputBucket",
         )
-    out_dir_template = output.get("dir", "output/{task_id}/")
-    if not isinstance(out_dir_template, str) or len(out_dir_template) > 512:
-        raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
+    out_dir_template = request.output.dir
     catalog = TemplateCatalog(deps.templates, deps.counters)
-    specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(body.get("subtasks"))]
-    origin = body.get("origin", "api")
-    if origin not in ORIGINS:
-        raise BadInputError(f"origin must be one of {ORIGINS}", code="InvalidParameterValue.Origin")
-    session_id, session_context = body.get("session_id"), body.get("session_context")
-    for name, value in (("session_id", session_id), ("session_context", session_context)):
-        if value is not None and (
-            not isinstance(value, str) or len(value) > (SESSION_MAX if name == "session_id" else 1000)
-        ):
-            raise BadInputError(f"{name} must be a short string", code=f"InvalidParameterValue.{name.title()}")
+    specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(request.subtasks)]
+    origin = request.origin
+    session_id, session_context = request.session_id, request.session_context
 
     task_id = random_task_id(deps.settings.appid)
     out_dir = render_output_dir(out_dir_template, task_id)

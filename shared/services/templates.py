@@ -11,6 +11,7 @@ from typing import Any
 from shared.domain import clock, kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.templates import Template
+from shared.services.deps import Deps
 from shared.store.counters import TEMPLATE_DEFINITIONS, CounterStore
 from shared.store.templates import TemplateStore
 
@@ -172,3 +173,18 @@ class TemplateCatalog:
         self._existing_custom(account, definition)
         if not self.store.delete(account, definition):
             raise NotFoundError(f"no custom template {definition}", code="ResourceNotFound.Template")
+
+
+def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
+    """Names of the account's workflows whose subtasks name this template."""
+    return [w.name for w in deps.workflows.for_account(account) if any(s.definition == definition for s in w.subtasks)]
+
+
+def delete_custom_template(deps: Deps, account: str, definition: int) -> None:
+    """A template a workflow uses cannot be deleted: the workflow's next upload would fail."""
+    users = templates_in_use(deps, account, definition)
+    if users:
+        raise ConflictError(
+            f"template {definition} is used by workflow(s): {', '.join(users)}", code="ResourceInUse.Template"
+        )
+    TemplateCatalog(deps.templates, deps.counters).delete(account, definition)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import replace
 from typing import Any
@@ -13,10 +12,10 @@ from shared.domain.naming import input_name, output_stem
 from shared.domain.templates import Template
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
 from shared.services.deps import Deps
+from shared.services.requests import WorkflowOutput, WorkflowRequest
 from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket
 
-_SUFFIX_RE = re.compile(r"^[A-Za-z0-9]{1,10}$")
 MAX_WORKFLOWS = 100
 
 
@@ -42,61 +41,37 @@ def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
     return wf
 
 
-def _parse(deps: Deps, account: str, body: Any, *, workflow_id: str, create_time: str) -> Workflow:
-    if not isinstance(body, dict):
-        raise BadInputError("a workflow is a JSON object", code="InvalidParameter.Workflow")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 64:
-        raise BadInputError("name is required, at most 64 characters", code="InvalidParameterValue.Name")
-    bucket = body.get("bucket", deps.settings.input_bucket)
+def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str, create_time: str) -> Workflow:
+    """The rule a request describes; its shape is checked by its model, here what needs the installation."""
+    bucket = deps.settings.input_bucket if body.bucket is None else body.bucket
     if bucket != deps.settings.input_bucket:
         # The COS trigger (serverless.yml) listens on the input bucket only.
         raise BadInputError(
             f"workflows watch the input bucket {deps.settings.input_bucket}", code="InvalidParameterValue.Bucket"
         )
-    prefix = body.get("prefix", "")
-    if not isinstance(prefix, str) or len(prefix) > 256 or prefix.startswith("/") or ".." in prefix.split("/"):
-        raise BadInputError("prefix must be a relative key prefix such as input/", code="InvalidParameterValue.Prefix")
-    suffixes = body.get("suffixes", [])
-    if (
-        not isinstance(suffixes, list)
-        or len(suffixes) > 50
-        or not all(isinstance(s, str) and _SUFFIX_RE.match(s.lstrip(".")) for s in suffixes)
-    ):
-        raise BadInputError(
-            "suffixes must be a list of file extensions such as mp4", code="InvalidParameterValue.Suffixes"
-        )
-    specs = parse_specs(body.get("subtasks"))
+    specs = parse_specs(body.subtasks)
     catalog = TemplateCatalog(deps.templates, deps.counters)
     for spec in specs:
         catalog.resolve_spec(account, spec)
-    output = body.get("output") or {}
-    if not isinstance(output, dict):
-        raise BadInputError("output must be an object with bucket and dir", code="InvalidParameter.Output")
-    out_bucket = output.get("bucket", deps.settings.output_bucket)
+    output = body.output or WorkflowOutput()
+    out_bucket = deps.settings.output_bucket if output.bucket is None else output.bucket
     if out_bucket not in (deps.settings.input_bucket, deps.settings.output_bucket):
         raise BadInputError(
             "output bucket must be the input or the output bucket", code="InvalidParameterValue.OutputBucket"
         )
     check_bucket(out_bucket)
-    out_dir = output.get("dir", "output/{task_id}/")
-    if not isinstance(out_dir, str) or len(out_dir) > 256:
-        raise BadInputError("output dir must be a string", code="InvalidParameterValue.OutputDir")
-    render_output_dir(out_dir, "x")  # rejects '..'
-    enabled = body.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise BadInputError("enabled must be true or false", code="InvalidParameterValue.Enabled")
+    render_output_dir(output.dir, "x")  # rejects '..'
     return Workflow(
         workflow_id=workflow_id,
         account=account,
-        name=name.strip(),
+        name=body.name.strip(),
         bucket=bucket,
-        prefix=prefix,
-        suffixes=tuple(s.lower().lstrip(".") for s in suffixes),
+        prefix=body.prefix,
+        suffixes=tuple(s.lower().lstrip(".") for s in body.suffixes),
         subtasks=specs,
         output_bucket=out_bucket,
-        output_dir=out_dir,
-        enabled=enabled,
+        output_dir=output.dir,
+        enabled=body.enabled,
         create_time=create_time,
         update_time=clock.now_iso(),
     )
@@ -129,7 +104,7 @@ def get_workflow(deps: Deps, account: str, workflow_id: str) -> dict[str, Any]:
     return workflow_view(_owned(deps, account, workflow_id))
 
 
-def create_workflow(deps: Deps, account: str, body: Any) -> dict[str, Any]:
+def create_workflow(deps: Deps, account: str, body: WorkflowRequest) -> dict[str, Any]:
     if len(deps.workflows.for_account(account)) >= MAX_WORKFLOWS:
         raise ConflictError(f"at most {MAX_WORKFLOWS} workflows", code="LimitExceeded.Workflows")
     wf = _parse(deps, account, body, workflow_id="wf-" + secrets.token_hex(6), create_time=clock.now_iso())
@@ -138,7 +113,7 @@ def create_workflow(deps: Deps, account: str, body: Any) -> dict[str, Any]:
     return workflow_view(wf)
 
 
-def update_workflow(deps: Deps, account: str, workflow_id: str, body: Any) -> dict[str, Any]:
+def update_workflow(deps: Deps, account: str, workflow_id: str, body: WorkflowRequest) -> dict[str, Any]:
     old = _owned(deps, account, workflow_id)
     wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time)
     _check_loops(deps, account, wf)
@@ -161,14 +136,8 @@ def delete_workflow(deps: Deps, account: str, workflow_id: str) -> None:
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
 
 
-def templates_in_use(deps: Deps, account: str, definition: int) -> list[str]:
-    return [w.name for w in deps.workflows.for_account(account) if any(s.definition == definition for s in w.subtasks)]
-
-
-def match(deps: Deps, account: str, bucket: Any, key: Any) -> dict[str, Any]:
+def match(deps: Deps, account: str, bucket: str, key: str) -> dict[str, Any]:
     """Which enabled rules fire for this object, and the output keys they would write."""
-    if not isinstance(bucket, str) or not isinstance(key, str) or not key:
-        raise BadInputError("bucket and key are required", code="InvalidParameter.Match")
     catalog = TemplateCatalog(deps.templates, deps.counters)
     example_id = f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0"
     matches = []

@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
 from shared.api.schemas import (
-    CreateTaskRequest,
     DownloadOut,
     SignedUrl,
     SubtaskDetail,
@@ -18,6 +17,7 @@ from shared.api.schemas import (
     ViewOut,
 )
 from shared.services import media_access, operations, queries
+from shared.services.requests import CreatedFrom, CreatedTo, CreateTaskRequest, StatusFilter
 
 router = APIGatewayRouter()
 
@@ -28,12 +28,12 @@ def _account() -> str:
 
 @router.get("/api/v1/tasks", summary="List tasks, newest first", tags=["tasks"])
 def list_tasks(
-    status: Annotated[str | None, Query(description="WAITING | PROCESSING | FINISH")] = None,
+    status: Annotated[StatusFilter, Query(description="WAITING | PROCESSING | FINISH")] = None,
     failed: Annotated[bool, Query(description="only tasks finished with failed subtasks")] = False,
     task_id: Annotated[str | None, Query(description="exact task id")] = None,
     input_prefix: Annotated[str | None, Query(description="input object key prefix")] = None,
-    created_from: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
-    created_to: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    created_from: Annotated[CreatedFrom, Query(description="ISO-8601, inclusive")] = None,
+    created_to: Annotated[CreatedTo, Query(description="ISO-8601, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> TaskList:
@@ -65,7 +65,7 @@ def count_tasks() -> TaskCounts:
     responses={201: {"description": "created"}, 200: {"description": "the task of this session_id"}},
 )
 def create_task(body: CreateTaskRequest) -> Response[TaskOut]:
-    view, created = operations.create_task(deps(), _account(), body.model_dump(exclude_none=True))
+    view, created = operations.create_task(deps(), _account(), body)
     return Response(
         status_code=201 if created else 200,
         content_type=content_types.APPLICATION_JSON,

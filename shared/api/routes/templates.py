@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
 from shared.api.schemas import Deleted, TemplateList
-from shared.domain.errors import ConflictError
-from shared.services.templates import TemplateCatalog
-from shared.services.workflows import templates_in_use
+from shared.services.requests import TemplateRequest
+from shared.services.templates import TemplateCatalog, delete_custom_template
 
 router = APIGatewayRouter()
 TYPES_HELP = "Transcode | Snapshot | ContentReview | ContentAnalysis | Enhancement"
@@ -29,23 +28,17 @@ def list_templates(
 
 
 @router.post("/api/v1/templates", summary="Create a custom template", tags=["templates"])
-def create_template(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
-    created = _catalog().create(router.context["account"], body)
+def create_template(body: TemplateRequest) -> Response[dict[str, Any]]:
+    created = _catalog().create(router.context["account"], body.as_body())
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
 
 
 @router.put("/api/v1/templates/<definition>", summary="Change a custom template", tags=["templates"])
-def update_template(definition: int, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    return _catalog().update(router.context["account"], definition, body)
+def update_template(definition: int, body: TemplateRequest) -> dict[str, Any]:
+    return _catalog().update(router.context["account"], definition, body.as_body())
 
 
 @router.delete("/api/v1/templates/<definition>", summary="Delete a custom template", tags=["templates"])
 def delete_template(definition: int) -> Deleted:
-    account = router.context["account"]
-    users = templates_in_use(deps(), account, definition)
-    if users:
-        raise ConflictError(
-            f"template {definition} is used by workflow(s): {', '.join(users)}", code="ResourceInUse.Template"
-        )
-    _catalog().delete(account, definition)
+    delete_custom_template(deps(), router.context["account"], definition)
     return Deleted(deleted=str(definition))

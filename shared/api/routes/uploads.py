@@ -3,7 +3,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
-from shared.api.schemas import UploadRequest, UploadTicket
+from shared.api.schemas import UploadTicket
+from shared.services.requests import UploadRequest
 from shared.services.uploads import create_upload
 
 router = APIGatewayRouter()

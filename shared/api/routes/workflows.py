@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
-from shared.api.schemas import Deleted, MatchRequest, WorkflowList
+from shared.api.schemas import Deleted, WorkflowList
 from shared.services import workflows
+from shared.services.requests import MatchRequest, WorkflowRequest
 
 router = APIGatewayRouter()
 
@@ -23,7 +23,7 @@ def list_workflows() -> WorkflowList:
 
 
 @router.post("/api/v1/workflows", summary="Create a rule", tags=["workflows"])
-def create_workflow(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
+def create_workflow(body: WorkflowRequest) -> Response[dict[str, Any]]:
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
@@ -42,7 +42,7 @@ def get_workflow(workflow_id: str) -> dict[str, Any]:
 
 
 @router.put("/api/v1/workflows/<workflow_id>", summary="Replace a rule", tags=["workflows"])
-def update_workflow(workflow_id: str, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_workflow(workflow_id: str, body: WorkflowRequest) -> dict[str, Any]:
     return workflows.update_workflow(deps(), _account(), workflow_id, body)
 
 
