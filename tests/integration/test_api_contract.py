@@ -82,7 +82,11 @@ def test_an_unknown_field_on_update_is_refused_too(api):
         ("/api/v1/workflows", {"name": "w", "prefix": "a/../b", "subtasks": [SNAP]}, "InvalidParameterValue.Prefix"),
         ("/api/v1/workflows", {"name": "w", "suffixes": "mp4", "subtasks": [SNAP]}, "InvalidParameterValue.Suffixes"),
         ("/api/v1/workflows", {"name": "w", "output": "out/", "subtasks": [SNAP]}, "InvalidParameter.Output"),
-        ("/api/v1/workflows", {"name": "w", "output": {"dir": 1}, "subtasks": [SNAP]}, "InvalidParameterValue.OutputDir"),
+        (
+            "/api/v1/workflows",
+            {"name": "w", "output": {"dir": 1}, "subtasks": [SNAP]},
+            "InvalidParameterValue.OutputDir",
+        ),
         ("/api/v1/workflows", {"name": "w", "enabled": "yes", "subtasks": [SNAP]}, "InvalidParameterValue.Enabled"),
         ("/api/v1/workflows", {"name": "w", "enabled": 1, "subtasks": [SNAP]}, "InvalidParameterValue.Enabled"),
         ("/api/v1/workflows/match", {"bucket": "b", "key": ""}, "InvalidParameter.Match"),
