@@ -1,6 +1,10 @@
-"""API gateway function: SCF gateway event -> REST resolver -> integration response."""
+"""API gateway function: SCF gateway event -> REST resolver, or the MPS API 3.0 for a POST at the
+root -> integration response."""
 
 from shared.api.app import handle
+from shared.api.deps import deps
+from shared.api.mps.handler import handle as handle_api3
+from shared.api.mps.request import is_api3
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext, apigw_to_rest_event, rest_to_integration_response
 
@@ -8,4 +12,6 @@ from shared.runtime.scf import ScfContext, apigw_to_rest_event, rest_to_integrat
 def main_handler(event, context):
     ctx = ScfContext(context)
     logger.set_correlation_id(ctx.aws_request_id)
+    if is_api3(event):
+        return handle_api3(event, deps())
     return rest_to_integration_response(handle(apigw_to_rest_event(event), ctx))
