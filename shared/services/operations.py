@@ -94,7 +94,7 @@ def create_task(deps: Deps, account: str, body: dict[str, Any]) -> tuple[dict[st
         ):
             raise BadInputError(f"{name} must be a short string", code=f"InvalidParameterValue.{name.title()}")
 
-    task_id = random_task_id(deps.settings.appid)
+    task_id = random_task_id(deps.accounts.appid_for(account))
     out_dir = render_output_dir(out_dir_template, task_id)
     if out_dir:
         check_key(out_dir.rstrip("/"))
