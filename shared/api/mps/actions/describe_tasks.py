@@ -9,6 +9,7 @@ from shared.api.mps.context import ActionContext
 from shared.api.mps.errors import MpsError
 from shared.api.mps.params import Params
 from shared.api.mps.views import task_simple_info
+from shared.domain.model import Task
 from shared.domain.status import TaskStatus
 
 STATUSES = tuple(s.value for s in TaskStatus)
@@ -34,15 +35,22 @@ def run(ctx: ActionContext, params: Params) -> dict[str, Any]:
     secret = ctx.deps.settings.signing_key
     cursor = scroll_token.open_token(secret, scope, params.text("ScrollToken"))
     wanted = TaskStatus(status) if status else None
-    tasks, next_cursor = ctx.deps.tasks.list_tasks(
-        ctx.account,
-        status=wanted,
-        failed=bool(failed),
-        created_from=start,
-        created_to=end,
-        limit=limit,
-        cursor=cursor,
-    )
+
+    def page(size: int, after: str | None) -> tuple[list[Task], str | None]:
+        return ctx.deps.tasks.list_tasks(
+            ctx.account,
+            status=wanted,
+            failed=bool(failed),
+            created_from=start,
+            created_to=end,
+            limit=size,
+            cursor=after,
+        )
+
+    tasks, next_cursor = page(limit, cursor)
+    # The index hands back a cursor whenever a page is full; MPS sends a ScrollToken only when more remain.
+    if next_cursor and not page(1, next_cursor)[0]:
+        next_cursor = None
     if start or end:
         total = ctx.deps.tasks.count_created_between(ctx.account, wanted, bool(failed), start, end)
     else:
