@@ -28,7 +28,7 @@ LOCAL_ACCOUNT = "local"
 
 def open_store(data_dir: Path) -> AccountStore:
     env = dict(os.environ)
-    if not env.get("OPENMPS_TABLE_ENDPOINT"):
+    if not env.get("OPENMPS_TABLE_ENDPOINT") and env.get("OPENMPS_STORAGE") != "cos":
         endpoint_file = data_dir / "table-endpoint"
         if not endpoint_file.exists():
             raise SystemExit(f"openmps: no running stack found in {data_dir}: start `openmps up` first")
@@ -93,6 +93,9 @@ def cmd_keys(args: argparse.Namespace, data_dir: Path) -> int:
         if not args.json:
             console.print("The SecretKey is shown only now: keep it.", style="yellow")
         return 0
+    if args.action == "reseal":
+        print(f"{store.reseal_keys()} keys resealed under the first OPENMPS_KEY_ENCRYPTION_KEYS key")
+        return 0
     if args.action in ("disable", "enable", "delete"):
         if not args.secret_id:
             raise SystemExit(f"openmps: keys {args.action} needs a SECRET_ID")
@@ -121,8 +124,12 @@ def add_parsers(sub: argparse._SubParsersAction, data_dir: Path) -> None:
     acc.add_argument("--label")
     acc.add_argument("--json", action="store_true")
     acc.set_defaults(func=lambda a: _guard(cmd_accounts, a, data_dir))
-    keys = sub.add_parser("keys", help="create, list, disable, enable or delete an account's SecretId/SecretKey pairs")
-    keys.add_argument("action", nargs="?", choices=["list", "create", "disable", "enable", "delete"], default="list")
+    keys = sub.add_parser(
+        "keys", help="create, list, disable, enable or delete an account's SecretId/SecretKey pairs; reseal all"
+    )
+    keys.add_argument(
+        "action", nargs="?", choices=["list", "create", "disable", "enable", "delete", "reseal"], default="list"
+    )
     keys.add_argument("secret_id", nargs="?")
     keys.add_argument("--account", help=f"default {LOCAL_ACCOUNT!r}")
     keys.add_argument("--json", action="store_true")
