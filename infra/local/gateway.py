@@ -114,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
     owner: Gateway
     protocol_version = "HTTP/1.1"
     server_version = "openmps-local"
+    # Headers and body leave in separate writes: with Nagle on, a keep-alive client (the SDK, a
+    # requests.Session) waits for the delayed ACK, ~40 ms per response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the api function logs requests; storage traffic would drown the console
