@@ -15,6 +15,7 @@ from rich.live import Live
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from infra.local.admin import add_parsers as add_admin_parsers
 from infra.local.client import ApiError, Client
 
 console = Console()
@@ -316,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     wf.add_argument("--file")
     wf.add_argument("--bucket")
     wf.set_defaults(func=cmd_workflows)
+    add_admin_parsers(sub, _data_dir())
     args = parser.parse_args(argv)
     if getattr(args, "action", None) == "match":
         args.key = args.workflow_id

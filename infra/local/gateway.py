@@ -22,6 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from shared.api.mps import envelope as api3_envelope
+from shared.api.mps.handler import MAX_BODY_BYTES as API3_MAX_BODY_BYTES
+from shared.api.mps.handler import too_large as api3_too_large
+from shared.api.mps.messages import language_of
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, error_envelope
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
@@ -110,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
     owner: Gateway
     protocol_version = "HTTP/1.1"
     server_version = "openmps-local"
+    # Headers and body leave in separate writes: with Nagle on, a keep-alive client (the SDK, a
+    # requests.Session) waits for the delayed ACK, ~40 ms per response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the api function logs requests; storage traffic would drown the console
@@ -166,6 +173,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, code: str, message: str) -> None:
         self._send(status, json.dumps(error_envelope(code, message)).encode())
 
+    def _discard_body(self, at_most: int) -> None:
+        left = min(int(self.headers.get("Content-Length") or 0), at_most)
+        while left > 0:
+            chunk = self.rfile.read(min(COPY_CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+
     def _read_body(self, limit: int) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         if length > limit:
@@ -175,10 +190,20 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- API: SCF API gateway event -> api function ----------------------------------------
     def _api(self) -> None:
         parts = urlsplit(self.path)
+        api3 = self.command == "POST" and parts.path == "/"
         try:
-            body = self._read_body(6 * 1024 * 1024)  # SCF's sync invoke payload limit
+            # SCF's sync invoke payload limit; API 3.0 allows a 10 MB POST and says so in its envelope.
+            body = self._read_body(API3_MAX_BODY_BYTES if api3 else 6 * 1024 * 1024)
         except BadInputError as exc:
-            self._error(413, exc.code, exc.message)
+            self.close_connection = True  # the unread body must not be taken for the next request
+            if api3:
+                self._discard_body(4 * API3_MAX_BODY_BYTES)  # a client still sending would miss the answer
+                language = language_of(self.headers.get("X-TC-Language"))
+                too_large = api3_too_large(int(self.headers.get("Content-Length") or 0))
+                answer = api3_envelope.failure(too_large.code, too_large.message(language), str(uuid.uuid4()))
+                self._send(200, answer["body"].encode(), api3_envelope.CONTENT_TYPE)
+            else:
+                self._error(413, exc.code, exc.message)
             return
         query: dict[str, Any] = {}
         for key, values in parse_qs(parts.query, keep_blank_values=True).items():

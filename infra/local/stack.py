@@ -8,6 +8,7 @@ so a restart keeps them.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -23,9 +24,10 @@ from infra.local.runtime import LocalRuntime, load_serverless
 from infra.local.watcher import FolderWatcher
 from shared.composition import build_deps
 from shared.domain import clock
+from shared.domain.accounts import AccessKey, new_secret_id, new_secret_key
 from shared.domain.events import build_cos_event
 from shared.runtime.settings import settings_from_env
-from shared.services.bootstrap import ensure_default_workflow, ensure_token
+from shared.services.bootstrap import ensure_default_workflow, ensure_key_pair, ensure_token
 from shared.services.media_access import zip_members
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
@@ -60,6 +62,23 @@ def _secret_file(path: Path, given: str | None = None) -> str:
     return value
 
 
+def _key_pair_file(path: Path, secret_id: str | None, secret_key: str | None) -> tuple[str, str]:
+    """The local account's SecretId/SecretKey: fixed by OPENMPS_SECRET_ID/OPENMPS_SECRET_KEY, else
+    generated on first start and kept in the data dir (mode 0600)."""
+    if bool(secret_id) != bool(secret_key):
+        raise SystemExit("openmps: set both OPENMPS_SECRET_ID and OPENMPS_SECRET_KEY, or neither")
+    if secret_id and secret_key:
+        pair = (secret_id, secret_key)
+    elif path.exists():
+        stored = json.loads(path.read_text())
+        return stored["secret_id"], stored["secret_key"]
+    else:
+        pair = (new_secret_id(), new_secret_key())
+    path.write_text(json.dumps({"secret_id": pair[0], "secret_key": pair[1]}))
+    path.chmod(0o600)
+    return pair
+
+
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -68,6 +87,9 @@ class Stack:
         self.data = data
         self.token = _secret_file(data / "api-token", config.api_token)
         signing_key = _secret_file(data / "signing-key")
+        self.secret_id, self.secret_key = _key_pair_file(
+            data / "api-key-pair.json", os.environ.get("OPENMPS_SECRET_ID"), os.environ.get("OPENMPS_SECRET_KEY")
+        )
         self.dynalite = Dynalite(data / "table")
         self.public_url = f"http://{config.host}:{config.port}"
         (data / "work").mkdir(exist_ok=True)
@@ -78,6 +100,7 @@ class Stack:
             "OPENMPS_STORAGE_ROOT": str(data / "buckets"),
             "OPENMPS_PUBLIC_URL": self.public_url,
             "OPENMPS_SIGNING_KEY": signing_key,
+            "OPENMPS_KEY_ENCRYPTION_KEYS": _secret_file(data / "key-encryption-key"),
             "OPENMPS_INVOKER": "local",
             "OPENMPS_INVOKE_URL": f"{self.public_url}/__runtime/invoke",
             "OPENMPS_INVOKE_SECRET": secrets.token_urlsafe(24),
@@ -95,6 +118,8 @@ class Stack:
                     "OPENMPS_API_TOKEN",
                     "OPENMPS_RECONCILE_EVERY",
                     "OPENMPS_CONCURRENCY",
+                    "OPENMPS_SECRET_ID",  # the local pair lives in the table, not in the functions' env
+                    "OPENMPS_SECRET_KEY",
                 )
             },
             **config.env,
@@ -116,6 +141,11 @@ class Stack:
         deps = build_deps(self.settings, storage=self.storage)
         ensure_default_workflow(deps, LOCAL_ACCOUNT)
         ensure_token(deps, self.token, LOCAL_ACCOUNT)
+        ensure_key_pair(
+            deps, AccessKey(LOCAL_ACCOUNT, self.settings.appid, self.secret_id, self.secret_key, enabled=True)
+        )
+        # Where `openmps accounts|keys` finds the table of the running stack.
+        (self.data / "table-endpoint").write_text(self.dynalite.endpoint)
 
         specs, timers = load_serverless(REPO / "serverless.yml", self.env)
         self.runtime = LocalRuntime(
@@ -208,6 +238,10 @@ class Stack:
             f"  console / API : {self.public_url}/\n"
             f"  API docs      : {self.public_url}/swagger\n"
             f"  API token     : {self.token}\n"
+            f"  MPS API 3.0   : POST {self.public_url}/ (SDK endpoint {self.config.host}:{self.config.port}, "
+            f"protocol http)\n"
+            f"  SecretId      : {self.secret_id}\n"
+            f"  SecretKey     : {self.secret_key}\n"
             f"  data dir      : {self.data}\n"
             f"  input bucket  : {self.settings.input_bucket} "
             f"(drop files into {self.storage.bucket_dir(self.settings.input_bucket)}/input/)\n"

@@ -23,6 +23,7 @@ from shared.domain.errors import OpenMpsError
 
 # Public (it is in this file): fine on one machine, refused with cloud storage (see _check_cloud).
 DEFAULT_SIGNING_KEY = "insecure-local-signing-key"
+DEFAULT_KEY_ENCRYPTION_KEY = "insecure-local-key-encryption-key"
 _ENGINE_NAME = r"^[a-z][a-z0-9_-]{0,40}$"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,60}[a-z0-9]")  # COS: <name>-<appid>, as shared.storage.port checks
 
@@ -46,6 +47,9 @@ class Settings(BaseModel):
     public_url: str = Field("http://127.0.0.1:8080", pattern=r"^https?://[^/\s]+(/\S*)?$")
     signing_key: str = DEFAULT_SIGNING_KEY
     url_ttl_seconds: int = Field(3600, ge=1)
+    # Seals the API secret keys in the table (shared/store/secret_box.py): comma-separated, the first
+    # encrypts, all decrypt (rotation: docs/DEPLOY.md). With COS storage the default is refused when used.
+    key_encryption_keys: str = DEFAULT_KEY_ENCRYPTION_KEY
     url_ttl_max_seconds: int = Field(7 * 24 * 3600, ge=1)
     # COS (storage="cos"). Region defaults to `region`; credentials default to the function role's.
     cos_region: str | None = Field(None, pattern=r"^[a-z]+(-[a-z0-9]+)+$")

@@ -72,7 +72,7 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
     origin = request.origin
     session_id, session_context = request.session_id, request.session_context
 
-    task_id = random_task_id(deps.settings.appid)
+    task_id = random_task_id(deps.accounts.appid_for(account))
     out_dir = render_output_dir(out_dir_template, task_id)
     if out_dir:
         check_key(out_dir.rstrip("/"))

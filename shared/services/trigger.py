@@ -49,7 +49,7 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
         except BadInputError as exc:
             logger.error("workflow skipped", extra={"workflow_id": rule.workflow_id, "error": exc.message})
             continue
-        task_id = upload_task_id(deps.settings.appid, obj.bucket, obj.key, etag, rule.workflow_id)
+        task_id = upload_task_id(deps.accounts.appid_for(rule.account), obj.bucket, obj.key, etag, rule.workflow_id)
         try:
             specs = [(spec, catalog.resolve_spec(rule.account, spec)) for spec in rule.subtasks]
         except BadInputError as exc:  # a template the rule names was deleted

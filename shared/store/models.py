@@ -8,6 +8,8 @@ Tables (names prefixed by settings.table_prefix):
              reconciler find queued or running subtasks without a scan.
 - workflows  hash workflow_id; GSI by_bucket (bucket) for the trigger.
 - tokens     hash token_hash -> account.
+- accounts   hash account -> appid.
+- keys       hash secret_id -> account, sealed secret key, enabled; GSI by_account (account, create_time).
 - templates  hash account, range definition: custom templates.
 - counters   hash name: atomic counters and session-id claims.
 """
@@ -202,6 +204,41 @@ class TokenModel(Model):
     create_time = UnicodeAttribute()
 
 
+class AccountModel(Model):
+    class Meta:
+        table_name = "openmps-accounts"
+        billing_mode = "PAY_PER_REQUEST"
+
+    account = UnicodeAttribute(hash_key=True)
+    appid = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    create_time = UnicodeAttribute()
+
+
+class KeysByAccount(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_account"
+
+    account = UnicodeAttribute(hash_key=True)
+    create_time = UnicodeAttribute(range_key=True)
+
+
+class AccessKeyModel(Model):
+    """API key pairs; the secret key is sealed (shared/store/secret_box.py), never stored plain."""
+
+    class Meta:
+        table_name = "openmps-keys"
+        billing_mode = "PAY_PER_REQUEST"
+
+    secret_id = UnicodeAttribute(hash_key=True)
+    account = UnicodeAttribute()
+    sealed_secret_key = UnicodeAttribute()
+    enabled = BooleanAttribute(default=True)
+    create_time = UnicodeAttribute()
+
+    by_account = KeysByAccount()
+
+
 class TemplateModel(Model):
     """Custom templates of an account; presets live in code."""
 
@@ -232,7 +269,16 @@ class CounterModel(Model):
     time = UnicodeAttribute(null=True)
 
 
-ALL_MODELS: tuple[type[Model], ...] = (TaskModel, SubtaskModel, WorkflowModel, TokenModel, TemplateModel, CounterModel)
+ALL_MODELS: tuple[type[Model], ...] = (
+    TaskModel,
+    SubtaskModel,
+    WorkflowModel,
+    TokenModel,
+    TemplateModel,
+    CounterModel,
+    AccountModel,
+    AccessKeyModel,
+)
 _BASE_NAMES = {
     TaskModel: "tasks",
     SubtaskModel: "subtasks",
@@ -240,6 +286,8 @@ _BASE_NAMES = {
     TokenModel: "tokens",
     TemplateModel: "templates",
     CounterModel: "counters",
+    AccountModel: "accounts",
+    AccessKeyModel: "keys",
 }
 _bound: tuple[str | None, str, str] | None = None
 

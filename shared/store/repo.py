@@ -182,6 +182,28 @@ class TaskStore:
                 break
         return tasks, encode_cursor(next_key)
 
+    def count_created_between(
+        self, account: str, status: TaskStatus | None, failed: bool, created_from: str | None, created_to: str | None
+    ) -> int:
+        """A COUNT query over one index's creation-time range (keys only, no items returned): its cost
+        grows with the tasks in the range, so callers use it for an explicit time range only."""
+        index: Any
+        if failed:
+            index, hash_key = TaskModel.by_failed, account
+        elif status is not None:
+            index, hash_key = TaskModel.by_status, f"{account}#{status.value}"
+        else:
+            index, hash_key = TaskModel.by_account, account
+        if created_from and created_to:
+            condition: Condition | None = TaskModel.create_time.between(created_from, created_to)
+        elif created_from:
+            condition = TaskModel.create_time >= created_from
+        elif created_to:
+            condition = TaskModel.create_time <= created_to
+        else:
+            condition = None
+        return int(index.count(hash_key, condition))
+
     def count_tasks(self, account: str, status: TaskStatus | None = None, failed: bool = False) -> int:
         """A COUNT query on the index (reads keys, returns no items): cheap for the few queued,
         running and failed tasks. The total comes from a counter and FINISH is the rest, so no

@@ -45,8 +45,12 @@ ENV_BYTES_MAX = 4096
 MAX_LAYERS = 5
 
 
-# What the deployer adds to the example: a secret and the sha256 of their own build's ffmpeg.
-FILLED_IN = {"OPENMPS_SIGNING_KEY": "5" * 64, "OPENMPS_FFMPEG_SHA256": "a" * 64}
+# What the deployer adds to the example: two secrets and the sha256 of their own build's ffmpeg.
+FILLED_IN = {
+    "OPENMPS_SIGNING_KEY": "5" * 64,
+    "OPENMPS_KEY_ENCRYPTION_KEYS": "6" * 64,
+    "OPENMPS_FFMPEG_SHA256": "a" * 64,
+}
 
 
 def example_env(filled_in: bool = True) -> dict[str, str]:
