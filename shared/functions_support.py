@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.domain.errors import BadInputError
+from shared.media.ffmpeg.provision import ensure_ffmpeg
 from shared.runtime.deps import default_deps
-from shared.runtime.ffmpeg_provision import ensure_ffmpeg
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
 from shared.services.worker import Engine, run_subtask

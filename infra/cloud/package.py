@@ -13,7 +13,7 @@
   the core layer already has (same versions: the AI set is resolved with the core set pinned), and
   with ``opencv-python`` replaced by ``opencv-python-headless`` (one ``cv2``, no libGL);
 - ``dist/ffmpeg``: the same binary, bare, for the deployer to upload to COS: the AI functions have
-  no room for the ffmpeg layer and fetch it at cold start (shared/runtime/ffmpeg_provision.py,
+  no room for the ffmpeg layer and fetch it at cold start (shared/media/ffmpeg/provision.py,
   settings ``OPENMPS_FFMPEG_OBJECT`` and ``OPENMPS_FFMPEG_SHA256``);
 - ``dist/sizes.json``: the sizes, per artifact and per function (its code plus the layers
   serverless.yml binds to it), checked against SCF's limits (the build fails when over), and the

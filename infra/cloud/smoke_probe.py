@@ -7,7 +7,7 @@ imported from the layers. Prints one JSON line; exits non-zero on the first fail
                                     table, COS/SCF clients; with ``media`` (the ffmpeg layer is bound):
                                     ffmpeg, PyAV, transcode and snapshot; without: no ffmpeg is there
     probe ai <ffmpeg file> <sha256> no ffmpeg in the layers; upload the file to a local bucket and fetch
-                                    it as a cold start does (shared/runtime/ffmpeg_provision.py), then the
+                                    it as a cold start does (shared/media/ffmpeg/provision.py), then the
                                     review, analysis and enhancement engines with the real models
 """
 
@@ -138,8 +138,8 @@ def probe_import(key: str) -> dict[str, object]:
 
 
 def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
+    from shared.media.ffmpeg.provision import bundled_ffmpeg
     from shared.runtime.deps import build_deps, build_invoker, build_storage
-    from shared.runtime.ffmpeg_provision import bundled_ffmpeg
     from shared.runtime.settings import Settings
     from shared.store.models import create_missing_tables
 
@@ -190,8 +190,8 @@ def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
 
 def probe_media() -> dict[str, object]:
     from shared.domain.templates import SnapshotParams, TranscodeParams
-    from shared.media.engines import run_snapshot, run_transcode
-    from shared.media.probe import probe
+    from shared.media.ffmpeg.engines import run_snapshot, run_transcode
+    from shared.media.ffmpeg.probe import probe
 
     # PyAV (its own FFmpeg libraries) and the ffmpeg binary: probe, transcode, snapshot.
     clip = make_clip(WORK / "clip.mp4")
@@ -219,9 +219,9 @@ def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, objec
     the same ensure_ffmpeg() the worker handler calls, through the storage port."""
     import imageio_ffmpeg
 
-    from shared.media.engines import ffmpeg_exe
+    from shared.media.ffmpeg.engines import ffmpeg_exe
+    from shared.media.ffmpeg.provision import ENV, bundled_ffmpeg, ensure_ffmpeg
     from shared.runtime.deps import build_storage
-    from shared.runtime.ffmpeg_provision import ENV, bundled_ffmpeg, ensure_ffmpeg
     from shared.runtime.settings import Settings
 
     assert bundled_ffmpeg() is None and not os.environ.get(ENV), "ffmpeg is already here"
@@ -248,10 +248,10 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     import numpy as np
 
     from shared.domain.ai_templates import AI_PRESETS
-    from shared.media import ai_models
-    from shared.media.analysis import run_analysis
-    from shared.media.enhance import run_enhancement
-    from shared.media.review import run_review
+    from shared.media.ai import models as ai_models
+    from shared.media.ai.analysis.engine import run_analysis
+    from shared.media.ai.enhance.engine import run_enhancement
+    from shared.media.ai.review.engine import run_review
 
     out: dict[str, object] = {**fetched, "numpy": np.__version__, "cv2": cv2.__version__}
     assert under_layers(cv2.__file__)

@@ -76,7 +76,7 @@ class Settings(BaseModel):
     work_dir: str = ""
     # A function whose layers do not carry imageio-ffmpeg's binary (review, analysis, enhance: SCF's
     # 500 MB code + layers limit) fetches it once per instance from this object ("bucket/key", uploaded
-    # by the deployer from dist/ffmpeg) and checks its sha256 (shared/runtime/ffmpeg_provision.py).
+    # by the deployer from dist/ffmpeg) and checks its sha256 (shared/media/ffmpeg/provision.py).
     # Both or neither; unset locally and where the binary is present.
     ffmpeg_object: str | None = None
     ffmpeg_sha256: str | None = None

@@ -50,7 +50,7 @@ def _validator(type_: str) -> Callable[[dict[str, Any]], Any]:
 
 def _dry_run(type_: str, params: Any) -> None:
     if type_ in ("Transcode", "Snapshot"):
-        from shared.media import dryrun
+        from shared.media.ffmpeg import dryrun
 
         (dryrun.dry_run_transcode if type_ == "Transcode" else dryrun.dry_run_snapshot)(params)
 

@@ -12,12 +12,12 @@ import pytest
 from shared.domain import media_errors
 from shared.domain.ai_templates import AI_PRESETS, AnalysisParams, EnhanceParams, ReviewParams, validate_review_params
 from shared.domain.errors import EngineTimeoutError, MediaError
-from shared.media.ai_common import Deadline, measure_loudness
-from shared.media.analysis import run_analysis
-from shared.media.engines import md5_file
-from shared.media.enhance import run_enhancement
-from shared.media.probe import probe
-from shared.media.review import run_review
+from shared.media.ai.analysis.engine import run_analysis
+from shared.media.ai.common import Deadline, measure_loudness
+from shared.media.ai.enhance.engine import run_enhancement
+from shared.media.ai.review.engine import run_review
+from shared.media.ffmpeg.engines import md5_file
+from shared.media.ffmpeg.probe import probe
 from tests.ai_media_fixtures import (
     make_black_silence_clip,
     make_noisy_clip,

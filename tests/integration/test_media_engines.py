@@ -15,9 +15,9 @@ from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.domain.template_rules import validate_transcode_params
 from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
-from shared.media.engines import md5_file, run_snapshot, run_transcode
-from shared.media.probe import probe
-from shared.media.runner import run_ffmpeg
+from shared.media.ffmpeg.engines import md5_file, run_snapshot, run_transcode
+from shared.media.ffmpeg.probe import probe
+from shared.media.ffmpeg.runner import run_ffmpeg
 from tests.media_fixtures import (
     ffmpeg,
     make_audio,

@@ -12,10 +12,10 @@ import pytest
 from shared.domain.errors import BadInputError, EngineTimeoutError
 from shared.domain.template_rules import validate_snapshot_params, validate_transcode_params
 from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
-from shared.media import dryrun
-from shared.media.dryrun import dry_run_params, dry_run_snapshot, dry_run_transcode, ffmpeg_reason
-from shared.media.engines import run_snapshot, run_transcode
-from shared.media.probe import probe
+from shared.media.ffmpeg import dryrun
+from shared.media.ffmpeg.dryrun import dry_run_params, dry_run_snapshot, dry_run_transcode, ffmpeg_reason
+from shared.media.ffmpeg.engines import run_snapshot, run_transcode
+from shared.media.ffmpeg.probe import probe
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.integration

@@ -8,9 +8,8 @@ import pytest
 from shared.domain import media_errors
 from shared.domain.ai_templates import AI_PRESETS, EnhanceParams
 from shared.domain.errors import MediaError
-from shared.media.ai_common import MISSING_AUDIO, filter_path, fit_size, rate_text
-from shared.media.ai_ports import engine_for, register_engine, use_engine
-from shared.media.enhance import (
+from shared.media.ai.common import MISSING_AUDIO, filter_path, fit_size, rate_text
+from shared.media.ai.enhance.engine import (
     changes,
     denoise_filter,
     loudnorm_filter,
@@ -18,7 +17,8 @@ from shared.media.enhance import (
     plan_enhancement,
     shake_from_frames,
 )
-from shared.media.probe import AudioStream, MediaInfo, VideoStream
+from shared.media.ai.ports import engine_for, register_engine, use_engine
+from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 
 pytestmark = pytest.mark.unit
 
@@ -202,7 +202,7 @@ def test_engines_are_replaceable() -> None:
     register_engine("enhance", "fake-test", Fake)
     use_engine("enhance", "fake-test")
     try:
-        from shared.media.enhance import run_enhancement
+        from shared.media.ai.enhance.engine import run_enhancement
 
         assert run_enhancement(None, None, None, "x", timeout=1) == ([], "log", {"fake": True})  # type: ignore[arg-type]
         assert engine_for("enhance") is engine_for("enhance")  # created once, reused

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from shared.domain.ai_templates import ImageReviewRule, OcrReviewRule, ReviewParams, validate_review_params
-from shared.media.ai_common import SampledFrame, compact
-from shared.media.ai_models import Detection, TextLine
-from shared.media.review import (
+from shared.media.ai.common import SampledFrame, compact
+from shared.media.ai.models import Detection, TextLine
+from shared.media.ai.review.engine import (
     FrameFindings,
     Hit,
     KeywordMatcher,

@@ -191,7 +191,7 @@ def test_the_ffmpeg_binary_moves_out_of_the_core_layer(tmp_path: Path) -> None:
         ("imageio_ffmpeg/binaries/__init__.py", tmp_path / "b"),
         ("imageio_ffmpeg/binaries/README.md", tmp_path / "c"),
         binary,
-        ("shared/media/engines.py", tmp_path / "d"),
+        ("shared/media/ffmpeg/engines.py", tmp_path / "d"),
     ]
     kept, moved = package.move_files(core, package.FFMPEG.moved_from_core)
     assert moved == [binary] and kept == [e for e in core if e != binary]

@@ -36,7 +36,7 @@ REQUIRED_FUNCTIONS = {
 }
 AI_FUNCTIONS = {"review", "analysis", "enhance"}  # the content engines: numpy, OpenCV, ONNX models
 # The other functions that run ffmpeg: the workers, and the api (a new custom template is tried on a
-# generated clip, shared/media/dryrun.py). trigger, aggregator and reconciler never do.
+# generated clip, shared/media/ffmpeg/dryrun.py). trigger, aggregator and reconciler never do.
 FFMPEG_LAYER_FUNCTIONS = {"api", "transcode", "snapshot"}
 CAM = REPO / "infra" / "cloud" / "cam"
 # SCF limits (cloud.tencent.com/document/product/583/11637; MPS-REFERENCE.md 6).

@@ -25,8 +25,8 @@ import numpy as np
 from shared.domain import media_errors
 from shared.domain.ai_templates import OCR_CATEGORIES, ImageReviewRule, OcrReviewRule, ReviewParams
 from shared.domain.errors import MediaError
-from shared.media import ai_models
-from shared.media.ai_common import (
+from shared.media.ai import models as ai_models
+from shared.media.ai.common import (
     Deadline,
     EngineResult,
     Progress,
@@ -37,9 +37,9 @@ from shared.media.ai_common import (
     sample_frames,
     start_run,
 )
-from shared.media.ai_models import NUDENET_LABELS, Detection, NudityDetector, TextLine, TextReader
-from shared.media.ai_ports import ReviewEngine, engine_for, register_engine
-from shared.media.engines import OutputFile, _publish, _work_dir
+from shared.media.ai.models import NUDENET_LABELS, Detection, NudityDetector, TextLine, TextReader
+from shared.media.ai.ports import ReviewEngine, engine_for, register_engine
+from shared.media.ffmpeg.engines import OutputFile, _publish, _work_dir
 
 ANALYSIS_LONG_SIDE = 960  # pixels: enough for subtitles in 1080p, small enough for two cores
 SUGGESTIONS = ("pass", "review", "block")

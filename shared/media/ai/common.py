@@ -19,10 +19,10 @@ from typing import Any
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
-from shared.media.argv import INPUT_GUARD, base_argv, fmt_seconds
-from shared.media.engines import OutputFile, ffmpeg_exe, md5_file
-from shared.media.probe import MediaInfo
-from shared.media.runner import RunResult, run_ffmpeg
+from shared.media.ffmpeg.argv import INPUT_GUARD, base_argv, fmt_seconds
+from shared.media.ffmpeg.engines import OutputFile, ffmpeg_exe, md5_file
+from shared.media.ffmpeg.probe import MediaInfo
+from shared.media.ffmpeg.runner import RunResult, run_ffmpeg
 
 Progress = Callable[[float], None]
 EngineResult = tuple[list[OutputFile], str, dict[str, Any]]
@@ -410,8 +410,8 @@ class EngineRun:
 
 
 def start_run(src: Path, out_dir: Path, stem: str, timeout: float, on_progress: Progress | None) -> EngineRun:
-    from shared.media.argv import check_paths
-    from shared.media.engines import probe_input
+    from shared.media.ffmpeg.argv import check_paths
+    from shared.media.ffmpeg.engines import probe_input
 
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     check_paths(src, out_dir, stem)

@@ -23,7 +23,7 @@ from shared.domain.template_rules import (
     check_transcode_params,
 )
 from shared.domain.templates import TranscodeParams
-from shared.media.probe import MediaInfo
+from shared.media.ffmpeg.probe import MediaInfo
 
 # Local files only: a crafted input (an HLS playlist, say) must not make ffmpeg open URLs.
 # It is a per-input option, so builders repeat it before every -i.

@@ -24,10 +24,10 @@ import imageio_ffmpeg
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.domain.templates import SnapshotParams, TranscodeParams
-from shared.media.argv import kept_streams, transcode_argv
-from shared.media.probe import MediaInfo, probe
-from shared.media.runner import run_ffmpeg
-from shared.media.snapshot_argv import SnapshotPlan, snapshot_plan, sprite_webvtt
+from shared.media.ffmpeg.argv import kept_streams, transcode_argv
+from shared.media.ffmpeg.probe import MediaInfo, probe
+from shared.media.ffmpeg.runner import run_ffmpeg
+from shared.media.ffmpeg.snapshot_argv import SnapshotPlan, snapshot_plan, sprite_webvtt
 
 Progress = Callable[[float], None]
 # An output shorter than this share of the input means ffmpeg stopped at damaged or missing data:

@@ -24,7 +24,7 @@ import numpy as np
 from shared.domain import media_errors
 from shared.domain.ai_templates import EnhanceParams
 from shared.domain.errors import MediaError
-from shared.media.ai_common import (
+from shared.media.ai.common import (
     MISSING_AUDIO,
     Deadline,
     EngineResult,
@@ -41,9 +41,9 @@ from shared.media.ai_common import (
     run_decode,
     start_run,
 )
-from shared.media.ai_ports import EnhanceEngine, engine_for, register_engine
-from shared.media.argv import base_argv
-from shared.media.engines import (
+from shared.media.ai.ports import EnhanceEngine, engine_for, register_engine
+from shared.media.ffmpeg.argv import base_argv
+from shared.media.ffmpeg.engines import (
     OutputFile,
     _check_complete,
     _probe_output,
@@ -52,8 +52,8 @@ from shared.media.engines import (
     ffmpeg_exe,
     md5_file,
 )
-from shared.media.probe import MediaInfo
-from shared.media.runner import run_ffmpeg
+from shared.media.ffmpeg.probe import MediaInfo
+from shared.media.ffmpeg.runner import run_ffmpeg
 
 MAX_OUTPUT_LONG_SIDE = 4096
 MAX_OUTPUT_SHORT_SIDE = 2304

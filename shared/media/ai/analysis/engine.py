@@ -27,8 +27,8 @@ import numpy as np
 from shared.domain import media_errors
 from shared.domain.ai_templates import AnalysisParams
 from shared.domain.errors import MediaError
-from shared.media import ai_models
-from shared.media.ai_common import (
+from shared.media.ai import models as ai_models
+from shared.media.ai.common import (
     Deadline,
     EngineResult,
     Progress,
@@ -46,11 +46,11 @@ from shared.media.ai_common import (
     sample_plan,
     start_run,
 )
-from shared.media.ai_models import TextLine, TextReader
-from shared.media.ai_ports import AnalysisEngine, engine_for, register_engine
-from shared.media.argv import base_argv, fmt_seconds
-from shared.media.engines import OutputFile, _publish, _work_dir, ffmpeg_exe
-from shared.media.probe import MediaInfo
+from shared.media.ai.models import TextLine, TextReader
+from shared.media.ai.ports import AnalysisEngine, engine_for, register_engine
+from shared.media.ffmpeg.argv import base_argv, fmt_seconds
+from shared.media.ffmpeg.engines import OutputFile, _publish, _work_dir, ffmpeg_exe
+from shared.media.ffmpeg.probe import MediaInfo
 
 SMALL_W, SMALL_H = 64, 36
 MAX_ANALYSIS_FPS = 10.0
