@@ -26,7 +26,7 @@ from shared.domain.ai_templates import AI_PRESETS  # noqa: E402
 from shared.media.ai.analysis.engine import run_analysis  # noqa: E402
 from shared.media.ai.enhance.engine import run_enhancement  # noqa: E402
 from shared.media.ai.review.engine import run_review  # noqa: E402
-from shared.media.ffmpeg.engines import ffmpeg_exe  # noqa: E402
+from shared.media.ffmpeg.runner import ffmpeg_exe  # noqa: E402
 
 # (name, engine, preset key, clip, seconds of media it runs on: None = the whole clip). The "mixed" clip
 # has two calm shots out of three, where the review reuses the models' results for repeated pictures;

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from infra.local.harness import start_stack, stop_stack  # noqa: E402
 from shared.domain.templates import SNAPSHOT_PRESETS, resolve_template  # noqa: E402
 from shared.media.ffmpeg.argv import transcode_argv  # noqa: E402
-from shared.media.ffmpeg.engines import ffmpeg_exe  # noqa: E402
 from shared.media.ffmpeg.probe import probe  # noqa: E402
+from shared.media.ffmpeg.runner import ffmpeg_exe  # noqa: E402
 from shared.media.ffmpeg.snapshot_argv import snapshot_plan  # noqa: E402
 from tests.media_fixtures import make_clip  # noqa: E402
 

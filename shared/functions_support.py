@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.domain.errors import BadInputError
+from shared.media.contract import Engine
 from shared.media.ffmpeg.provision import ensure_ffmpeg
 from shared.runtime.deps import default_deps
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
-from shared.services.worker import Engine, run_subtask
+from shared.services.worker import run_subtask
 
 # Leave time to publish outputs and record the result before the platform kills the function.
 FINISH_MARGIN_SECONDS = 20.0

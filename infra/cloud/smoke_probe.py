@@ -197,19 +197,19 @@ def probe_media() -> dict[str, object]:
     clip = make_clip(WORK / "clip.mp4")
     info = probe(clip)
     assert info.video is not None and info.duration > 3, info
-    files, _ = run_transcode(clip, TranscodeParams(height=180), WORK / "out", "tc", timeout=120)
+    files = run_transcode(clip, TranscodeParams(height=180), WORK / "out", "tc", timeout=120).outputs
     assert files and files[0].metadata["height"] == 180, files
-    hls, _ = run_transcode(
+    hls = run_transcode(
         clip, TranscodeParams(container="hls", height=180, hls_time=2), WORK / "out", "hl", timeout=120
-    )
+    ).outputs
     assert len(hls) > 2, hls
-    shots, _ = run_snapshot(
+    shots = run_snapshot(
         clip,
         SnapshotParams(kind="sprite", interval=1, sample_type="time", rows=2, columns=2),
         WORK / "out",
         "sp",
         timeout=120,
-    )
+    ).outputs
     assert shots, shots
     return {"av": __import__("av").__version__, "transcoded": len(files) + len(hls), "snapshots": len(shots)}
 
@@ -219,8 +219,8 @@ def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, objec
     the same ensure_ffmpeg() the worker handler calls, through the storage port."""
     import imageio_ffmpeg
 
-    from shared.media.ffmpeg.engines import ffmpeg_exe
     from shared.media.ffmpeg.provision import ENV, bundled_ffmpeg, ensure_ffmpeg
+    from shared.media.ffmpeg.runner import ffmpeg_exe
     from shared.runtime.deps import build_storage
     from shared.runtime.settings import Settings
 
@@ -271,18 +271,19 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     # The three engines on generated media, as the functions run them.
     keyword = make_text_clip(WORK / "keyword.mp4", "Buy cheap casino chips now")
     preset = {kind: AI_PRESETS[(kind, 10)].params for kind in ("ContentReview", "ContentAnalysis", "Enhancement")}
-    _files, _log, review = run_review(keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300)
+    review = run_review(keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300).result
+    assert review is not None
     assert review["suggestion"] == "block" and review["label"] == "Ad", review
-    analysed, _log, analysis = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)
-    assert analysed and analysis, analysis
-    files, _log, enhanced = run_enhancement(
+    analysed = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300)
+    assert analysed.outputs and analysed.result, analysed.result
+    files = run_enhancement(
         make_clip(WORK / "plain.mp4", 3), preset["Enhancement"], WORK / "enhance", "en", timeout=300
-    )
+    ).outputs
     assert any(f.name == "en.mp4" for f in files), [f.name for f in files]
     out.update(
         review=review["suggestion"],
         review_label=review["label"],
-        analysis_files=len(analysed),
+        analysis_files=len(analysed.outputs),
         enhance_files=[f.name for f in files],
     )
     left_out = sorted(

@@ -28,16 +28,13 @@ from shared.domain.naming import input_name, input_suffix, output_stem
 from shared.domain.object_paths import render_object_path
 from shared.domain.status import SubtaskStatus
 from shared.invoke.port import PermanentInvokeError
+from shared.media.contract import Engine
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.templates import params_from_snapshot
 
 MAX_TRIES = 3  # runs of one subtask within an attempt before a passing fault becomes a FAIL
-
-# engine(src, params, out_dir, stem, timeout=, on_progress=) -> (files with .name/.path/.metadata, log tail)
-# or, for engines with a result summary (review, analysis, enhancement), (files, log tail, result).
-Engine = Callable[..., tuple[Any, ...]]
 
 
 class WorkerEvent(BaseModel):
@@ -154,9 +151,9 @@ def _execute(
         )
         out_dir = Path(work) / "out"
         out_dir.mkdir()
-        files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
+        run = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
         published = []
-        for number, f in enumerate(files):
+        for number, f in enumerate(run.outputs):
             if beat.lost:  # the reconciler gave this run up: its results must not land
                 raise ClaimLostError("this run no longer holds its subtask")
             key = task.output_dir + output_name(sub, task.input_key, f.name, number)
@@ -164,7 +161,7 @@ def _execute(
             published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
         if beat.lost:
             raise ClaimLostError("this run no longer holds its subtask")
-        return published, log_tail, (rest[0] if rest else None)
+        return published, run.log_tail, run.result
 
 
 def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:

@@ -18,6 +18,7 @@ from shared.media.ai.enhance.engine import (
     shake_from_frames,
 )
 from shared.media.ai.ports import engine_for, register_engine, use_engine
+from shared.media.contract import EngineResult
 from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 
 pytestmark = pytest.mark.unit
@@ -197,14 +198,14 @@ def test_engines_are_replaceable() -> None:
         name = "fake"
 
         def enhance(self, *args, **kwargs):
-            return [], "log", {"fake": True}
+            return EngineResult([], "log", {"fake": True})
 
     register_engine("enhance", "fake-test", Fake)
     use_engine("enhance", "fake-test")
     try:
         from shared.media.ai.enhance.engine import run_enhancement
 
-        assert run_enhancement(None, None, None, "x", timeout=1) == ([], "log", {"fake": True})  # type: ignore[arg-type]
+        assert run_enhancement(None, None, None, "x", timeout=1) == EngineResult([], "log", {"fake": True})  # type: ignore[arg-type]
         assert engine_for("enhance") is engine_for("enhance")  # created once, reused
     finally:
         use_engine("enhance", None)

@@ -2,7 +2,7 @@
 
 Frames are decoded by the bundled ffmpeg (argv lists, the file protocol only) into a private work
 directory inside ``out_dir``; results are written there under their final names and moved into
-``out_dir`` only when the whole run succeeded (``engines._work_dir`` / ``engines._publish``).
+``out_dir`` only when the whole run succeeded (``shared.media.outputs``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,13 +19,11 @@ from typing import Any
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
-from shared.media.ffmpeg.argv import INPUT_GUARD, base_argv, fmt_seconds
-from shared.media.ffmpeg.engines import OutputFile, ffmpeg_exe, md5_file
-from shared.media.ffmpeg.probe import MediaInfo
-from shared.media.ffmpeg.runner import RunResult, run_ffmpeg
-
-Progress = Callable[[float], None]
-EngineResult = tuple[list[OutputFile], str, dict[str, Any]]
+from shared.media.contract import Progress
+from shared.media.ffmpeg.argv import INPUT_GUARD, base_argv, check_paths, fmt_seconds
+from shared.media.ffmpeg.probe import MediaInfo, probe_input
+from shared.media.ffmpeg.runner import RunResult, ffmpeg_exe, run_ffmpeg
+from shared.media.outputs import md5_file
 
 # ffmpeg's messages when the data it decodes is damaged, as opposed to a failure of its own.
 _DAMAGED_HINTS = (
@@ -410,9 +408,6 @@ class EngineRun:
 
 
 def start_run(src: Path, out_dir: Path, stem: str, timeout: float, on_progress: Progress | None) -> EngineRun:
-    from shared.media.ffmpeg.argv import check_paths
-    from shared.media.ffmpeg.engines import probe_input
-
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     check_paths(src, out_dir, stem)
     deadline, progress = Deadline(timeout), ProgressSpan(on_progress)

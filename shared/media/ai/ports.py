@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.domain.ai_templates import AnalysisParams, EnhanceParams, ReviewParams
-from shared.media.ai.common import EngineResult, Progress
+from shared.media.contract import EngineResult, Progress
 
 
 class ReviewEngine(abc.ABC):

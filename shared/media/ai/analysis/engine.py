@@ -30,8 +30,6 @@ from shared.domain.errors import MediaError
 from shared.media.ai import models as ai_models
 from shared.media.ai.common import (
     Deadline,
-    EngineResult,
-    Progress,
     SampledFrame,
     check_decoded,
     compact,
@@ -48,9 +46,11 @@ from shared.media.ai.common import (
 )
 from shared.media.ai.models import TextLine, TextReader
 from shared.media.ai.ports import AnalysisEngine, engine_for, register_engine
+from shared.media.contract import EngineResult, OutputFile, Progress
 from shared.media.ffmpeg.argv import base_argv, fmt_seconds
-from shared.media.ffmpeg.engines import OutputFile, _publish, _work_dir, ffmpeg_exe
 from shared.media.ffmpeg.probe import MediaInfo
+from shared.media.ffmpeg.runner import ffmpeg_exe
+from shared.media.outputs import publish, work_dir
 
 SMALL_W, SMALL_H = 64, 36
 MAX_ANALYSIS_FPS = 10.0
@@ -455,7 +455,7 @@ class LocalAnalysisEngine(AnalysisEngine):
         wants_audio = params.loudness or params.silence
         if info.video is None and not (wants_audio and info.audio is not None) and not params.tags:
             raise MediaError("the input has no video stream to analyse", code=media_errors.MEDIA_NO_VIDEO)
-        with _work_dir(out_dir, stem) as work:
+        with work_dir(out_dir, stem) as work:
             decoded = (
                 self._decode(src, info, params, work, deadline, progress.span(0, 45))
                 if (info.video is not None and wants_video) or (info.audio is not None and wants_audio)
@@ -463,10 +463,10 @@ class LocalAnalysisEngine(AnalysisEngine):
             )
             result, covers = self._analyse(src, info, params, decoded, work, stem, deadline, progress.span(45, 95))
             path, meta = result_file(work, stem, result)
-            outputs = [OutputFile(f.name, _publish(f.path, out_dir), f.metadata) for f in covers]
-            outputs.append(OutputFile(path.name, _publish(path, out_dir), meta))
+            outputs = [OutputFile(f.name, publish(f.path, out_dir), f.metadata) for f in covers]
+            outputs.append(OutputFile(path.name, publish(path, out_dir), meta))
             progress.report(100.0)
-            return outputs, decoded.log_tail, summary_of(result, path.name)
+            return EngineResult(outputs, decoded.log_tail, summary_of(result, path.name))
 
     def _decode(
         self, src: Path, info: MediaInfo, params: AnalysisParams, work: Path, deadline: Deadline, on_progress: Progress

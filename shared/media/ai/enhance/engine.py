@@ -27,8 +27,6 @@ from shared.domain.errors import MediaError
 from shared.media.ai.common import (
     MISSING_AUDIO,
     Deadline,
-    EngineResult,
-    Progress,
     compact,
     filter_path,
     fit_size,
@@ -42,18 +40,11 @@ from shared.media.ai.common import (
     start_run,
 )
 from shared.media.ai.ports import EnhanceEngine, engine_for, register_engine
+from shared.media.contract import EngineResult, OutputFile, Progress
 from shared.media.ffmpeg.argv import base_argv
-from shared.media.ffmpeg.engines import (
-    OutputFile,
-    _check_complete,
-    _probe_output,
-    _publish,
-    _work_dir,
-    ffmpeg_exe,
-    md5_file,
-)
 from shared.media.ffmpeg.probe import MediaInfo
-from shared.media.ffmpeg.runner import run_ffmpeg
+from shared.media.ffmpeg.runner import ffmpeg_exe, run_ffmpeg
+from shared.media.outputs import check_complete, md5_file, probe_output, publish, work_dir
 
 MAX_OUTPUT_LONG_SIDE = 4096
 MAX_OUTPUT_SHORT_SIDE = 2304
@@ -402,7 +393,7 @@ class LocalEnhanceEngine(EnhanceEngine):
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         plan = plan_enhancement(params, info)
         two_pass = plan.stabilize or plan.loudnorm
-        with _work_dir(out_dir, stem) as work:
+        with work_dir(out_dir, stem) as work:
             noise_size, noise_times = _noise_plan(info) if info.video is not None else (None, [])
             before = measure(
                 src, info, params, plan, work, "before", deadline, noise_size, noise_times, progress.span(0, 10)
@@ -422,8 +413,8 @@ class LocalEnhanceEngine(EnhanceEngine):
                 on_progress=progress.span(35 if two_pass else 10, 88),
                 log_lines=200,
             )
-            out_info = _probe_output(out_path, encoded.log_tail)
-            _check_complete(info, out_info)
+            out_info = probe_output(out_path, encoded.log_tail)
+            check_complete(info, out_info)
             after = measure(
                 out_path,
                 out_info,
@@ -461,11 +452,11 @@ class LocalEnhanceEngine(EnhanceEngine):
                 }
             json_path, json_meta = result_file(work, stem, result)
             outputs = [
-                OutputFile(name, _publish(out_path, out_dir), meta),
-                OutputFile(json_path.name, _publish(json_path, out_dir), json_meta),
+                OutputFile(name, publish(out_path, out_dir), meta),
+                OutputFile(json_path.name, publish(json_path, out_dir), json_meta),
             ]
             progress.report(100.0)
-            return outputs, encoded.log_tail, summary_of(result, json_path.name)
+            return EngineResult(outputs, encoded.log_tail, summary_of(result, json_path.name))
 
     def _pass1(
         self,

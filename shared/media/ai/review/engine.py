@@ -28,8 +28,6 @@ from shared.domain.errors import MediaError
 from shared.media.ai import models as ai_models
 from shared.media.ai.common import (
     Deadline,
-    EngineResult,
-    Progress,
     SampledFrame,
     compact,
     image_meta,
@@ -39,7 +37,8 @@ from shared.media.ai.common import (
 )
 from shared.media.ai.models import NUDENET_LABELS, Detection, NudityDetector, TextLine, TextReader
 from shared.media.ai.ports import ReviewEngine, engine_for, register_engine
-from shared.media.ffmpeg.engines import OutputFile, _publish, _work_dir
+from shared.media.contract import EngineResult, OutputFile, Progress
+from shared.media.outputs import publish, work_dir
 
 ANALYSIS_LONG_SIDE = 960  # pixels: enough for subtitles in 1080p, small enough for two cores
 SUGGESTIONS = ("pass", "review", "block")
@@ -313,7 +312,7 @@ class LocalReviewEngine(ReviewEngine):
             )
         matcher = KeywordMatcher(params.ocr_rules)
         use_image = params.porn_image.switch
-        with _work_dir(out_dir, stem) as work:
+        with work_dir(out_dir, stem) as work:
             sample = sample_frames(
                 src,
                 info,
@@ -341,10 +340,10 @@ class LocalReviewEngine(ReviewEngine):
             )
             files = _evidence(result, findings, params.max_evidence_frames, work, stem, sample.width, sample.height)
             path, meta = result_file(work, stem, result)
-            outputs = [OutputFile(f.name, _publish(f.path, out_dir), f.metadata) for f in files]
-            outputs.append(OutputFile(path.name, _publish(path, out_dir), meta))
+            outputs = [OutputFile(f.name, publish(f.path, out_dir), f.metadata) for f in files]
+            outputs.append(OutputFile(path.name, publish(path, out_dir), meta))
             progress.report(100.0)
-            return outputs, sample.log_tail, summary_of(result, path.name)
+            return EngineResult(outputs, sample.log_tail, summary_of(result, path.name))
 
     def _look(
         self,
