@@ -58,9 +58,16 @@ def _name(output: dict[str, Any]) -> str:
     return posixpath.basename(output["key"])
 
 
+def _result_files(sub: Subtask) -> list[dict[str, Any]]:
+    """The files of the result (evidence frames, covers, the full JSON); not outputs."""
+    files = (sub.result or {}).get("result_files")
+    return files if isinstance(files, list) else []
+
+
 def _playable(sub: Subtask) -> list[dict[str, Any]]:
-    """The outputs a viewer shows: media and images, not result JSON or VTT side files."""
-    return [o for o in sub.outputs if not o["key"].endswith((".json", ".vtt", ".ts"))]
+    """What a viewer shows: media and images, not result JSON or VTT side files. Subtasks recorded
+    before results had their own files kept evidence and covers among the outputs."""
+    return [o for o in [*sub.outputs, *_result_files(sub)] if not o["key"].endswith((".json", ".vtt", ".ts"))]
 
 
 def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | None) -> dict[str, Any]:
@@ -91,7 +98,7 @@ def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | N
         kind = "images"
     else:
         kind = "result"
-    full = next((o for o in sub.outputs if o["key"].endswith("_result.json")), None)
+    full = next((o for o in [*_result_files(sub), *sub.outputs] if o["key"].endswith("_result.json")), None)
     result_url = deps.storage.presign(full["bucket"], full["key"], "GET", life) if full else None
     return {"kind": kind, "items": items, "result": sub.result, "result_url": result_url, "expires_in": life}
 

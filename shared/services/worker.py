@@ -152,8 +152,9 @@ def _execute(
         out_dir = Path(work) / "out"
         out_dir.mkdir()
         run = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
+        # Outputs first, then the result's files (evidence, covers, the full JSON), numbered on.
         published = []
-        for number, f in enumerate(run.outputs):
+        for number, f in enumerate([*run.outputs, *run.result_files]):
             if beat.lost:  # the reconciler gave this run up: its results must not land
                 raise ClaimLostError("this run no longer holds its subtask")
             key = task.output_dir + output_name(sub, task.input_key, f.name, number)
@@ -161,7 +162,9 @@ def _execute(
             published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
         if beat.lost:
             raise ClaimLostError("this run no longer holds its subtask")
-        return published, run.log_tail, run.result
+        outputs, result_files = published[: len(run.outputs)], published[len(run.outputs) :]
+        result = run.result if not result_files else {**(run.result or {}), "result_files": result_files}
+        return outputs, run.log_tail, result
 
 
 def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:

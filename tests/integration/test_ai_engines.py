@@ -75,7 +75,8 @@ def test_review_blocks_burned_in_keyword(tmp_path, media) -> None:
     run_result = run_review(
         media["keyword"], preset("ContentReview", 10), tmp_path, "rv", timeout=120, on_progress=seen.append
     )
-    files, log_tail, summary = run_result.outputs, run_result.log_tail, run_result.result
+    files, log_tail, summary = run_result.result_files, run_result.log_tail, run_result.result
+    assert run_result.outputs == []  # evidence frames and the JSON belong to the result
     assert summary["suggestion"] == "block" and summary["label"] == "Ad" and summary["asr"] == "not_supported"
     result = load_result(files, "rv")
     [segment] = [s for s in result["segments"] if s["type"] == "Ad.Ocr"]
@@ -104,7 +105,7 @@ def test_review_user_keywords_and_thresholds(tmp_path, media) -> None:
         }
     )
     run_result = run_review(media["user"], params, tmp_path, "u", timeout=120)
-    files, summary = run_result.outputs, run_result.result
+    files, summary = run_result.result_files, run_result.result
     assert summary["suggestion"] == "review"  # found, but under the block threshold
     [segment] = summary["segments"]
     assert segment["type"] == "UserDefine.Ocr" and segment["keyword_set"] == ["openmps"]
@@ -115,7 +116,8 @@ def test_review_user_keywords_and_thresholds(tmp_path, media) -> None:
 
 def test_review_benign_clip_passes(tmp_path, media) -> None:
     run_result = run_review(media["benign"], ReviewParams(), tmp_path, "b", timeout=120)
-    files, summary = run_result.outputs, run_result.result
+    files, summary = run_result.result_files, run_result.result
+    assert run_result.outputs == []
     assert (summary["suggestion"], summary["segment_count"], summary["files"]) == ("pass", 0, [])
     assert [f.name for f in files] == ["b_result.json"]
     result = load_result(files, "b")
@@ -136,7 +138,8 @@ def test_review_needs_a_picture(tmp_path, media) -> None:
 
 def test_analysis_finds_three_shots(tmp_path, media) -> None:
     run_result = run_analysis(media["shots"], preset("ContentAnalysis", 10), tmp_path, "an", timeout=120)
-    files, summary = run_result.outputs, run_result.result
+    files, summary = run_result.result_files, run_result.result
+    assert run_result.outputs == []  # the cover and the JSON belong to the result
     result = load_result(files, "an")
     assert len(result["scenes"]) == 3 and summary["scene_count"] == 3
     assert result["cuts"] == [pytest.approx(2.0, abs=0.5), pytest.approx(4.0, abs=0.5)]
@@ -155,7 +158,7 @@ def test_analysis_finds_three_shots(tmp_path, media) -> None:
 def test_analysis_black_and_silence(tmp_path, media) -> None:
     params = AnalysisParams(cover=False, tags=False)
     run_result = run_analysis(media["black"], params, tmp_path, "bs", timeout=120)
-    files, summary = run_result.outputs, run_result.result
+    files, summary = run_result.result_files, run_result.result
     [black] = summary["black_segments"]
     assert black["start_time_offset"] == pytest.approx(2.0, abs=0.3)
     assert black["end_time_offset"] == pytest.approx(4.0, abs=0.3)
@@ -168,7 +171,7 @@ def test_analysis_black_and_silence(tmp_path, media) -> None:
 def test_analysis_tags_from_text(tmp_path, media) -> None:
     params = AnalysisParams(ocr_interval=1.0, black=False, silence=False)
     run_result = run_analysis(media["sale"], params, tmp_path, "t", timeout=120)
-    files, summary = run_result.outputs, run_result.result
+    files, summary = run_result.result_files, run_result.result
     tags = [t["tag"] for t in summary["tags"] if t["source"] == "ocr"]
     for word in ("summer", "sale", "festival"):  # OCR may also glue the words into one token
         assert any(word in tag for tag in tags), tags
@@ -210,7 +213,8 @@ def test_loudness_normalisation_reaches_the_target(tmp_path, media, key) -> None
     assert summary["loudnorm"]["normalization_type"] == "linear"
     info = probe(out.path)
     assert (info.video is None) == (key == "quiet_m4a")
-    result = load_result(files, "ln")
+    assert [f.name for f in files] == ["ln.mp4"]  # the measurements JSON belongs to the result
+    result = load_result(run_result.result_files, "ln")
     assert result["filters"]["video"] is None  # the picture is copied, not re-encoded
     assert [op["name"] for op in result["operations"]] == ["loudness_normalize"]
 

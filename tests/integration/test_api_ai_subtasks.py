@@ -33,6 +33,15 @@ def test_review_analysis_and_enhancement_run_and_show_results(api, deps, invoker
         view = api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/view").body
         assert view["kind"] == "result" and view["result"] and view["result_url"]
         assert api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/download").code == "FailedOperation.NoDownloadableOutput"
+    # outputs are files to play or download; the result's own files (evidence, covers, JSON) sit in the result
+    assert review["outputs"] == [] and analysis["outputs"] == []
+    assert [o["key"].rsplit(".", 1)[-1] for o in enhance["outputs"]] == ["mp4"]
+    for sub in (review, analysis, enhance):
+        files = sub["result"]["result_files"]
+        assert files[-1]["key"].endswith("_result.json") and all(f["bucket"] and f["size"] > 0 for f in files)
+    covers = [f for f in analysis["result"]["result_files"] if f["key"].endswith(".jpg")]
+    analysis_view = api.get(f"/api/v1/tasks/{task_id}/subtasks/2/view").body
+    assert covers and {i["key"] for i in analysis_view["items"]} == {f["key"] for f in covers}
     video = api.get(f"/api/v1/tasks/{task_id}/subtasks/3/view").body
     assert video["kind"] == "video" and video["items"][0]["name"].endswith(".mp4")
     assert api.get(f"/api/v1/tasks/{task_id}/subtasks/3/download").status == 302

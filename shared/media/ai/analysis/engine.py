@@ -463,10 +463,11 @@ class LocalAnalysisEngine(AnalysisEngine):
             )
             result, covers = self._analyse(src, info, params, decoded, work, stem, deadline, progress.span(45, 95))
             path, meta = result_file(work, stem, result)
-            outputs = [OutputFile(f.name, publish(f.path, out_dir), f.metadata) for f in covers]
-            outputs.append(OutputFile(path.name, publish(path, out_dir), meta))
+            # An analysis has no outputs to play or download: its covers and JSON belong to the result.
+            kept = [OutputFile(f.name, publish(f.path, out_dir), f.metadata) for f in covers]
+            kept.append(OutputFile(path.name, publish(path, out_dir), meta))
             progress.report(100.0)
-            return EngineResult(outputs, decoded.log_tail, summary_of(result, path.name))
+            return EngineResult([], decoded.log_tail, summary_of(result, path.name), result_files=kept)
 
     def _decode(
         self, src: Path, info: MediaInfo, params: AnalysisParams, work: Path, deadline: Deadline, on_progress: Progress

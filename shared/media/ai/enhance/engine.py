@@ -451,12 +451,12 @@ class LocalEnhanceEngine(EnhanceEngine):
                     "normalization_type": (second or {}).get("normalization_type"),
                 }
             json_path, json_meta = result_file(work, stem, result)
-            outputs = [
-                OutputFile(name, publish(out_path, out_dir), meta),
-                OutputFile(json_path.name, publish(json_path, out_dir), json_meta),
-            ]
+            output = OutputFile(name, publish(out_path, out_dir), meta)
+            measurements = OutputFile(json_path.name, publish(json_path, out_dir), json_meta)
             progress.report(100.0)
-            return EngineResult(outputs, encoded.log_tail, summary_of(result, json_path.name))
+            return EngineResult(
+                [output], encoded.log_tail, summary_of(result, json_path.name), result_files=[measurements]
+            )
 
     def _pass1(
         self,

@@ -340,10 +340,11 @@ class LocalReviewEngine(ReviewEngine):
             )
             files = _evidence(result, findings, params.max_evidence_frames, work, stem, sample.width, sample.height)
             path, meta = result_file(work, stem, result)
-            outputs = [OutputFile(f.name, publish(f.path, out_dir), f.metadata) for f in files]
-            outputs.append(OutputFile(path.name, publish(path, out_dir), meta))
+            # A review has no outputs to play or download: its evidence frames and JSON belong to the result.
+            kept = [OutputFile(f.name, publish(f.path, out_dir), f.metadata) for f in files]
+            kept.append(OutputFile(path.name, publish(path, out_dir), meta))
             progress.report(100.0)
-            return EngineResult(outputs, sample.log_tail, summary_of(result, path.name))
+            return EngineResult([], sample.log_tail, summary_of(result, path.name), result_files=kept)
 
     def _look(
         self,
