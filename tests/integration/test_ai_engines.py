@@ -13,9 +13,10 @@ from shared.domain import media_errors
 from shared.domain.ai_templates import AI_PRESETS, AnalysisParams, EnhanceParams, ReviewParams, validate_review_params
 from shared.domain.errors import EngineTimeoutError, MediaError
 from shared.media.ai.analysis.engine import run_analysis
-from shared.media.ai.common import Deadline, measure_loudness
 from shared.media.ai.enhance.engine import run_enhancement
+from shared.media.ai.loudness import measure_loudness
 from shared.media.ai.review.engine import run_review
+from shared.media.ai.run import Deadline
 from shared.media.ffmpeg.probe import probe
 from shared.media.outputs import md5_file
 from tests.ai_media_fixtures import (

@@ -19,7 +19,7 @@ from shared.media.ai.analysis.engine import (
     text_segments,
     text_tags,
 )
-from shared.media.ai.common import parse_astats, parse_ebur128, parse_loudnorm_json
+from shared.media.ai.loudness import parse_astats, parse_ebur128, parse_loudnorm_json
 from shared.media.ai.models import TextLine
 
 pytestmark = pytest.mark.unit

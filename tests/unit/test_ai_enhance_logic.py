@@ -8,7 +8,7 @@ import pytest
 from shared.domain import media_errors
 from shared.domain.ai_templates import AI_PRESETS, EnhanceParams
 from shared.domain.errors import MediaError
-from shared.media.ai.common import MISSING_AUDIO, filter_path, fit_size, rate_text
+from shared.media.ai.decode import filter_path, fit_size, rate_text
 from shared.media.ai.enhance.engine import (
     changes,
     denoise_filter,
@@ -18,6 +18,7 @@ from shared.media.ai.enhance.engine import (
     shake_from_frames,
 )
 from shared.media.ai.ports import engine_for, register_engine, use_engine
+from shared.media.ai.run import MISSING_AUDIO
 from shared.media.contract import EngineResult
 from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shared.domain.ai_templates import ImageReviewRule, OcrReviewRule, ReviewParams, validate_review_params
-from shared.media.ai.common import SampledFrame, compact
+from shared.media.ai.decode import SampledFrame
 from shared.media.ai.models import Detection, TextLine
 from shared.media.ai.review.engine import (
     FrameFindings,
@@ -21,6 +21,7 @@ from shared.media.ai.review.engine import (
     summary_of,
     task_key,
 )
+from shared.media.ai.run import compact
 
 pytestmark = pytest.mark.unit
 

@@ -28,24 +28,19 @@ from shared.domain import media_errors
 from shared.domain.ai_templates import AnalysisParams
 from shared.domain.errors import MediaError
 from shared.media.ai import models as ai_models
-from shared.media.ai.common import (
-    Deadline,
+from shared.media.ai.decode import (
     SampledFrame,
     check_decoded,
-    compact,
     fit_size,
     grab_frames,
-    image_meta,
-    parse_ebur128,
-    r3,
     rate_text,
-    result_file,
     run_decode,
     sample_plan,
-    start_run,
 )
+from shared.media.ai.loudness import parse_ebur128
 from shared.media.ai.models import TextLine, TextReader
 from shared.media.ai.ports import AnalysisEngine, engine_for, register_engine
+from shared.media.ai.run import Deadline, compact, image_meta, r3, result_file, start_run
 from shared.media.contract import EngineResult, OutputFile, Progress
 from shared.media.ffmpeg.argv import base_argv, fmt_seconds
 from shared.media.ffmpeg.probe import MediaInfo

@@ -24,22 +24,10 @@ import numpy as np
 from shared.domain import media_errors
 from shared.domain.ai_templates import EnhanceParams
 from shared.domain.errors import MediaError
-from shared.media.ai.common import (
-    MISSING_AUDIO,
-    Deadline,
-    compact,
-    filter_path,
-    fit_size,
-    grab_frames,
-    measure_loudness,
-    parse_loudnorm_json,
-    r3,
-    rate_text,
-    result_file,
-    run_decode,
-    start_run,
-)
+from shared.media.ai.decode import filter_path, fit_size, grab_frames, rate_text, run_decode
+from shared.media.ai.loudness import measure_loudness, parse_loudnorm_json
 from shared.media.ai.ports import EnhanceEngine, engine_for, register_engine
+from shared.media.ai.run import MISSING_AUDIO, Deadline, compact, r3, result_file, start_run
 from shared.media.contract import EngineResult, OutputFile, Progress
 from shared.media.ffmpeg.argv import base_argv
 from shared.media.ffmpeg.probe import MediaInfo

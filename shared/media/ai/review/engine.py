@@ -26,17 +26,10 @@ from shared.domain import media_errors
 from shared.domain.ai_templates import OCR_CATEGORIES, ImageReviewRule, OcrReviewRule, ReviewParams
 from shared.domain.errors import MediaError
 from shared.media.ai import models as ai_models
-from shared.media.ai.common import (
-    Deadline,
-    SampledFrame,
-    compact,
-    image_meta,
-    result_file,
-    sample_frames,
-    start_run,
-)
+from shared.media.ai.decode import SampledFrame, sample_frames
 from shared.media.ai.models import NUDENET_LABELS, Detection, NudityDetector, TextLine, TextReader
 from shared.media.ai.ports import ReviewEngine, engine_for, register_engine
+from shared.media.ai.run import Deadline, compact, image_meta, result_file, start_run
 from shared.media.contract import EngineResult, OutputFile, Progress
 from shared.media.outputs import publish, work_dir
 
