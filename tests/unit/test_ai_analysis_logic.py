@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.media.ai.analysis.engine import (
+from shared.media.ai.analysis.signals import (
     SMALL_H,
     SMALL_W,
     black_frames,
@@ -16,9 +16,8 @@ from shared.media.ai.analysis.engine import (
     pick_highlights,
     runs,
     scenes_from,
-    text_segments,
-    text_tags,
 )
+from shared.media.ai.analysis.text import text_segments, text_tags
 from shared.media.ai.loudness import parse_astats, parse_ebur128, parse_loudnorm_json
 from shared.media.ai.models import TextLine
 
