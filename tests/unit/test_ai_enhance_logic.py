@@ -9,14 +9,8 @@ from shared.domain import media_errors
 from shared.domain.ai_templates import AI_PRESETS, EnhanceParams
 from shared.domain.errors import MediaError
 from shared.media.ai.decode import filter_path, fit_size, rate_text
-from shared.media.ai.enhance.engine import (
-    changes,
-    denoise_filter,
-    loudnorm_filter,
-    noise_sigma,
-    plan_enhancement,
-    shake_from_frames,
-)
+from shared.media.ai.enhance.measure import changes, noise_sigma, shake_from_frames
+from shared.media.ai.enhance.plan import denoise_filter, loudnorm_filter, plan_enhancement
 from shared.media.ai.ports import engine_for, register_engine, use_engine
 from shared.media.ai.run import MISSING_AUDIO
 from shared.media.contract import EngineResult
