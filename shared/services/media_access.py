@@ -19,6 +19,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus
 from shared.runtime.deps import Deps
 from shared.services.operations import owned_task
+from shared.services.queries import subtask_view
 from shared.storage.port import guess_type
 
 NO_DOWNLOAD_TYPES = ("ContentAnalysis", "ContentReview")
@@ -192,8 +193,6 @@ def zip_members(deps: Deps, task_id: str, index: int, expires: int, sig: str) ->
 
 
 def subtask_detail(deps: Deps, account: str, task_id: str, index: int) -> dict[str, Any]:
-    from shared.services.queries import subtask_view
-
     _task, sub = owned_subtask(deps, account, task_id, index)
     return {
         **subtask_view(sub),

@@ -31,6 +31,7 @@ from shared.invoke.port import PermanentInvokeError
 from shared.media.contract import Engine
 from shared.runtime.deps import Deps
 from shared.runtime.observability import logger
+from shared.services.aggregate import aggregate_task
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.templates import params_from_snapshot
 
@@ -56,9 +57,7 @@ def notify_aggregator(deps: Deps, task_id: str) -> None:
     try:
         deps.invoker.invoke_async("aggregator", {"task_id": task_id})
     except (RetryableProcessingError, PermanentInvokeError):
-        from shared.services.aggregate import aggregate_task  # fall back to aggregating here
-
-        aggregate_task(deps.tasks, task_id)
+        aggregate_task(deps.tasks, task_id)  # fall back to aggregating here
 
 
 def run_subtask(

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 SMALL_W, SMALL_H = 64, 36
@@ -158,7 +159,6 @@ def pick_highlights(
 
 def cover_scores(images: list[np.ndarray]) -> list[dict[str, float]]:
     """Sharpness (variance of the Laplacian), exposure and contrast of each candidate; score 0..1."""
-    import cv2
 
     stats = []
     for image in images:

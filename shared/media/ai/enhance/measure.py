@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from shared.domain import media_errors
@@ -32,7 +33,6 @@ SHAKE_MIN_RESPONSE = 0.2  # phase-correlation peak below which a step's motion i
 
 def noise_sigma(gray: np.ndarray) -> float:
     """Immerkaer's fast noise estimate (standard deviation in 8-bit levels) away from strong edges."""
-    import cv2
 
     f = gray.astype(np.float32)
     if f.shape[0] < 8 or f.shape[1] < 8:
@@ -72,7 +72,6 @@ def shake_from_frames(frames: np.ndarray, rate: float) -> dict[str, float | int 
     picture's long side per frame: a steady pan scores 0, a shaking camera high. Steps whose correlation is weak
     (scene cuts, moving objects, flat pictures) are left out rather than guessed.
     """
-    import cv2
 
     n = len(frames)
     height, width = frames.shape[1:3] if n else (0, 0)
