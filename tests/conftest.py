@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.invoke.port import RecordingInvoker
 from shared.runtime.deps import Deps, build_deps
 from shared.runtime.settings import Settings
 from shared.storage.local import LocalStorage
 from shared.store.models import create_missing_tables
+from tests.doubles import RecordingInvoker
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

@@ -124,10 +124,6 @@ def audio_sample_rates(codec: str, container: str) -> tuple[int, ...]:
     return rates
 
 
-def container_kind(container: str) -> str:
-    return "audio" if container in AUDIO_CONTAINERS else "video"
-
-
 def _article(container: str) -> str:
     """ "an mp4", "a webm": the article as the name is read out."""
     return f"{'an' if container[:1] in 'aefhilmnorsx' and container not in ('mov', 'wav', 'flac') else 'a'} {container}"

@@ -8,7 +8,6 @@ from typing import Any
 from shared.domain import clock
 from shared.domain.events import build_cos_event
 from shared.domain.workflow import SubtaskSpec, Workflow
-from shared.invoke.port import RecordingInvoker
 from shared.media.ai.analysis.engine import run_analysis
 from shared.media.ai.enhance.engine import run_enhancement
 from shared.media.ai.review.engine import run_review
@@ -17,6 +16,7 @@ from shared.runtime.deps import Deps
 from shared.services.aggregate import aggregate_task
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
+from tests.doubles import RecordingInvoker
 
 ENGINES = {
     "transcode": run_transcode,
