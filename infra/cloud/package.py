@@ -54,9 +54,8 @@ from pathlib import Path
 from typing import cast
 
 import tomllib
-import yaml
 
-from infra.serverless_yml import ENV_REF
+from infra.serverless_yml import ENV_REF, read_document
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -138,7 +137,7 @@ class Artifact:
 
 
 def _serverless(serverless_yml: Path) -> dict[str, object]:
-    return yaml.safe_load(serverless_yml.read_text())
+    return read_document(serverless_yml)
 
 
 def runtime_python(serverless_yml: Path = REPO / "serverless.yml") -> str:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
-from infra.local.runtime import LocalRuntime, load_serverless
+from infra.local.runtime import LocalRuntime
 from infra.local.watcher import FolderWatcher
+from infra.serverless_yml import load_serverless
 from shared.domain import clock
 from shared.domain.events import build_cos_event
 from shared.runtime.deps import build_deps

@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.cloud import deploy_check, package, post_deploy
-from infra.local.runtime import cron_every_seconds, load_serverless
-from infra.serverless_yml import substitute_env
+from infra.serverless_yml import cron_every_seconds, load_serverless, read_document, substitute_env
 from shared.domain.naming import WORKER_FUNCTIONS
 from shared.runtime.settings import Settings, settings_from_env
 
@@ -61,7 +59,7 @@ def example_env(filled_in: bool = True) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    return yaml.safe_load(YML.read_text())
+    return read_document(YML)
 
 
 @pytest.fixture(scope="module")
