@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.cloud.package import LAYERS
+from infra.cloud.layers import LAYERS
 from infra.serverless_yml import ENV_REF, read_document, substitute_env
 from shared.domain.errors import OpenMpsError
 from shared.runtime.settings import settings_from_env
