@@ -12,7 +12,8 @@ from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
 from shared.domain.template_rules import validate_transcode_params
 from shared.domain.templates import PRESETS, SNAPSHOT_PRESETS, SnapshotParams, TranscodeParams
-from shared.media.ffmpeg.argv import parse_time_offset, plan_dimensions, transcode_argv
+from shared.media.ffmpeg.argv import plan_dimensions, transcode_argv
+from shared.media.ffmpeg.command import parse_time_offset
 from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 from shared.media.ffmpeg.runner import with_progress
 from shared.media.ffmpeg.snapshot_argv import snapshot_plan, sprite_webvtt

@@ -18,7 +18,7 @@ from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.media.ai.run import Deadline
 from shared.media.contract import Progress
-from shared.media.ffmpeg.argv import INPUT_GUARD, base_argv, fmt_seconds
+from shared.media.ffmpeg.command import INPUT_GUARD, base_argv, fmt_seconds
 from shared.media.ffmpeg.probe import MediaInfo
 from shared.media.ffmpeg.runner import RunResult, ffmpeg_exe, run_ffmpeg
 

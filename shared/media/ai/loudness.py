@@ -11,7 +11,7 @@ from shared.domain import media_errors
 from shared.domain.errors import EngineError
 from shared.media.ai.decode import run_decode
 from shared.media.ai.run import Deadline
-from shared.media.ffmpeg.argv import base_argv
+from shared.media.ffmpeg.command import base_argv
 from shared.media.ffmpeg.runner import ffmpeg_exe
 
 _SUMMARY_RE = re.compile(r"\[Parsed_ebur128_\d+ @ [^\]]*\] Summary:")

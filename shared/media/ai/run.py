@@ -15,7 +15,7 @@ from typing import Any
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError
 from shared.media.contract import Progress
-from shared.media.ffmpeg.argv import check_paths
+from shared.media.ffmpeg.command import check_paths
 from shared.media.ffmpeg.probe import MediaInfo, probe_input
 from shared.media.outputs import md5_file
 

@@ -10,7 +10,7 @@ from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
 from shared.domain.template_rules import MAX_SPRITE_SIDE
 from shared.domain.templates import SnapshotParams
-from shared.media.ffmpeg.argv import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
+from shared.media.ffmpeg.command import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
 from shared.media.ffmpeg.probe import MediaInfo
 
 _CODECS = {"jpg": ["-c:v", "mjpeg", "-q:v", "2"], "png": ["-c:v", "png"], "webp": ["-c:v", "libwebp", "-quality", "85"]}

@@ -33,7 +33,7 @@ from shared.media.ai.decode import (
 from shared.media.ai.loudness import parse_ebur128
 from shared.media.ai.run import Deadline, image_meta
 from shared.media.contract import OutputFile, Progress
-from shared.media.ffmpeg.argv import base_argv, fmt_seconds
+from shared.media.ffmpeg.command import base_argv, fmt_seconds
 from shared.media.ffmpeg.probe import MediaInfo
 from shared.media.ffmpeg.runner import ffmpeg_exe
 

@@ -26,7 +26,7 @@ from shared.media.ai.loudness import parse_loudnorm_json
 from shared.media.ai.ports import EnhanceEngine, engine_for, register_engine
 from shared.media.ai.run import Deadline, compact, result_file, start_run
 from shared.media.contract import EngineResult, OutputFile, Progress
-from shared.media.ffmpeg.argv import base_argv
+from shared.media.ffmpeg.command import base_argv
 from shared.media.ffmpeg.probe import MediaInfo
 from shared.media.ffmpeg.runner import ffmpeg_exe, run_ffmpeg
 from shared.media.outputs import check_complete, md5_file, probe_output, publish, work_dir

@@ -17,7 +17,7 @@ from shared.media.ai.enhance.plan import Plan
 from shared.media.ai.loudness import measure_loudness
 from shared.media.ai.run import Deadline, r3
 from shared.media.contract import Progress
-from shared.media.ffmpeg.argv import base_argv
+from shared.media.ffmpeg.command import base_argv
 from shared.media.ffmpeg.probe import MediaInfo
 from shared.media.ffmpeg.runner import ffmpeg_exe
 
