@@ -17,6 +17,9 @@ What is emulated, and why it matters to openmps:
   (see worker_process.py for the parent-death watch).
 
 Worker processes run infra/local/worker_process.py; see there for the pipe protocol.
+
+(Over 300 lines on purpose: LocalRuntime's queues, slot threads, retries and shutdown share one
+lock and one set of states; the worker-process handle is apart, in instance.py.)
 """
 
 from __future__ import annotations
