@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
-from shared.domain.ai_templates import AI_PRESETS  # noqa: E402
 
-from shared.media.analysis import run_analysis  # noqa: E402
-from shared.media.engines import ffmpeg_exe  # noqa: E402
-from shared.media.enhance import run_enhancement  # noqa: E402
-from shared.media.review import run_review  # noqa: E402
+from shared.domain import kinds  # noqa: E402
+from shared.media.ai.analysis.engine import run_analysis  # noqa: E402
+from shared.media.ai.enhance.engine import run_enhancement  # noqa: E402
+from shared.media.ai.review.engine import run_review  # noqa: E402
+from shared.media.ffmpeg.runner import ffmpeg_exe  # noqa: E402
 
 # (name, engine, preset key, clip, seconds of media it runs on: None = the whole clip). The "mixed" clip
 # has two calm shots out of three, where the review reuses the models' results for repeated pictures;
@@ -185,7 +185,7 @@ def main() -> int:
             media = seconds or args.seconds
             out = work / f"out-{len(rows)}"
             t0 = time.monotonic()
-            _files, _log, summary = engine(src, AI_PRESETS[key].params, out, "bench", timeout=3600)
+            summary = engine(src, kinds.resolve_preset(*key).params, out, "bench", timeout=3600).result or {}
             elapsed = time.monotonic() - t0
             rows.append(
                 {

@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infra.local.harness import start_stack, stop_stack  # noqa: E402
-from shared.domain.templates import SNAPSHOT_PRESETS, resolve_template  # noqa: E402
-from shared.media.argv import transcode_argv  # noqa: E402
-from shared.media.engines import ffmpeg_exe  # noqa: E402
-from shared.media.probe import probe  # noqa: E402
-from shared.media.snapshot_argv import snapshot_plan  # noqa: E402
+from shared.domain import kinds  # noqa: E402
+from shared.media.ffmpeg.argv import transcode_argv  # noqa: E402
+from shared.media.ffmpeg.probe import probe  # noqa: E402
+from shared.media.ffmpeg.runner import ffmpeg_exe  # noqa: E402
+from shared.media.ffmpeg.snapshot_argv import snapshot_plan  # noqa: E402
 from tests.media_fixtures import make_clip  # noqa: E402
 
 
@@ -36,9 +36,11 @@ def hand_commands(clip: Path, out: Path) -> list[list[list[str]]]:
     info = probe(clip)
     out.mkdir(parents=True, exist_ok=True)
     transcode, _ = transcode_argv(
-        ffmpeg_exe(), clip, info, resolve_template("Transcode", 100030).params, out, "hand_transcode"
+        ffmpeg_exe(), clip, info, kinds.resolve_preset("Transcode", 100030).params, out, "hand_transcode"
     )
-    plan = snapshot_plan(ffmpeg_exe(), clip, info, SNAPSHOT_PRESETS[("sampled", 10)].params, out, "hand_snap")
+    plan = snapshot_plan(
+        ffmpeg_exe(), clip, info, kinds.resolve_preset("Snapshot", 10, "sampled").params, out, "hand_snap"
+    )
     return [[transcode], plan.argvs]
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 from shared.composition import default_deps
 from shared.domain.errors import BadInputError, error_envelope
-from shared.media.ai_ports import EngineChoice
-from shared.runtime.ffmpeg_provision import ensure_ffmpeg
+from shared.media.ai.ports import EngineChoice
+from shared.media.contract import ChoosingEngine, Engine
+from shared.media.ffmpeg.provision import ensure_ffmpeg
 from shared.runtime.observability import logger
 from shared.runtime.scf import ScfContext
 from shared.runtime.settings import Settings
-from shared.services.worker import Engine, run_subtask
+from shared.services.worker import run_subtask
 
 # Leave time to publish outputs and record the result before the platform kills the function.
 FINISH_MARGIN_SECONDS = 20.0
@@ -59,7 +60,7 @@ def worker_handler(engine: Engine) -> MainHandler:
     return _worker(lambda _settings: engine)
 
 
-def ai_worker_handler(run: Engine) -> MainHandler:
+def ai_worker_handler(run: ChoosingEngine) -> MainHandler:
     """The handler of an AI worker: ``run`` (``run_review`` ...) is given the engines the settings choose."""
     return _worker(lambda settings: partial(run, choice=engine_choice(settings)))
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from shared.composition import build_deps
-from shared.invoke.port import RecordingInvoker
 from shared.runtime.settings import Settings
 from shared.services.deps import Deps
 from shared.storage.local import LocalStorage
 from shared.store.models import create_missing_tables
+from tests.doubles import RecordingInvoker
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

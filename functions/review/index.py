@@ -1,6 +1,6 @@
 """Content review worker: raising here means "deliver the event again" (see services.worker)."""
 
 from shared.functions_support import ai_worker_handler
-from shared.media.review import run_review
+from shared.media.ai.review.engine import run_review
 
 main_handler = ai_worker_handler(run_review)

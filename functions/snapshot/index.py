@@ -1,6 +1,6 @@
 """Snapshot worker: raising here means "deliver the event again" (see services.worker)."""
 
 from shared.functions_support import worker_handler
-from shared.media.engines import run_snapshot
+from shared.media.ffmpeg.engines import run_snapshot
 
 main_handler = worker_handler(run_snapshot)

@@ -16,10 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from infra.cloud.package import LAYERS
-from infra.serverless_yml import ENV_REF, substitute_env
+from infra.cloud.layers import LAYERS
+from infra.serverless_yml import ENV_REF, read_document, substitute_env
 from shared.domain.errors import OpenMpsError
 from shared.runtime.settings import settings_from_env
 
@@ -65,7 +63,7 @@ def function_environments(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
 def problems(
     env: Mapping[str, str], path: Path = REPO / "serverless.yml", dist: Path | None = REPO / "dist"
 ) -> list[str]:
-    raw = yaml.safe_load(path.read_text())
+    raw = read_document(path)
     found = [f"{name} is not set" for name in referenced_names(raw) if not env.get(name) and name not in OPTIONAL]
     doc = substitute_env(raw, env)
     for key, variables in function_environments(doc).items():
@@ -99,7 +97,7 @@ def problems(
 
 def notes(env: Mapping[str, str], path: Path = REPO / "serverless.yml") -> list[str]:
     """What is allowed empty but worth a word."""
-    names = referenced_names(yaml.safe_load(path.read_text()))
+    names = referenced_names(read_document(path))
     return [note for name, note in NOTES.items() if name in names and not env.get(name)]
 
 

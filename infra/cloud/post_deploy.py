@@ -13,9 +13,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
-from infra.serverless_yml import substitute_env
+from infra.serverless_yml import read_document
 
 REPO = Path(__file__).resolve().parents[2]
 ASYNC_FUNCTIONS = ("transcode", "snapshot", "review", "analysis", "enhance", "aggregator", "trigger", "reconciler")
@@ -23,7 +21,7 @@ RETRY = {"RetryConfig": [{"RetryNum": 2}], "MsgTTL": 6 * 3600}  # SCF's defaults
 
 
 def commands(env: Mapping[str, str], path: Path = REPO / "serverless.yml") -> list[list[str]]:
-    doc = substitute_env(yaml.safe_load(path.read_text()), env)
+    doc = read_document(path, env)
     inputs = doc["inputs"]
     region, namespace = inputs["region"], inputs.get("namespace") or "default"
     out = []

@@ -39,7 +39,8 @@ import zipfile
 from pathlib import Path
 from typing import cast
 
-from infra.cloud.package import DIST, FFMPEG, LAYERS, function_layers, runtime_python
+from infra.cloud.layers import FFMPEG, LAYERS, function_layers, runtime_python
+from infra.cloud.package import DIST
 
 PROBE = Path(__file__).resolve().parent / "smoke_probe.py"
 AI_LAYERS = {layer.name for layer in LAYERS if layer.extras}

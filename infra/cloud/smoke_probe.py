@@ -7,7 +7,7 @@ imported from the layers. Prints one JSON line; exits non-zero on the first fail
                                     table, COS/SCF clients; with ``media`` (the ffmpeg layer is bound):
                                     ffmpeg, PyAV, transcode and snapshot; without: no ffmpeg is there
     probe ai <ffmpeg file> <sha256> no ffmpeg in the layers; upload the file to a local bucket and fetch
-                                    it as a cold start does (shared/runtime/ffmpeg_provision.py), then the
+                                    it as a cold start does (shared/media/ffmpeg/provision.py), then the
                                     review, analysis and enhancement engines with the real models
 """
 
@@ -139,7 +139,7 @@ def probe_import(key: str) -> dict[str, object]:
 
 def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
     from shared.composition import build_deps, build_invoker, build_storage
-    from shared.runtime.ffmpeg_provision import bundled_ffmpeg
+    from shared.media.ffmpeg.provision import bundled_ffmpeg
     from shared.runtime.settings import Settings
     from shared.store.models import create_missing_tables
 
@@ -191,26 +191,26 @@ def probe_core(table_endpoint: str, media: bool) -> dict[str, object]:
 def probe_media() -> dict[str, object]:
     from shared.domain.kinds.snapshot import SnapshotParams
     from shared.domain.kinds.transcode_rules import TranscodeParams
-    from shared.media.engines import run_snapshot, run_transcode
-    from shared.media.probe import probe
+    from shared.media.ffmpeg.engines import run_snapshot, run_transcode
+    from shared.media.ffmpeg.probe import probe
 
     # PyAV (its own FFmpeg libraries) and the ffmpeg binary: probe, transcode, snapshot.
     clip = make_clip(WORK / "clip.mp4")
     info = probe(clip)
     assert info.video is not None and info.duration > 3, info
-    files, _ = run_transcode(clip, TranscodeParams(height=180), WORK / "out", "tc", timeout=120)
+    files = run_transcode(clip, TranscodeParams(height=180), WORK / "out", "tc", timeout=120).outputs
     assert files and files[0].metadata["height"] == 180, files
-    hls, _ = run_transcode(
+    hls = run_transcode(
         clip, TranscodeParams(container="hls", height=180, hls_time=2), WORK / "out", "hl", timeout=120
-    )
+    ).outputs
     assert len(hls) > 2, hls
-    shots, _ = run_snapshot(
+    shots = run_snapshot(
         clip,
         SnapshotParams(kind="sprite", interval=1, sample_type="time", rows=2, columns=2),
         WORK / "out",
         "sp",
         timeout=120,
-    )
+    ).outputs
     assert shots, shots
     return {"av": __import__("av").__version__, "transcoded": len(files) + len(hls), "snapshots": len(shots)}
 
@@ -221,8 +221,8 @@ def fetch_ffmpeg_like_a_cold_start(binary: Path, sha256: str) -> dict[str, objec
     import imageio_ffmpeg
 
     from shared.composition import build_storage
-    from shared.media.engines import ffmpeg_exe
-    from shared.runtime.ffmpeg_provision import ENV, bundled_ffmpeg, ensure_ffmpeg
+    from shared.media.ffmpeg.provision import ENV, bundled_ffmpeg, ensure_ffmpeg
+    from shared.media.ffmpeg.runner import ffmpeg_exe
     from shared.runtime.settings import Settings
 
     assert bundled_ffmpeg() is None and not os.environ.get(ENV), "ffmpeg is already here"
@@ -249,11 +249,11 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     import numpy as np
 
     from shared.domain import kinds
-    from shared.media import ai_models
-    from shared.media.ai_ports import EngineChoice
-    from shared.media.analysis import run_analysis
-    from shared.media.enhance import run_enhancement
-    from shared.media.review import run_review
+    from shared.media.ai import models as ai_models
+    from shared.media.ai.analysis.engine import run_analysis
+    from shared.media.ai.enhance.engine import run_enhancement
+    from shared.media.ai.ports import EngineChoice
+    from shared.media.ai.review.engine import run_review
     from shared.runtime.settings import settings_from_env
 
     threads = settings_from_env().onnx_threads  # the smoke's OPENMPS_ONNX_THREADS, as a function reads it
@@ -277,22 +277,19 @@ def probe_ai(binary: Path, sha256: str) -> dict[str, object]:
     keyword = make_text_clip(WORK / "keyword.mp4", "Buy cheap casino chips now")
     names = ("ContentReview", "ContentAnalysis", "Enhancement")
     preset = {name: kinds.resolve_preset(name, 10).params for name in names}
-    _files, _log, review = run_review(
-        keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300, choice=choice
-    )
+    review = run_review(keyword, preset["ContentReview"], WORK / "review", "rv", timeout=300, choice=choice).result
+    assert review is not None
     assert review["suggestion"] == "block" and review["label"] == "Ad", review
-    analysed, _log, analysis = run_analysis(
-        keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300, choice=choice
-    )
-    assert analysed and analysis, analysis
-    files, _log, enhanced = run_enhancement(
+    analysed = run_analysis(keyword, preset["ContentAnalysis"], WORK / "analysis", "an", timeout=300, choice=choice)
+    assert analysed.result_files and analysed.result, analysed.result
+    files = run_enhancement(
         make_clip(WORK / "plain.mp4", 3), preset["Enhancement"], WORK / "enhance", "en", timeout=300, choice=choice
-    )
+    ).outputs
     assert any(f.name == "en.mp4" for f in files), [f.name for f in files]
     out.update(
         review=review["suggestion"],
         review_label=review["label"],
-        analysis_files=len(analysed),
+        analysis_files=len(analysed.outputs),
         enhance_files=[f.name for f in files],
     )
     left_out = sorted(

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
-from infra.local.runtime import LocalRuntime, load_serverless
+from infra.local.runtime import LocalRuntime
 from infra.local.watcher import FolderWatcher
+from infra.serverless_yml import load_serverless
 from shared.composition import build_deps
 from shared.domain import clock
 from shared.domain.accounts import AccessKey, new_secret_id, new_secret_key

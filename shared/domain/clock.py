@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 UTC = timezone.utc
 
@@ -21,10 +21,6 @@ def now_iso() -> str:
 
 def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def iso_ago(seconds: float) -> str:
-    return iso(now() - timedelta(seconds=seconds))
 
 
 def from_epoch(seconds: float) -> str:

@@ -25,18 +25,3 @@ class Invoker(ABC):
     def invoke_async(self, function: str, event: dict[str, Any]) -> None:
         """Queue one invocation. Raises RetryableProcessingError if it could not be queued this
         time, PermanentInvokeError if it never can be."""
-
-
-class RecordingInvoker(Invoker):
-    """Keeps invocations in a list; tests run them by hand, in any order, any number of times."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def invoke_async(self, function: str, event: dict[str, Any]) -> None:
-        self.calls.append((function, event))
-
-    def take(self, function: str | None = None) -> list[dict[str, Any]]:
-        taken = [e for f, e in self.calls if function is None or f == function]
-        self.calls = [(f, e) for f, e in self.calls if not (function is None or f == function)]
-        return taken

@@ -81,12 +81,12 @@ class Settings(BaseModel):
     work_dir: str = ""
     # A function whose layers do not carry imageio-ffmpeg's binary (review, analysis, enhance: SCF's
     # 500 MB code + layers limit) fetches it once per instance from this object ("bucket/key", uploaded
-    # by the deployer from dist/ffmpeg) and checks its sha256 (shared/runtime/ffmpeg_provision.py).
+    # by the deployer from dist/ffmpeg) and checks its sha256 (shared/media/ffmpeg/provision.py).
     # Both or neither; unset locally and where the binary is present.
     ffmpeg_object: str | None = None
     ffmpeg_sha256: str | None = None
     # AI engines: the registered engine each family runs ("local": the models and ffmpeg inside the
-    # function; a cloud adapter registers a name of its own, see shared/media/ai_ports.py), and the
+    # function; a cloud adapter registers a name of its own, see shared/media/ai/ports.py), and the
     # threads one ONNX model run of the local engines may use (0: the cores, at most 4).
     review_engine: str = Field("local", pattern=_ENGINE_NAME)
     analysis_engine: str = Field("local", pattern=_ENGINE_NAME)

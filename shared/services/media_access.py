@@ -20,6 +20,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus
 from shared.services.deps import Deps
 from shared.services.operations import owned_task
+from shared.services.queries import subtask_view
 from shared.storage.port import guess_type
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
@@ -57,9 +58,16 @@ def _name(output: dict[str, Any]) -> str:
     return posixpath.basename(output["key"])
 
 
+def _result_files(sub: Subtask) -> list[dict[str, Any]]:
+    """The files of the result (evidence frames, covers, the full JSON); not outputs."""
+    files = (sub.result or {}).get("result_files")
+    return files if isinstance(files, list) else []
+
+
 def _playable(sub: Subtask) -> list[dict[str, Any]]:
-    """The outputs a viewer shows: media and images, not result JSON or VTT side files."""
-    return [o for o in sub.outputs if not o["key"].endswith((".json", ".vtt", ".ts"))]
+    """What a viewer shows: media and images, not result JSON or VTT side files. Subtasks recorded
+    before results had their own files kept evidence and covers among the outputs."""
+    return [o for o in [*sub.outputs, *_result_files(sub)] if not o["key"].endswith((".json", ".vtt", ".ts"))]
 
 
 def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | None) -> dict[str, Any]:
@@ -85,7 +93,7 @@ def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | N
             item["url"] = deps.storage.presign(out["bucket"], out["key"], "GET", life)
         items.append(item)
     kind = kinds.get(sub.type).view_kind
-    full = next((o for o in sub.outputs if o["key"].endswith("_result.json")), None)
+    full = next((o for o in [*_result_files(sub), *sub.outputs] if o["key"].endswith("_result.json")), None)
     result_url = deps.storage.presign(full["bucket"], full["key"], "GET", life) if full else None
     return {"kind": kind, "items": items, "result": sub.result, "result_url": result_url, "expires_in": life}
 
@@ -179,8 +187,6 @@ def zip_members(deps: Deps, task_id: str, index: int, expires: int, sig: str) ->
 
 
 def subtask_detail(deps: Deps, account: str, task_id: str, index: int) -> dict[str, Any]:
-    from shared.services.queries import subtask_view
-
     _task, sub = owned_subtask(deps, account, task_id, index)
     return {
         **subtask_view(sub),

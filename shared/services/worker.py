@@ -28,16 +28,14 @@ from shared.domain.naming import input_name, input_suffix, output_stem
 from shared.domain.object_paths import render_object_path
 from shared.domain.status import SubtaskStatus
 from shared.invoke.port import PermanentInvokeError
+from shared.media.contract import Engine
 from shared.runtime.observability import logger
+from shared.services.aggregate import aggregate_task
 from shared.services.deps import Deps
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.templates import params_from_snapshot
 
 MAX_TRIES = 3  # runs of one subtask within an attempt before a passing fault becomes a FAIL
-
-# engine(src, params, out_dir, stem, timeout=, on_progress=) -> (files with .name/.path/.metadata, log tail)
-# or, for engines with a result summary (review, analysis, enhancement), (files, log tail, result).
-Engine = Callable[..., tuple[Any, ...]]
 
 
 class WorkerEvent(BaseModel):
@@ -59,9 +57,7 @@ def notify_aggregator(deps: Deps, task_id: str) -> None:
     try:
         deps.invoker.invoke_async("aggregator", {"task_id": task_id})
     except (RetryableProcessingError, PermanentInvokeError):
-        from shared.services.aggregate import aggregate_task  # fall back to aggregating here
-
-        aggregate_task(deps.tasks, task_id)
+        aggregate_task(deps.tasks, task_id)  # fall back to aggregating here
 
 
 def run_subtask(
@@ -152,9 +148,10 @@ def _execute(
         stem = output_stem(sub.type, sub.template.get("kind") or "", task.input_key, int(sub.template["definition"]))
         out_dir = Path(work) / "out"
         out_dir.mkdir()
-        files, log_tail, *rest = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
+        run = engine(src, params, out_dir, stem, timeout=time_budget, on_progress=beat.report)
+        # Outputs first, then the result's files (evidence, covers, the full JSON), numbered on.
         published = []
-        for number, f in enumerate(files):
+        for number, f in enumerate([*run.outputs, *run.result_files]):
             if beat.lost:  # the reconciler gave this run up: its results must not land
                 raise ClaimLostError("this run no longer holds its subtask")
             key = task.output_dir + output_name(sub, task.input_key, f.name, number)
@@ -162,7 +159,9 @@ def _execute(
             published.append({"bucket": task.output_bucket, "key": key, **f.metadata})
         if beat.lost:
             raise ClaimLostError("this run no longer holds its subtask")
-        return published, log_tail, (rest[0] if rest else None)
+        outputs, result_files = published[: len(run.outputs)], published[len(run.outputs) :]
+        result = run.result if not result_files else {**(run.result or {}), "result_files": result_files}
+        return outputs, run.log_tail, result
 
 
 def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:

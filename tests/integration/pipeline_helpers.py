@@ -8,15 +8,15 @@ from typing import Any
 from shared.domain import clock
 from shared.domain.events import build_cos_event
 from shared.domain.workflow import SubtaskSpec, Workflow
-from shared.invoke.port import RecordingInvoker
-from shared.media.analysis import run_analysis
-from shared.media.engines import run_snapshot, run_transcode
-from shared.media.enhance import run_enhancement
-from shared.media.review import run_review
+from shared.media.ai.analysis.engine import run_analysis
+from shared.media.ai.enhance.engine import run_enhancement
+from shared.media.ai.review.engine import run_review
+from shared.media.ffmpeg.engines import run_snapshot, run_transcode
 from shared.services.aggregate import aggregate_task
 from shared.services.deps import Deps
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
+from tests.doubles import RecordingInvoker
 
 ENGINES = {
     "transcode": run_transcode,

@@ -15,12 +15,13 @@ from shared.domain.kinds import analysis, enhancement, review
 from shared.domain.kinds.analysis import AnalysisParams
 from shared.domain.kinds.enhancement import EnhanceParams
 from shared.domain.kinds.review import ReviewParams, validate_review_params
-from shared.media.ai_common import Deadline, measure_loudness
-from shared.media.analysis import run_analysis
-from shared.media.engines import md5_file
-from shared.media.enhance import run_enhancement
-from shared.media.probe import probe
-from shared.media.review import run_review
+from shared.media.ai.analysis.engine import run_analysis
+from shared.media.ai.enhance.engine import run_enhancement
+from shared.media.ai.loudness import measure_loudness
+from shared.media.ai.review.engine import run_review
+from shared.media.ai.run import Deadline
+from shared.media.ffmpeg.probe import probe
+from shared.media.outputs import md5_file
 from tests.ai_media_fixtures import (
     make_black_silence_clip,
     make_noisy_clip,
@@ -77,9 +78,11 @@ def load_result(files, stem: str) -> dict:
 
 def test_review_blocks_burned_in_keyword(tmp_path, media) -> None:
     seen: list[float] = []
-    files, log_tail, summary = run_review(
+    run_result = run_review(
         media["keyword"], preset("ContentReview", 10), tmp_path, "rv", timeout=120, on_progress=seen.append
     )
+    files, log_tail, summary = run_result.result_files, run_result.log_tail, run_result.result
+    assert run_result.outputs == []  # evidence frames and the JSON belong to the result
     assert summary["suggestion"] == "block" and summary["label"] == "Ad" and summary["asr"] == "not_supported"
     result = load_result(files, "rv")
     [segment] = [s for s in result["segments"] if s["type"] == "Ad.Ocr"]
@@ -107,7 +110,8 @@ def test_review_user_keywords_and_thresholds(tmp_path, media) -> None:
             "ocr": {"UserDefine": {"keywords": ["openmps"], "review_confidence": 50, "block_confidence": 100}},
         }
     )
-    files, _, summary = run_review(media["user"], params, tmp_path, "u", timeout=120)
+    run_result = run_review(media["user"], params, tmp_path, "u", timeout=120)
+    files, summary = run_result.result_files, run_result.result
     assert summary["suggestion"] == "review"  # found, but under the block threshold
     [segment] = summary["segments"]
     assert segment["type"] == "UserDefine.Ocr" and segment["keyword_set"] == ["openmps"]
@@ -117,7 +121,9 @@ def test_review_user_keywords_and_thresholds(tmp_path, media) -> None:
 
 
 def test_review_benign_clip_passes(tmp_path, media) -> None:
-    files, _, summary = run_review(media["benign"], ReviewParams(), tmp_path, "b", timeout=120)
+    run_result = run_review(media["benign"], ReviewParams(), tmp_path, "b", timeout=120)
+    files, summary = run_result.result_files, run_result.result
+    assert run_result.outputs == []
     assert (summary["suggestion"], summary["segment_count"], summary["files"]) == ("pass", 0, [])
     assert [f.name for f in files] == ["b_result.json"]
     result = load_result(files, "b")
@@ -137,7 +143,9 @@ def test_review_needs_a_picture(tmp_path, media) -> None:
 
 
 def test_analysis_finds_three_shots(tmp_path, media) -> None:
-    files, _, summary = run_analysis(media["shots"], preset("ContentAnalysis", 10), tmp_path, "an", timeout=120)
+    run_result = run_analysis(media["shots"], preset("ContentAnalysis", 10), tmp_path, "an", timeout=120)
+    files, summary = run_result.result_files, run_result.result
+    assert run_result.outputs == []  # the cover and the JSON belong to the result
     result = load_result(files, "an")
     assert len(result["scenes"]) == 3 and summary["scene_count"] == 3
     assert result["cuts"] == [pytest.approx(2.0, abs=0.5), pytest.approx(4.0, abs=0.5)]
@@ -155,7 +163,8 @@ def test_analysis_finds_three_shots(tmp_path, media) -> None:
 
 def test_analysis_black_and_silence(tmp_path, media) -> None:
     params = AnalysisParams(cover=False, tags=False)
-    files, _, summary = run_analysis(media["black"], params, tmp_path, "bs", timeout=120)
+    run_result = run_analysis(media["black"], params, tmp_path, "bs", timeout=120)
+    files, summary = run_result.result_files, run_result.result
     [black] = summary["black_segments"]
     assert black["start_time_offset"] == pytest.approx(2.0, abs=0.3)
     assert black["end_time_offset"] == pytest.approx(4.0, abs=0.3)
@@ -167,7 +176,8 @@ def test_analysis_black_and_silence(tmp_path, media) -> None:
 
 def test_analysis_tags_from_text(tmp_path, media) -> None:
     params = AnalysisParams(ocr_interval=1.0, black=False, silence=False)
-    files, _, summary = run_analysis(media["sale"], params, tmp_path, "t", timeout=120)
+    run_result = run_analysis(media["sale"], params, tmp_path, "t", timeout=120)
+    files, summary = run_result.result_files, run_result.result
     tags = [t["tag"] for t in summary["tags"] if t["source"] == "ocr"]
     for word in ("summer", "sale", "festival"):  # OCR may also glue the words into one token
         assert any(word in tag for tag in tags), tags
@@ -177,7 +187,7 @@ def test_analysis_tags_from_text(tmp_path, media) -> None:
 
 
 def test_analysis_audio_only(tmp_path, media) -> None:
-    files, _, summary = run_analysis(media["m4a"], AnalysisParams(), tmp_path, "a", timeout=60)
+    summary = run_analysis(media["m4a"], AnalysisParams(), tmp_path, "a", timeout=60).result
     assert summary["loudness"]["integrated"] is not None and "cover" not in summary
     assert "audio-only" in {t["tag"] for t in summary["tags"]}
 
@@ -186,7 +196,8 @@ def test_analysis_audio_only(tmp_path, media) -> None:
 
 
 def test_denoise_lowers_the_noise(tmp_path, media) -> None:
-    files, _, summary = run_enhancement(media["noisy"], preset("Enhancement", 10), tmp_path, "dn", timeout=120)
+    run_result = run_enhancement(media["noisy"], preset("Enhancement", 10), tmp_path, "dn", timeout=120)
+    files, summary = run_result.outputs, run_result.result
     noise = summary["changes"]["noise"]
     assert noise["after"] < noise["before"]
     out = next(f for f in files if f.name == "dn.mp4")
@@ -199,7 +210,8 @@ def test_denoise_lowers_the_noise(tmp_path, media) -> None:
 
 @pytest.mark.parametrize("key", ["quiet", "quiet_m4a"])
 def test_loudness_normalisation_reaches_the_target(tmp_path, media, key) -> None:
-    files, _, summary = run_enhancement(media[key], preset("Enhancement", 30), tmp_path, "ln", timeout=120)
+    run_result = run_enhancement(media[key], preset("Enhancement", 30), tmp_path, "ln", timeout=120)
+    files, summary = run_result.outputs, run_result.result
     out = next(f for f in files if f.name == "ln.mp4")
     measured = measure_loudness(out.path, Deadline(60))
     assert measured["integrated"] == pytest.approx(-16.0, abs=1.0)
@@ -207,20 +219,22 @@ def test_loudness_normalisation_reaches_the_target(tmp_path, media, key) -> None
     assert summary["loudnorm"]["normalization_type"] == "linear"
     info = probe(out.path)
     assert (info.video is None) == (key == "quiet_m4a")
-    result = load_result(files, "ln")
+    assert [f.name for f in files] == ["ln.mp4"]  # the measurements JSON belongs to the result
+    result = load_result(run_result.result_files, "ln")
     assert result["filters"]["video"] is None  # the picture is copied, not re-encoded
     assert [op["name"] for op in result["operations"]] == ["loudness_normalize"]
 
 
 def test_stabilise_reduces_shake(tmp_path, media) -> None:
     out_dir = tmp_path / "we:ird,dir'[1];x"  # vid.stab's transform file path goes through filter escaping
-    _, _, summary = run_enhancement(media["shaky"], preset("Enhancement", 40), out_dir, "st", timeout=120)
+    summary = run_enhancement(media["shaky"], preset("Enhancement", 40), out_dir, "st", timeout=120).result
     shake = summary["changes"]["shake_jitter"]
     assert shake["after"] < 0.7 * shake["before"]
 
 
 def test_upscale_doubles_the_size(tmp_path, media) -> None:
-    files, _, summary = run_enhancement(media["small"], preset("Enhancement", 20), tmp_path, "up", timeout=120)
+    run_result = run_enhancement(media["small"], preset("Enhancement", 20), tmp_path, "up", timeout=120)
+    files, summary = run_result.outputs, run_result.result
     out = next(f for f in files if f.name == "up.mp4")
     assert (out.metadata["width"], out.metadata["height"]) == (640, 360)
     assert summary["changes"]["resolution"] == {"before": "320x180", "after": "640x360"}

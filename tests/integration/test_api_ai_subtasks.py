@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ai_media_fixtures import make_text_clip
 from tests.integration.pipeline_helpers import drain
 from tests.integration.test_api_tasks import create, put_input
 from tests.media_fixtures import make_garbage
@@ -33,9 +34,35 @@ def test_review_analysis_and_enhancement_run_and_show_results(api, deps, invoker
         view = api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/view").body
         assert view["kind"] == "result" and view["result"] and view["result_url"]
         assert api.get(f"/api/v1/tasks/{task_id}/subtasks/{n}/download").code == "FailedOperation.NoDownloadableOutput"
+    # outputs are files to play or download; the result's own files (evidence, covers, JSON) sit in the result
+    assert review["outputs"] == [] and analysis["outputs"] == []
+    assert [o["key"].rsplit(".", 1)[-1] for o in enhance["outputs"]] == ["mp4"]
+    for sub in (review, analysis, enhance):
+        files = sub["result"]["result_files"]
+        assert files[-1]["key"].endswith("_result.json") and all(f["bucket"] and f["size"] > 0 for f in files)
+    covers = [f for f in analysis["result"]["result_files"] if f["key"].endswith(".jpg")]
+    analysis_view = api.get(f"/api/v1/tasks/{task_id}/subtasks/2/view").body
+    assert covers and {i["key"] for i in analysis_view["items"]} == {f["key"] for f in covers}
     video = api.get(f"/api/v1/tasks/{task_id}/subtasks/3/view").body
     assert video["kind"] == "video" and video["items"][0]["name"].endswith(".mp4")
     assert api.get(f"/api/v1/tasks/{task_id}/subtasks/3/download").status == 302
+
+
+def test_review_evidence_frames_are_results_the_view_serves(api, deps, invoker, tmp_path):
+    # GIVEN a clip with a blocked keyword on screen, reviewed through the API
+    key = put_input(deps, tmp_path, name="ad.mp4", maker=make_text_clip, text="Buy cheap casino chips now")
+    task_id = create(api, deps, key, [REVIEW]).body["task_id"]
+    drain(deps, invoker)
+    # WHEN the subtask and its view are read
+    review = api.get(f"/api/v1/tasks/{task_id}/subtasks/1").body
+    view = api.get(f"/api/v1/tasks/{task_id}/subtasks/1/view").body
+    # THEN the evidence frames are in the result, not the outputs, and the view serves each one a segment names
+    assert review["status"] == "SUCCESS" and review["result"]["suggestion"] == "block"
+    assert review["outputs"] == []
+    named = {s["pic_file"] for s in review["result"]["segments"] if s.get("pic_file")}
+    served = {i["name"]: i for i in view["items"]}
+    assert named and named <= set(served)
+    assert all(served[n]["url"] and served[n]["content_type"] == "image/jpeg" for n in named)
 
 
 def test_ai_engines_on_a_corrupt_input_fail_with_a_code_and_the_task_finishes(api, deps, invoker, tmp_path):

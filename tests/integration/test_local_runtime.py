@@ -16,14 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.runtime import (
-    FunctionError,
-    FunctionSpec,
-    LocalRuntime,
-    TimerSpec,
-    cron_every_seconds,
-    load_serverless,
-)
+from infra.local.instance import FunctionError
+from infra.local.runtime import LocalRuntime
+from infra.serverless_yml import FunctionSpec, TimerSpec, cron_every_seconds, load_serverless
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -484,7 +479,8 @@ def test_stop_kills_every_process(make_runtime, tmp_path):
 RUNTIME_SCRIPT = """
 import json, os, sys, time
 sys.path.insert(0, {root!r})
-from infra.local.runtime import LocalRuntime, load_serverless
+from infra.local.runtime import LocalRuntime
+from infra.serverless_yml import load_serverless
 
 specs, _ = load_serverless(sys.argv[1], {{}})
 runtime = LocalRuntime(specs, base_env=dict(os.environ), cwd={root!r}, log=lambda line: None)

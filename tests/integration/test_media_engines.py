@@ -16,9 +16,10 @@ from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams
 from shared.domain.kinds.transcode import PRESETS, TranscodeParams
 from shared.domain.kinds.transcode_rules import validate_transcode_params
-from shared.media.engines import md5_file, run_snapshot, run_transcode
-from shared.media.probe import probe
-from shared.media.runner import run_ffmpeg
+from shared.media.ffmpeg.engines import run_snapshot, run_transcode
+from shared.media.ffmpeg.probe import probe
+from shared.media.ffmpeg.runner import run_ffmpeg
+from shared.media.outputs import md5_file
 from tests.media_fixtures import (
     ffmpeg,
     make_audio,
@@ -113,7 +114,8 @@ def test_probe_rejects_bad_input(tmp_path, media, make, code) -> None:
 
 
 def test_transcode_mp4_keeps_small_source_size(tmp_path, media) -> None:
-    outputs, log_tail = run_transcode(media["landscape"], transcode_preset(100030), tmp_path, "out_hd", timeout=60)
+    run_result = run_transcode(media["landscape"], transcode_preset(100030), tmp_path, "out_hd", timeout=60)
+    outputs, log_tail = run_result.outputs, run_result.log_tail
     assert [o.name for o in outputs] == ["out_hd.mp4"]
     out = outputs[0]
     assert out.path == tmp_path / "out_hd.mp4" and out.path.is_file()
@@ -127,14 +129,14 @@ def test_transcode_mp4_keeps_small_source_size(tmp_path, media) -> None:
 
 
 def test_transcode_rotated_portrait_stays_portrait(tmp_path, media) -> None:
-    outputs, _ = run_transcode(media["portrait"], transcode_preset(100010), tmp_path, "p", timeout=60)
+    outputs = run_transcode(media["portrait"], transcode_preset(100010), tmp_path, "p", timeout=60).outputs
     m = outputs[0].metadata
     assert (m["width"], m["height"], m["rotation"]) == (360, 640, 0)  # turned upright, no display matrix
 
 
 def test_transcode_hls(tmp_path, media) -> None:
     params = dataclasses.replace(transcode_preset(100210), hls_time=1)
-    outputs, _ = run_transcode(media["landscape"], params, tmp_path, "h", timeout=60)
+    outputs = run_transcode(media["landscape"], params, tmp_path, "h", timeout=60).outputs
     names = [o.name for o in outputs]
     assert names[0] == "h.m3u8" and len(names) >= 3
     assert names[1:] == [f"h_{n}.ts" for n in range(len(names) - 1)]
@@ -149,7 +151,7 @@ def test_transcode_hls(tmp_path, media) -> None:
 
 @pytest.mark.parametrize("key", ["m4a", "mp3_cover"])
 def test_transcode_audio_only(tmp_path, media, key) -> None:
-    outputs, _ = run_transcode(media[key], transcode_preset(100010), tmp_path, "a", timeout=60)
+    outputs = run_transcode(media[key], transcode_preset(100010), tmp_path, "a", timeout=60).outputs
     m = outputs[0].metadata
     assert m["video_codec"] is None and m["width"] is None  # cover art is not turned into a video
     assert m["audio_codec"] == "aac" and m["duration"] == pytest.approx(2.0, abs=0.15)
@@ -194,7 +196,7 @@ def make_short_audio_clip(path: Path) -> Path:
 def test_removing_the_video_keeps_the_audio_length(tmp_path, data) -> None:
     # The removed picture lasts longer than the sound: the output is not "truncated".
     clip = make_short_audio_clip(tmp_path / "short_audio.mp4")
-    outputs, _ = run_transcode(clip, validate_transcode_params(data), tmp_path / "out", "a", timeout=60)
+    outputs = run_transcode(clip, validate_transcode_params(data), tmp_path / "out", "a", timeout=60).outputs
     m = outputs[0].metadata
     assert m["video_codec"] is None and m["duration"] == pytest.approx(1.5, abs=0.1)
 
@@ -211,9 +213,9 @@ def test_removing_the_audio_of_a_silent_input_fails_clearly(tmp_path) -> None:
     ("key", "container", "codec"), [("mp3_cover", "ogg", "vorbis"), ("m4a", "mp3", "mp3"), ("landscape", "m4a", "aac")]
 )
 def test_audio_only_containers(tmp_path, media, key, container, codec) -> None:
-    outputs, _ = run_transcode(
+    outputs = run_transcode(
         media[key], validate_transcode_params({"container": container}), tmp_path, "a", timeout=60
-    )
+    ).outputs
     assert outputs[0].name == f"a.{container}"
     m = outputs[0].metadata
     assert (m["video_codec"], m["audio_codec"]) == (None, codec)
@@ -256,7 +258,7 @@ def test_transcode_timeout_leaves_nothing(tmp_path, media) -> None:
 def test_sampled_snapshots(tmp_path, media) -> None:
     params = SNAPSHOT_PRESETS[("sampled", 10)].params
     assert isinstance(params, SnapshotParams)
-    outputs, _ = run_snapshot(media["landscape"], params, tmp_path, "s", timeout=60)
+    outputs = run_snapshot(media["landscape"], params, tmp_path, "s", timeout=60).outputs
     assert [o.name for o in outputs] == [f"s_{n}.jpg" for n in range(10)]
     assert [o.metadata["time_offset"] for o in outputs] == pytest.approx([0.3 * n for n in range(10)])
     for o in outputs:
@@ -269,7 +271,7 @@ def test_sampled_snapshots(tmp_path, media) -> None:
 
 def test_time_offset_snapshots_scaled_and_rotated(tmp_path, media) -> None:
     params = SnapshotParams(kind="time_offset", time_offsets=("1s", "50%", "99s"), width=160)
-    outputs, _ = run_snapshot(media["portrait"], params, tmp_path, "t", timeout=60)
+    outputs = run_snapshot(media["portrait"], params, tmp_path, "t", timeout=60).outputs
     assert [(o.name, o.metadata["time_offset"]) for o in outputs] == [
         ("t_0.jpg", 1.0),
         ("t_1.jpg", 1.0),
@@ -281,7 +283,7 @@ def test_time_offset_snapshots_scaled_and_rotated(tmp_path, media) -> None:
 def test_sprite(tmp_path, media) -> None:
     params = SnapshotParams(kind="sprite", width=80, height=45, sample_type="time", interval=1, rows=1, columns=2)
     seen: list[float] = []
-    outputs, _ = run_snapshot(media["landscape"], params, tmp_path, "sp", timeout=60, on_progress=seen.append)
+    outputs = run_snapshot(media["landscape"], params, tmp_path, "sp", timeout=60, on_progress=seen.append).outputs
     assert [o.name for o in outputs] == ["sp.vtt", "sp_0.jpg", "sp_1.jpg"]
     assert (outputs[1].metadata["width"], outputs[1].metadata["height"]) == (160, 45)
     vtt = outputs[0].path.read_text()
@@ -295,7 +297,7 @@ def test_sprite_of_an_input_shorter_than_the_interval(tmp_path, media) -> None:
     # final partial interval unless told otherwise).
     params = SNAPSHOT_PRESETS[("sprite", 10)].params
     assert isinstance(params, SnapshotParams)
-    outputs, _ = run_snapshot(media["portrait"], params, tmp_path, "sp", timeout=60)
+    outputs = run_snapshot(media["portrait"], params, tmp_path, "sp", timeout=60).outputs
     assert [o.name for o in outputs] == ["sp.vtt", "sp_0.jpg"]
     assert "00:00:00.000 --> 00:00:02.000\nsp_0.jpg#xywh=0,0,142,80" in outputs[0].path.read_text()
 
@@ -305,7 +307,7 @@ def test_sprite_last_partial_interval_gets_a_picture(tmp_path, media) -> None:
     params = SnapshotParams(
         kind="sprite", width=32, height=18, sample_type="time", interval=3, rows=1, columns=2, format="png"
     )
-    outputs, _ = run_snapshot(media["long"], params, tmp_path, "sp", timeout=60)
+    outputs = run_snapshot(media["long"], params, tmp_path, "sp", timeout=60).outputs
     with av.open(str(outputs[1].path)) as sheet:
         frame = next(sheet.decode(video=0)).to_ndarray(format="gray")
     assert frame.shape == (18, 64)

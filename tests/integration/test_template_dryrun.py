@@ -13,10 +13,10 @@ from shared.domain.errors import BadInputError, EngineTimeoutError
 from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams, validate_snapshot_params
 from shared.domain.kinds.transcode import PRESETS, TranscodeParams
 from shared.domain.kinds.transcode_rules import validate_transcode_params
-from shared.media import dryrun
-from shared.media.dryrun import dry_run_params, dry_run_snapshot, dry_run_transcode, ffmpeg_reason
-from shared.media.engines import run_snapshot, run_transcode
-from shared.media.probe import probe
+from shared.media.ffmpeg import dryrun
+from shared.media.ffmpeg.dryrun import dry_run_params, dry_run_snapshot, dry_run_transcode, ffmpeg_reason
+from shared.media.ffmpeg.engines import run_snapshot, run_transcode
+from shared.media.ffmpeg.probe import probe
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def decoded_frames(path: Path) -> dict[str, int]:
 )
 def test_each_container_makes_a_playable_file(tmp_path, clip, data, fmt, vcodec, acodec) -> None:
     params = validate_transcode_params(data)
-    outputs, _ = run_transcode(clip, params, tmp_path, "out", timeout=60)
+    outputs = run_transcode(clip, params, tmp_path, "out", timeout=60).outputs
     main = outputs[0]
     ext = "m3u8" if params.container == "hls" else params.container
     assert main.name == f"out.{ext}"
@@ -96,7 +96,7 @@ def test_audio_settings_reach_the_file(tmp_path, clip) -> None:
             "video_codec": "vp9",
         }
     )
-    outputs, _ = run_transcode(clip, params, tmp_path, "o", timeout=60)
+    outputs = run_transcode(clip, params, tmp_path, "o", timeout=60).outputs
     info = probe(outputs[0].path)
     assert info.audio is not None and info.video is not None
     # opus always decodes at 48 kHz; the channel count is kept
@@ -192,7 +192,7 @@ def test_snapshot_template_outputs(tmp_path, clip) -> None:
             "format": "png",
         }
     )
-    outputs, _ = run_snapshot(clip, params, tmp_path, "sp", timeout=60)
+    outputs = run_snapshot(clip, params, tmp_path, "sp", timeout=60).outputs
     assert [o.name for o in outputs] == ["sp.vtt", "sp_0.png"]
     assert (outputs[1].metadata["width"], outputs[1].metadata["height"]) == (64, 48)
     assert outputs[0].path.read_text().count("#xywh=") == 4

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.media.ai_common import parse_astats, parse_ebur128, parse_loudnorm_json
-from shared.media.ai_models import TextLine
-from shared.media.analysis import (
+from shared.media.ai.analysis.signals import (
     SMALL_H,
     SMALL_W,
     black_frames,
@@ -18,9 +16,10 @@ from shared.media.analysis import (
     pick_highlights,
     runs,
     scenes_from,
-    text_segments,
-    text_tags,
 )
+from shared.media.ai.analysis.text import text_segments, text_tags
+from shared.media.ai.loudness import parse_astats, parse_ebur128, parse_loudnorm_json
+from shared.media.ai.models import TextLine
 
 pytestmark = pytest.mark.unit
 RATE = 10.0

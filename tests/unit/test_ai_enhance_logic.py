@@ -9,17 +9,13 @@ from shared.domain import media_errors
 from shared.domain.errors import MediaError
 from shared.domain.kinds.enhancement import PRESETS as AI_PRESETS
 from shared.domain.kinds.enhancement import EnhanceParams
-from shared.media.ai_common import MISSING_AUDIO, filter_path, fit_size, rate_text
-from shared.media.ai_ports import EngineChoice, engine_for, register_engine
-from shared.media.enhance import (
-    changes,
-    denoise_filter,
-    loudnorm_filter,
-    noise_sigma,
-    plan_enhancement,
-    shake_from_frames,
-)
-from shared.media.probe import AudioStream, MediaInfo, VideoStream
+from shared.media.ai.decode import filter_path, fit_size, rate_text
+from shared.media.ai.enhance.measure import changes, noise_sigma, shake_from_frames
+from shared.media.ai.enhance.plan import denoise_filter, loudnorm_filter, plan_enhancement
+from shared.media.ai.ports import EngineChoice, engine_for, register_engine
+from shared.media.ai.run import MISSING_AUDIO
+from shared.media.contract import EngineResult
+from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 
 pytestmark = pytest.mark.unit
 
@@ -201,13 +197,13 @@ def test_engines_are_replaceable() -> None:
             self.choice = choice
 
         def enhance(self, *args, **kwargs):
-            return [], "log", {"fake": True}
+            return EngineResult([], "log", {"fake": True})
 
     register_engine("enhance", "fake-test", Fake)
     choice = EngineChoice(enhance="fake-test", onnx_threads=2)
-    from shared.media.enhance import run_enhancement
+    from shared.media.ai.enhance.engine import run_enhancement
 
-    assert run_enhancement(None, None, None, "x", timeout=1, choice=choice) == ([], "log", {"fake": True})  # type: ignore[arg-type]
+    assert run_enhancement(None, None, None, "x", timeout=1, choice=choice) == EngineResult([], "log", {"fake": True})  # type: ignore[arg-type]
     assert engine_for("enhance", choice) is engine_for("enhance", choice)  # created once, reused
     assert engine_for("enhance", choice).choice == choice  # the factory is given the choice
     assert type(engine_for("enhance")).__name__ == "LocalEnhanceEngine"  # the default: the local engine

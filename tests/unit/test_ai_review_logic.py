@@ -7,20 +7,20 @@ from pathlib import Path
 import pytest
 
 from shared.domain.kinds.review import ImageReviewRule, OcrReviewRule, ReviewParams, validate_review_params
-from shared.media.ai_common import SampledFrame, compact
-from shared.media.ai_models import Detection, TextLine
-from shared.media.review import (
+from shared.media.ai.decode import SampledFrame
+from shared.media.ai.models import Detection, TextLine
+from shared.media.ai.review.result import build_result, summary_of
+from shared.media.ai.review.rules import (
     FrameFindings,
     Hit,
     KeywordMatcher,
-    build_result,
     merge_segments,
     normalize_text,
     porn_hits,
     suggestion_for,
-    summary_of,
     task_key,
 )
+from shared.media.ai.run import compact
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import pytest
 
 from shared import functions_support
 from shared.domain.errors import OpenMpsError
-from shared.media.ai_ports import LOCAL_ENGINES, EngineChoice
+from shared.media.ai.ports import LOCAL_ENGINES, EngineChoice
 from shared.runtime.settings import Settings, settings_from_env
 
 pytestmark = pytest.mark.unit

@@ -1,4 +1,4 @@
-"""ffmpeg for the functions whose layers do not carry it (shared/runtime/ffmpeg_provision.py), with a
+"""ffmpeg for the functions whose layers do not carry it (shared/media/ffmpeg/provision.py), with a
 fake storage and a temporary directory in COS's and /tmp's place."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 
 from shared import functions_support
 from shared.domain.errors import NotFoundError, RetryableProcessingError
-from shared.runtime import ffmpeg_provision
-from shared.runtime.ffmpeg_provision import ENV, bundled_ffmpeg, ensure_ffmpeg
+from shared.media.ffmpeg import provision as ffmpeg_provision
+from shared.media.ffmpeg.provision import ENV, bundled_ffmpeg, ensure_ffmpeg
 from shared.runtime.settings import Settings
 from shared.storage.port import ObjectInfo
 

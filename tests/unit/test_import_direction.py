@@ -27,8 +27,6 @@ LAYERS: dict[str, int] = {
     "shared.storage": 2,
     "shared.invoke": 2,
     "shared.media": 2,
-    # Fetches ffmpeg through the storage port; an adapter that only lives in runtime/ for now.
-    "shared.runtime.ffmpeg_provision": 2,
     "shared.services": 3,
     COMPOSITION_ROOT: 4,
     "shared.api": 5,
@@ -146,7 +144,7 @@ def test_each_cloud_sdk_is_imported_by_its_adapter_package_only() -> None:
 
 # Reading the environment: the settings module, and the ffmpeg provisioner, which sets the override
 # variable imageio-ffmpeg itself reads (IMAGEIO_FFMPEG_EXE).
-ENVIRONMENT_READERS = ("shared.runtime.settings", "shared.runtime.ffmpeg_provision")
+ENVIRONMENT_READERS = ("shared.runtime.settings", "shared.media.ffmpeg.provision")
 
 
 def _reads_environment(node: ast.AST) -> bool:

@@ -13,10 +13,11 @@ from shared.domain.errors import BadInputError, MediaError
 from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams
 from shared.domain.kinds.transcode import PRESETS, TranscodeParams
 from shared.domain.kinds.transcode_rules import validate_transcode_params
-from shared.media.argv import parse_time_offset, plan_dimensions, transcode_argv
-from shared.media.probe import AudioStream, MediaInfo, VideoStream
-from shared.media.runner import with_progress
-from shared.media.snapshot_argv import snapshot_plan, sprite_webvtt
+from shared.media.ffmpeg.argv import plan_dimensions, transcode_argv
+from shared.media.ffmpeg.command import parse_time_offset
+from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
+from shared.media.ffmpeg.runner import with_progress
+from shared.media.ffmpeg.snapshot_argv import snapshot_plan, sprite_webvtt
 
 pytestmark = pytest.mark.unit
 

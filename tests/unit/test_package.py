@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.cloud import package, smoke
+from infra.cloud import archive, layers, limits, package, pip_install, smoke
 
 pytestmark = pytest.mark.unit
 
-MB = package.MB
+MB = limits.MB
 
 
 def _tree(root: Path) -> None:
@@ -33,7 +33,7 @@ def _write(root: Path, *rels: str) -> None:
 
 def test_file_selection_skips_caches_scripts_and_tests(tmp_path: Path) -> None:
     _tree(tmp_path)
-    chosen = [p.relative_to(tmp_path).as_posix() for p in package.select_files(tmp_path, "functions")]
+    chosen = [p.relative_to(tmp_path).as_posix() for p in archive.select_files(tmp_path, "functions")]
     assert chosen == ["functions/__init__.py", "functions/api/index.py"]
     site = tmp_path / "site"
     _write(
@@ -46,7 +46,7 @@ def test_file_selection_skips_caches_scripts_and_tests(tmp_path: Path) -> None:
         "pkg-1.0.dist-info/RECORD",
         "pkg/__init__.pyi",
     )
-    kept = sorted(p.relative_to(site).as_posix() for p in package.site_files(site))
+    kept = sorted(p.relative_to(site).as_posix() for p in archive.site_files(site))
     assert kept == ["pkg-1.0.dist-info/RECORD", "pkg/__init__.py", "pkg/bin/tool"]
 
 
@@ -77,14 +77,14 @@ def test_file_selection_skips_caches_scripts_and_tests(tmp_path: Path) -> None:
     ],
 )
 def test_pruning_leaves_out_only_what_is_never_imported(rel: str, left_out: bool) -> None:
-    assert package.pruned(rel) is left_out
+    assert archive.pruned(rel) is left_out
 
 
 def test_glob_patterns() -> None:
-    assert package.glob_match("a/b/c.pyi", "**/*.pyi") and package.glob_match("c.pyi", "**/*.pyi")
-    assert not package.glob_match("a/b/c.py", "**/*.pyi")
-    assert package.glob_match("botocore/data/x/y", "botocore/data/*/**")
-    assert not package.glob_match("botocore/data/x.json", "botocore/data/*/**")
+    assert archive.glob_match("a/b/c.pyi", "**/*.pyi") and archive.glob_match("c.pyi", "**/*.pyi")
+    assert not archive.glob_match("a/b/c.py", "**/*.pyi")
+    assert archive.glob_match("botocore/data/x/y", "botocore/data/*/**")
+    assert not archive.glob_match("botocore/data/x.json", "botocore/data/*/**")
 
 
 def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> None:
@@ -93,17 +93,17 @@ def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> No
     tool.write_bytes(b"\x7fELF...")
     tool.chmod(0o755)
     entries = [("functions/api/index.py", tmp_path / "functions" / "api" / "index.py"), ("bin/ffmpeg", tool)]
-    first = package.deterministic_zip(tmp_path / "out" / "a.zip", entries)
+    first = archive.deterministic_zip(tmp_path / "out" / "a.zip", entries)
     (tmp_path / "functions" / "api" / "index.py").touch()  # a newer mtime changes nothing
-    second = package.deterministic_zip(tmp_path / "out" / "b.zip", list(reversed(entries)))
+    second = archive.deterministic_zip(tmp_path / "out" / "b.zip", list(reversed(entries)))
     assert first.sha256 == second.sha256 and first.files == 2 and first.unzipped_bytes == second.unzipped_bytes
     with zipfile.ZipFile(tmp_path / "out" / "a.zip") as zf:
         assert zf.namelist() == ["bin/ffmpeg", "functions/api/index.py"]
         assert (zf.getinfo("bin/ffmpeg").external_attr >> 16) & 0o777 == 0o755
         assert (zf.getinfo("functions/api/index.py").external_attr >> 16) & 0o777 == 0o644
-        assert zf.getinfo("bin/ffmpeg").date_time == package.ZIP_EPOCH
+        assert zf.getinfo("bin/ffmpeg").date_time == archive.ZIP_EPOCH
     with pytest.raises(SystemExit):
-        package.deterministic_zip(tmp_path / "out" / "c.zip", entries + entries[:1])
+        archive.deterministic_zip(tmp_path / "out" / "c.zip", entries + entries[:1])
 
 
 # ---- three layers --------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def test_pins_from_a_pip_report() -> None:
             {"metadata": {"name": "zope.interface", "version": "7.0"}},
         ]
     }
-    assert package.pins_from_report(report) == {
+    assert layers.pins_from_report(report) == {
         "pyyaml": "6.0.3",
         "opencv-python-headless": "5.0.0.93",
         "zope-interface": "7.0",
@@ -136,7 +136,7 @@ def test_ai_layer_is_what_the_core_layer_lacks_with_one_cv2() -> None:
         "opencv-python-headless": "5.0.0.93",
         "nudenet": "3.4.2",
     }
-    core_pins, ai_pins = package.split_layers(core, joint)
+    core_pins, ai_pins = layers.split_layers(core, joint)
     assert core_pins == core
     assert ai_pins == {
         "numpy": "2.2.6",
@@ -145,14 +145,14 @@ def test_ai_layer_is_what_the_core_layer_lacks_with_one_cv2() -> None:
         "nudenet": "3.4.2",
     }
     with pytest.raises(SystemExit, match="other versions"):
-        package.split_layers(core, {**joint, "pyyaml": "7.0"})
+        layers.split_layers(core, {**joint, "pyyaml": "7.0"})
     with pytest.raises(SystemExit, match="opencv-python-headless"):
-        package.split_layers(core, {k: v for k, v in joint.items() if k != "opencv-python-headless"})
+        layers.split_layers(core, {k: v for k, v in joint.items() if k != "opencv-python-headless"})
 
 
 def test_overlapping_paths_between_layers() -> None:
-    assert package.overlapping_paths({"a": ["x/1.py", "x/2.py"], "b": ["y/1.py"]}) == []
-    assert package.overlapping_paths({"a": ["x/1.py"], "b": ["x/1.py", "y"]}) == ["x/1.py (a, b)"]
+    assert limits.overlapping_paths({"a": ["x/1.py", "x/2.py"], "b": ["y/1.py"]}) == []
+    assert limits.overlapping_paths({"a": ["x/1.py"], "b": ["x/1.py", "y"]}) == ["x/1.py (a, b)"]
 
 
 def _serverless(tmp_path: Path, ai_layer: str = "${env:OPENMPS_AI_LAYER_NAME}") -> Path:
@@ -175,13 +175,13 @@ def _serverless(tmp_path: Path, ai_layer: str = "${env:OPENMPS_AI_LAYER_NAME}") 
 
 
 def test_function_layers_read_from_serverless_yml(tmp_path: Path) -> None:
-    assert package.function_layers(_serverless(tmp_path)) == {
+    assert layers.function_layers(_serverless(tmp_path)) == {
         "trigger": ["openmps-layer"],
         "transcode": ["openmps-layer", "openmps-ffmpeg-layer"],
         "review": ["openmps-layer", "openmps-ai-layer"],
     }
     with pytest.raises(SystemExit, match="binds layer"):
-        package.function_layers(_serverless(tmp_path, "some-public-layer"))
+        layers.function_layers(_serverless(tmp_path, "some-public-layer"))
 
 
 def test_the_ffmpeg_binary_moves_out_of_the_core_layer(tmp_path: Path) -> None:
@@ -191,45 +191,45 @@ def test_the_ffmpeg_binary_moves_out_of_the_core_layer(tmp_path: Path) -> None:
         ("imageio_ffmpeg/binaries/__init__.py", tmp_path / "b"),
         ("imageio_ffmpeg/binaries/README.md", tmp_path / "c"),
         binary,
-        ("shared/media/engines.py", tmp_path / "d"),
+        ("shared/media/ffmpeg/engines.py", tmp_path / "d"),
     ]
-    kept, moved = package.move_files(core, package.FFMPEG.moved_from_core)
+    kept, moved = archive.move_files(core, layers.FFMPEG.moved_from_core)
     assert moved == [binary] and kept == [e for e in core if e != binary]
     with pytest.raises(SystemExit, match="imageio-ffmpeg"):
-        package.move_files(kept, package.FFMPEG.moved_from_core)
+        archive.move_files(kept, layers.FFMPEG.moved_from_core)
     # Only the layers pip installs are resolved and installed; the ffmpeg one is carved out of the core one.
-    assert package.PIP_LAYERS == (package.CORE, package.AI)
-    assert [layer.name for layer in package.LAYERS] == ["openmps-layer", "openmps-ffmpeg-layer", "openmps-ai-layer"]
+    assert layers.PIP_LAYERS == (layers.CORE, layers.AI)
+    assert [layer.name for layer in layers.LAYERS] == ["openmps-layer", "openmps-ffmpeg-layer", "openmps-ai-layer"]
 
 
 def test_moving_ffmpeg_out_is_what_makes_the_ai_functions_fit() -> None:
     """The sizes measured by `make package` (docs/DEPLOY.md): core+ffmpeg and core+AI fit, all three do not."""
-    code = package.Artifact("openmps-code", "dist/openmps-code.zip", 19, 1, 4_000, "0")
-    core = package.Artifact("openmps-layer", "", 1970, 0, int(140.4 * MB), "0")
-    ffmpeg = package.Artifact("openmps-ffmpeg-layer", "", 1, 0, int(164.7 * MB), "0")
-    ai = package.Artifact("openmps-ai-layer", "", 877, 0, int(284.7 * MB), "0")
+    code = archive.Artifact("openmps-code", "dist/openmps-code.zip", 19, 1, 4_000, "0")
+    core = archive.Artifact("openmps-layer", "", 1970, 0, int(140.4 * MB), "0")
+    ffmpeg = archive.Artifact("openmps-ffmpeg-layer", "", 1, 0, int(164.7 * MB), "0")
+    ai = archive.Artifact("openmps-ai-layer", "", 877, 0, int(284.7 * MB), "0")
     layers = {a.name: a for a in (core, ffmpeg, ai)}
     bindings = {"transcode": [core.name, ffmpeg.name], "review": [core.name, ai.name]}
-    assert package.check_limits(code, layers, bindings) == []
-    [over] = package.check_limits(code, layers, {"review": [core.name, ffmpeg.name, ai.name]})
+    assert limits.check_limits(code, layers, bindings) == []
+    [over] = limits.check_limits(code, layers, {"review": [core.name, ffmpeg.name, ai.name]})
     assert over.startswith("function review:")
 
 
 def test_size_limit_is_checked_per_function() -> None:
-    code = package.Artifact("openmps-code", "dist/openmps-code.zip", 10, 1 * MB, 2 * MB, "0")
-    core = package.Artifact("openmps-layer", "dist/openmps-layer.zip", 10, 110 * MB, 300 * MB, "0")
-    ai = package.Artifact("openmps-ai-layer", "dist/openmps-ai-layer.zip", 10, 100 * MB, 198 * MB, "0")
+    code = archive.Artifact("openmps-code", "dist/openmps-code.zip", 10, 1 * MB, 2 * MB, "0")
+    core = archive.Artifact("openmps-layer", "dist/openmps-layer.zip", 10, 110 * MB, 300 * MB, "0")
+    ai = archive.Artifact("openmps-ai-layer", "dist/openmps-ai-layer.zip", 10, 100 * MB, 198 * MB, "0")
     layers = {"openmps-layer": core, "openmps-ai-layer": ai}
     bindings = {"api": ["openmps-layer"], "review": ["openmps-layer", "openmps-ai-layer"]}
-    assert package.check_limits(code, layers, bindings) == []  # 500 MB exactly is allowed
-    sizes = package.function_sizes(code, layers, bindings)
+    assert limits.check_limits(code, layers, bindings) == []  # 500 MB exactly is allowed
+    sizes = limits.function_sizes(code, layers, bindings)
     assert sizes["api"]["unzipped_bytes"] == 302 * MB and sizes["review"]["unzipped_bytes"] == 500 * MB
-    [problem] = package.check_limits(code, layers, bindings, max_unzipped=499 * MB)
+    [problem] = limits.check_limits(code, layers, bindings, max_unzipped=499 * MB)
     assert problem.startswith("function review:") and "500.0 MB" in problem and "499 MB" in problem
     too_many = {"review": ["openmps-layer", *["openmps-ai-layer"] * 5]}
-    assert any("6 layers" in p for p in package.check_limits(code, layers, too_many, max_unzipped=10_000 * MB))
-    assert any("does not bind openmps-layer" in p for p in package.check_limits(code, layers, {"x": []}))
-    notes = package.notes(code, core, ai)
+    assert any("6 layers" in p for p in limits.check_limits(code, layers, too_many, max_unzipped=10_000 * MB))
+    assert any("does not bind openmps-layer" in p for p in limits.check_limits(code, layers, {"x": []}))
+    notes = limits.notes(code, core, ai)
     assert len(notes) == 2 and all("through COS" in n for n in notes)
 
 
@@ -292,7 +292,7 @@ def test_pure_wheel_drops_compiled_modules(tmp_path: Path) -> None:
         zf.writestr("crcmod/_crcfunext.cpython-311-x86_64-linux-gnu.so", b"\0")
         zf.writestr("crcmod-1.7.dist-info/WHEEL", "Tag: cp311-cp311-linux_x86_64\n")
         zf.writestr("crcmod-1.7.dist-info/RECORD", "")
-    out = package.pure_wheel(src, tmp_path)
+    out = pip_install.pure_wheel(src, tmp_path)
     assert out.name == "crcmod-1.7-py3-none-any.whl"
     with zipfile.ZipFile(out) as zf:
         assert not any(n.endswith(".so") for n in zf.namelist())
@@ -322,7 +322,7 @@ def test_smoke_unpacks_like_scf(tmp_path: Path) -> None:
     tool.chmod(0o755)
     plain = tmp_path / "a.py"
     plain.write_text("")
-    package.deterministic_zip(tmp_path / "x.zip", [("bin/tool", tool), ("pkg/a.py", plain)])
+    archive.deterministic_zip(tmp_path / "x.zip", [("bin/tool", tool), ("pkg/a.py", plain)])
     smoke.unpack(tmp_path / "x.zip", tmp_path / "opt")
     assert (tmp_path / "opt" / "bin" / "tool").stat().st_mode & 0o777 == 0o755
     assert not (tmp_path / "opt" / "pkg" / "a.py").stat().st_mode & 0o111

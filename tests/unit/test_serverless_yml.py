@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from infra.cloud import deploy_check, package, post_deploy
-from infra.local.runtime import cron_every_seconds, load_serverless
-from infra.serverless_yml import substitute_env
+from infra.cloud import deploy_check, layers, pip_install, post_deploy
+from infra.serverless_yml import cron_every_seconds, load_serverless, read_document, substitute_env
 from shared.domain import kinds
 from shared.runtime.settings import Settings, settings_from_env
 
@@ -36,7 +34,7 @@ REQUIRED_FUNCTIONS = {
 }
 AI_FUNCTIONS = {"review", "analysis", "enhance"}  # the content engines: numpy, OpenCV, ONNX models
 # The other functions that run ffmpeg: the workers, and the api (a new custom template is tried on a
-# generated clip, shared/media/dryrun.py). trigger, aggregator and reconciler never do.
+# generated clip, shared/media/ffmpeg/dryrun.py). trigger, aggregator and reconciler never do.
 FFMPEG_LAYER_FUNCTIONS = {"api", "transcode", "snapshot"}
 CAM = REPO / "infra" / "cloud" / "cam"
 # SCF limits (cloud.tencent.com/document/product/583/11637; MPS-REFERENCE.md 6).
@@ -65,7 +63,7 @@ def example_env(filled_in: bool = True) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    return yaml.safe_load(YML.read_text())
+    return read_document(YML)
 
 
 @pytest.fixture(scope="module")
@@ -133,14 +131,14 @@ def test_every_function_binds_the_layer_and_a_role(doc: dict[str, Any]) -> None:
 
 
 def test_the_packager_builds_every_layer_serverless_yml_binds() -> None:
-    bindings = package.function_layers(YML)
+    bindings = layers.function_layers(YML)
     assert set(bindings) >= REQUIRED_FUNCTIONS
     for key, names in bindings.items():
-        expected = [package.CORE.name]
+        expected = [layers.CORE.name]
         if key in FFMPEG_LAYER_FUNCTIONS:
-            expected.append(package.FFMPEG.name)
+            expected.append(layers.FFMPEG.name)
         if key in AI_FUNCTIONS:
-            expected.append(package.AI.name)
+            expected.append(layers.AI.name)
         assert names == expected, key
 
 
@@ -260,22 +258,22 @@ def test_triggers_are_well_formed(doc: dict[str, Any]) -> None:
 
 
 def test_code_package_and_runtime_agree_with_the_packager(raw: dict[str, Any]) -> None:
-    assert package.code_source_dir(YML) == REPO / "dist" / "code"
-    assert package.runtime_python(YML) == raw["inputs"]["runtime"].removeprefix("Python")
-    constraints = package.CONSTRAINTS.read_text().splitlines()
-    core = [package._name(r) for r in package.layer_requirements(package.project_dependencies(), constraints)]
-    ai = package.layer_requirements(package.project_dependencies(extras=["ai"]), constraints)
+    assert layers.code_source_dir(YML) == REPO / "dist" / "code"
+    assert layers.runtime_python(YML) == raw["inputs"]["runtime"].removeprefix("Python")
+    constraints = pip_install.CONSTRAINTS.read_text().splitlines()
+    core = [layers._name(r) for r in layers.layer_requirements(layers.project_dependencies(), constraints)]
+    ai = layers.layer_requirements(layers.project_dependencies(extras=["ai"]), constraints)
     assert len(core) == len(set(core)) and {"cos-python-sdk-v5", "tencentcloud-sdk-python-scf"} <= set(core)
     # The engines are the `ai` extra (the second layer), never core dependencies every function carries.
     engines = {"nudenet", "rapidocr-onnxruntime", "onnxruntime", "numpy", "pillow", "opencv-python-headless"}
-    assert engines <= {package._name(r) for r in ai} and not engines & set(core)
+    assert engines <= {layers._name(r) for r in ai} and not engines & set(core)
     # Layer pins replace pyproject's where cp310 has no wheel; extras and names are kept.
     assert "numpy==2.2.6" in ai and "onnxruntime==1.23.2" in ai and "pillow==12.3.0" in ai
-    assert "av==17.1.0" in package.layer_requirements(package.project_dependencies(), constraints)
+    assert "av==17.1.0" in layers.layer_requirements(layers.project_dependencies(), constraints)
 
 
 def test_layer_constraints_give_a_reason_for_every_pin() -> None:
-    lines = package.CONSTRAINTS.read_text().splitlines()
+    lines = pip_install.CONSTRAINTS.read_text().splitlines()
     for number, line in enumerate(lines):
         if line.strip() and not line.startswith("#"):
             assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", line.strip()), line

@@ -197,6 +197,6 @@ KIND = SubtaskKind(
     numbered_outputs=True,
     # Sprite sheets are named in their WebVTT, so only time-offset and sampled pictures take a custom name.
     custom_output_path=lambda params: params.kind != "sprite",
-    dry_run="shared.media.dryrun:dry_run_snapshot",
+    dry_run="shared.media.ffmpeg.dryrun:dry_run_snapshot",
     mps=lambda params: _MPS[params.kind],
 )

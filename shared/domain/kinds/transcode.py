@@ -61,6 +61,6 @@ KIND = SubtaskKind(
     view_kind="video",
     # HLS segments are named after their playlist, so only single files take a custom name.
     custom_output_path=lambda params: params.container != "hls",
-    dry_run="shared.media.dryrun:dry_run_transcode",
+    dry_run="shared.media.ffmpeg.dryrun:dry_run_transcode",
     mps=lambda _params: MpsTaskName(task="TranscodeTaskSet", result_type="Transcode"),
 )

@@ -3,7 +3,7 @@
 ``validate_transcode_params`` turns the JSON object of a custom template into frozen parameters:
 defaults filled in, every field and combination checked, each problem a ``BadInputError`` with code
 ``InvalidParameterValue.<Field>`` and a plain message. What the tables here cannot know, a dry run
-with the real ffmpeg finds (``shared.media.dryrun``).
+with the real ffmpeg finds (``shared.media.ffmpeg.dryrun``).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ export const en = {
   'sub.noOutput': 'None', 'sub.noOutputTitle': 'This subtask type writes no output files.', 'sub.outputPending': 'Will be written to {dir}', 'sub.files': '{n} files',
   'sub.progressLabel': 'Progress of subtask {index}',
   'sub.detailsTitle': 'Subtask {index} · {type}', 'sub.overview': 'Overview', 'sub.template': 'Template', 'sub.error': 'Error',
-  'sub.params': 'Parameters', 'sub.outputs': 'Outputs ({n})', 'sub.result': 'Result summary', 'sub.log': 'Log (last lines)', 'sub.noLog': 'No log.',
+  'sub.params': 'Parameters', 'sub.outputs': 'Outputs ({n})', 'sub.resultFiles': 'Result files ({n})', 'sub.result': 'Result summary', 'sub.log': 'Log (last lines)', 'sub.noLog': 'No log.',
   'sub.nothingToView': 'This subtask has nothing to show.', 'sub.downloading': 'Downloading {name}.', 'sub.downloadZip': 'Downloading {n} files as {name}.',
 
   'type.Transcode': 'Audio/video transcoding', 'type.Snapshot': 'Snapshot', 'type.ContentAnalysis': 'Content understanding',

@@ -61,7 +61,7 @@ export const zhCN = {
   'sub.noOutput': '无', 'sub.noOutputTitle': '此类型的子任务不输出文件。', 'sub.outputPending': '将写入 {dir}', 'sub.files': '{n} 个文件',
   'sub.progressLabel': '子任务 {index} 的进度',
   'sub.detailsTitle': '子任务 {index} · {type}', 'sub.overview': '概览', 'sub.template': '模板', 'sub.error': '错误信息',
-  'sub.params': '参数', 'sub.outputs': '输出（{n}）', 'sub.result': '结果摘要', 'sub.log': '日志（末尾）', 'sub.noLog': '暂无日志。',
+  'sub.params': '参数', 'sub.outputs': '输出（{n}）', 'sub.resultFiles': '结果文件（{n}）', 'sub.result': '结果摘要', 'sub.log': '日志（末尾）', 'sub.noLog': '暂无日志。',
   'sub.nothingToView': '此子任务没有可查看的内容。', 'sub.downloading': '正在下载 {name}。', 'sub.downloadZip': '正在将 {n} 个文件打包下载为 {name}。',
 
   'type.Transcode': '音视频转码', 'type.Snapshot': '截图', 'type.ContentAnalysis': '内容理解',

@@ -187,7 +187,8 @@ function segmentTable(list, find, testid) {
 }
 
 function otherResults(result, skip) {
-  const rest = Object.fromEntries(Object.entries(result || {}).filter(([k]) => !skip.includes(k)));
+  // result_files are the pictures and JSON the viewers show and link; never raw JSON here.
+  const rest = Object.fromEntries(Object.entries(result || {}).filter(([k]) => !skip.includes(k) && k !== 'result_files'));
   if (!Object.keys(rest).length) return null;
   return h('details', { class: 'other-results' }, h('summary', {}, t('analysis.other')), h('pre', { class: 'code-block' }, JSON.stringify(rest, null, 2)));
 }

@@ -140,8 +140,13 @@ async function subtaskDetails(task, s) {
     if ((d.outputs || []).length) {
       sections.push(h('h3', {}, t('sub.outputs', { n: d.outputs.length })), outputsTable(d.outputs));
     }
+    // Evidence frames, covers and the full result JSON belong to the result, not to the outputs.
+    const { result_files: resultFiles, ...summary } = d.result || {};
+    if ((resultFiles || []).length) {
+      sections.push(h('h3', {}, t('sub.resultFiles', { n: resultFiles.length })), outputsTable(resultFiles, 'result-files-table'));
+    }
     if (d.result) {
-      sections.push(h('h3', {}, t('sub.result')), h('pre', { class: 'code-block' }, JSON.stringify(d.result, null, 2)));
+      sections.push(h('h3', {}, t('sub.result')), h('pre', { class: 'code-block' }, JSON.stringify(summary, null, 2)));
     }
     sections.push(h('h3', {}, t('sub.log')), d.log_tail ? h('pre', { class: 'code-block log', 'data-testid': 'subtask-log', tabindex: '0' }, d.log_tail) : h('p', { class: 'muted' }, t('sub.noLog')));
     dlg.setContent(h('div', { class: 'details' }, sections));
@@ -152,7 +157,7 @@ async function subtaskDetails(task, s) {
   }
 }
 
-function outputsTable(outputs) {
+function outputsTable(outputs, testid = 'outputs-table') {
   const cols = [
     ['key', t('out.key')], ['size', t('out.size')], ['duration', t('out.duration')], ['resolution', t('out.resolution')],
     ['bitrate', t('out.bitrate')], ['codecs', t('out.codecs')], ['container', t('out.container')], ['md5', 'MD5'],
@@ -167,7 +172,7 @@ function outputsTable(outputs) {
       default: return fmtValue(o[k]);
     }
   };
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table compact', 'data-testid': 'outputs-table' },
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table compact', 'data-testid': testid },
     h('thead', {}, h('tr', {}, cols.map(([, label]) => h('th', { scope: 'col' }, label)))),
     h('tbody', {}, outputs.map((o) => h('tr', {}, cols.map(([k]) => h('td', { class: k === 'key' || k === 'md5' ? 'break small' : '' }, cell(o, k))))))));
 }

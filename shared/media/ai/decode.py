@@ -1,31 +1,26 @@
-"""What the review, analysis and enhancement engines share.
+"""Decoding for the AI engines: sampled or grabbed frames, and what a failed decode means.
 
 Frames are decoded by the bundled ffmpeg (argv lists, the file protocol only) into a private work
 directory inside ``out_dir``; results are written there under their final names and moved into
-``out_dir`` only when the whole run succeeded (``engines._work_dir`` / ``engines._publish``).
+``out_dir`` only when the whole run succeeded (``shared.media.outputs``).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
-from shared.media.argv import INPUT_GUARD, base_argv, fmt_seconds
-from shared.media.engines import OutputFile, ffmpeg_exe, md5_file
-from shared.media.probe import MediaInfo
-from shared.media.runner import RunResult, run_ffmpeg
-
-Progress = Callable[[float], None]
-EngineResult = tuple[list[OutputFile], str, dict[str, Any]]
+from shared.media.ai.run import Deadline
+from shared.media.contract import Progress
+from shared.media.ffmpeg.command import INPUT_GUARD, base_argv, fmt_seconds
+from shared.media.ffmpeg.probe import MediaInfo
+from shared.media.ffmpeg.runner import RunResult, ffmpeg_exe, run_ffmpeg
 
 # ffmpeg's messages when the data it decodes is damaged, as opposed to a failure of its own.
 _DAMAGED_HINTS = (
@@ -39,49 +34,6 @@ _DAMAGED_HINTS = (
 _NO_DATA_HINTS = ("received no packets", "nothing was written", "output file is empty", "does not contain any stream")
 # Share of the expected frames a decode must deliver; fewer means the file stops early.
 COMPLETE_RATIO = 0.9
-RESULT_JSON_LIMIT = 16 * 1024 * 1024  # bytes; the full result file
-MISSING_AUDIO = media_errors.MEDIA_NO_AUDIO
-
-
-class Deadline:
-    """One time budget shared by every step of an engine run."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.end = time.monotonic() + timeout
-
-    def left(self, what: str = "the engine") -> float:
-        remaining = self.end - time.monotonic()
-        if remaining <= 0:
-            raise EngineTimeoutError(
-                f"{what} did not finish within {self.timeout:g} s", code=media_errors.ENGINE_TIMEOUT
-            )
-        return remaining
-
-    def check(self, what: str = "the engine") -> None:
-        self.left(what)
-
-
-class ProgressSpan:
-    """Maps a step's own 0-100 onto a slice of the run's progress; never goes backwards."""
-
-    def __init__(self, on_progress: Progress | None) -> None:
-        self._cb = on_progress
-        self._best = -1.0
-
-    def report(self, percent: float) -> None:
-        if self._cb is None:
-            return
-        percent = min(100.0, max(0.0, percent))
-        if percent > self._best:
-            self._best = percent
-            self._cb(percent)  # may raise to abort the run: let it propagate
-
-    def span(self, start: float, end: float) -> Progress:
-        def report(percent: float) -> None:
-            self.report(start + (end - start) * min(100.0, max(0.0, percent)) / 100.0)
-
-        return report
 
 
 def filter_path(path: str | Path) -> str:
@@ -270,150 +222,3 @@ def grab_frames(
             code=media_errors.MEDIA_TRUNCATED,
         )
     return paths
-
-
-_SUMMARY_RE = re.compile(r"\[Parsed_ebur128_\d+ @ [^\]]*\] Summary:")
-
-
-def parse_ebur128(log: str) -> dict[str, float | None] | None:
-    """The last ebur128 summary in a log: integrated loudness, range, true peak (None when silent)."""
-    starts = [m.end() for m in _SUMMARY_RE.finditer(log)]
-    if not starts:
-        return None
-    block = log[starts[-1] :]
-
-    def value(label: str) -> float | None:
-        m = re.search(rf"^\s*{label}:\s*(-?(?:\d+(?:\.\d+)?|inf))\s", block, re.MULTILINE)
-        if m is None or "inf" in m.group(1):
-            return None
-        return float(m.group(1))
-
-    integrated = value("I")
-    silent = integrated is None or integrated <= -70.0
-    peak = value("Peak")
-    return {
-        "integrated": None if silent else integrated,
-        "range": None if silent else value("LRA"),
-        "true_peak": None if peak is None or peak < -150 else peak,
-        "threshold": None if silent else value("Threshold"),
-    }
-
-
-def parse_loudnorm_json(log: str) -> dict[str, Any]:
-    """The JSON block loudnorm prints with print_format=json (the last one in the log)."""
-    start = log.rfind("{")
-    end = log.find("}", start)
-    if start < 0 or end < 0:
-        raise EngineError("loudnorm printed no measurement", code=media_errors.ENGINE_FAILED, log_tail=log[-4000:])
-    try:
-        data = json.loads(log[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise EngineError(
-            f"unreadable loudnorm measurement: {exc}", code=media_errors.ENGINE_FAILED, log_tail=log[-4000:]
-        ) from exc
-    return data
-
-
-def parse_astats(log: str) -> dict[str, float | None]:
-    """Overall peak, RMS and noise-floor levels (dBFS) from astats' closing report."""
-    out: dict[str, float | None] = {}
-    for key, label in (
-        ("peak_level", "Peak level dB"),
-        ("rms_level", "RMS level dB"),
-        ("noise_floor", "Noise floor dB"),
-    ):
-        found = re.findall(rf"\] {label}: (-?(?:\d+(?:\.\d+)?|inf))", log)
-        value = found[-1] if found else None
-        out[key] = None if value is None or "inf" in value else round(float(value), 2)
-    return out
-
-
-def measure_loudness(src: Path, deadline: Deadline) -> dict[str, float | None]:
-    """EBU R128 integrated loudness (LUFS), loudness range (LU), true peak (dBTP), and astats' RMS level
-    and noise floor (dBFS) of the first audio stream."""
-    argv = base_argv(ffmpeg_exe()) + [
-        "-vn",
-        "-sn",
-        "-dn",
-        "-i",
-        str(src),
-        "-map",
-        "0:a:0",
-        "-af",
-        "ebur128=peak=true:framelog=quiet,astats=measure_perchannel=none:"
-        "measure_overall=Noise_floor+RMS_level+Peak_level",
-        "-f",
-        "null",
-        "-",
-    ]
-    log = run_decode(
-        argv, deadline, duration_hint=None, on_progress=None, log_lines=80, what="measuring loudness"
-    ).log_tail
-    parsed = parse_ebur128(log)
-    if parsed is None:
-        raise EngineError("ebur128 printed no summary", code=media_errors.ENGINE_FAILED, log_tail=log)
-    stats = parse_astats(log)
-    return parsed | {"rms_level": stats["rms_level"], "noise_floor": stats["noise_floor"]}
-
-
-def result_file(work: Path, stem: str, result: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """Write the full result as ``{stem}_result.json`` in ``work``; returns the path and its metadata."""
-    path = work / f"{stem}_result.json"
-    data = json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
-    if len(data) > RESULT_JSON_LIMIT:
-        raise EngineError(f"the result is too large to store ({len(data)} bytes)", code=media_errors.ENGINE_FAILED)
-    path.write_bytes(data)
-    return path, {"format": "json", "size": len(data), "md5": md5_file(path)}
-
-
-def image_meta(path: Path, width: int, height: int, time_offset: float | None) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "format": "jpg",
-        "width": width,
-        "height": height,
-        "size": path.stat().st_size,
-        "md5": md5_file(path),
-    }
-    if time_offset is not None:
-        meta["time_offset"] = round(time_offset, 3)
-    return meta
-
-
-def compact(value: Any, *, max_items: int = 20, max_chars: int = 300) -> Any:
-    """A bounded copy of a JSON-able value for the subtask record (the full one is in the result file)."""
-    if isinstance(value, dict):
-        return {k: compact(v, max_items=max_items, max_chars=max_chars) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [compact(v, max_items=max_items, max_chars=max_chars) for v in value[:max_items]]
-        if len(value) > max_items:
-            items.append({"truncated": len(value) - max_items})
-        return items
-    if isinstance(value, str) and len(value) > max_chars:
-        return value[: max_chars - 1] + "…"
-    return value
-
-
-def r3(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 3)
-
-
-@dataclass(frozen=True)
-class EngineRun:
-    """What every engine call starts from: absolute paths, its deadline, its progress span and
-    the probed input (playlists and other indirect inputs refused)."""
-
-    src: Path
-    out_dir: Path
-    deadline: Deadline
-    progress: ProgressSpan
-    info: MediaInfo
-
-
-def start_run(src: Path, out_dir: Path, stem: str, timeout: float, on_progress: Progress | None) -> EngineRun:
-    from shared.media.argv import check_paths
-    from shared.media.engines import probe_input
-
-    src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
-    check_paths(src, out_dir, stem)
-    deadline, progress = Deadline(timeout), ProgressSpan(on_progress)
-    return EngineRun(src, out_dir, deadline, progress, probe_input(src))

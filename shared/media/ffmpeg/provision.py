@@ -6,7 +6,7 @@ and enhance functions bind the core layer and the AI layer, which leave no room 
 per instance, from the COS object ``OPENMPS_FFMPEG_OBJECT`` (the deployer uploads ``dist/ffmpeg``
 there), check it against ``OPENMPS_FFMPEG_SHA256``, and point imageio-ffmpeg at it through its own
 override, ``IMAGEIO_FFMPEG_EXE`` (``imageio_ffmpeg.get_ffmpeg_exe()``, and so
-``shared.media.engines.ffmpeg_exe()``, read it before anything else).
+``shared.media.ffmpeg.runner.ffmpeg_exe()``, read it before anything else).
 
 Nothing happens where the binary is present (locally, and in the functions that bind the ffmpeg
 layer) or when the setting is unset. The file only gets its final name once complete and checked;

@@ -7,17 +7,20 @@ outlives the call, whatever happens in the caller's progress callback.
 
 from __future__ import annotations
 
+import functools
 import queue
 import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
+import imageio_ffmpeg
+
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError
+from shared.media.contract import Progress
 
 _GLOBAL_FLAGS = {"-hide_banner", "-nostdin", "-y", "-n", "-nostats"}
 _GLOBAL_WITH_VALUE = {"-loglevel", "-v"}
@@ -43,6 +46,12 @@ _GENERIC = (
     "terminating thread with return code",
     "task finished with error code",
 )
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """The bundled binary (or ``IMAGEIO_FFMPEG_EXE``, which provision.py sets where no layer carries it)."""
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 @dataclass
@@ -71,7 +80,7 @@ def run_ffmpeg(
     *,
     timeout: float,
     duration_hint: float | None = None,
-    on_progress: Callable[[float], None] | None = None,
+    on_progress: Progress | None = None,
     log_lines: int = 40,
 ) -> RunResult:
     full = with_progress(argv)
@@ -120,7 +129,7 @@ def _follow(
     times: queue.Queue[float | None],
     deadline: float,
     duration_hint: float | None,
-    on_progress: Callable[[float], None] | None,
+    on_progress: Progress | None,
 ) -> None:
     """Relay progress until ffmpeg closes its stdout; raise TimeoutExpired past the deadline."""
     last_call = 0.0

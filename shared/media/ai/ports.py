@@ -21,7 +21,7 @@ from typing import Any
 from shared.domain.kinds.analysis import AnalysisParams
 from shared.domain.kinds.enhancement import EnhanceParams
 from shared.domain.kinds.review import ReviewParams
-from shared.media.ai_common import EngineResult, Progress
+from shared.media.contract import EngineResult, Progress
 
 
 class ReviewEngine(abc.ABC):

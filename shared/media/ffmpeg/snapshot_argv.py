@@ -9,8 +9,8 @@ from pathlib import Path
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
 from shared.domain.kinds.snapshot import MAX_SPRITE_SIDE, SnapshotParams
-from shared.media.argv import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
-from shared.media.probe import MediaInfo
+from shared.media.ffmpeg.command import INPUT_GUARD, base_argv, check_paths, fmt_seconds, parse_time_offset
+from shared.media.ffmpeg.probe import MediaInfo
 
 _CODECS = {"jpg": ["-c:v", "mjpeg", "-q:v", "2"], "png": ["-c:v", "png"], "webp": ["-c:v", "libwebp", "-quality", "85"]}
 _KINDS = ("time_offset", "sampled", "sprite")

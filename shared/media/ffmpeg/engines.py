@@ -1,95 +1,46 @@
-"""What a worker calls: probe the input, run ffmpeg, check and describe what came out.
+"""The transcode and snapshot engines: probe the input, run ffmpeg, check and describe what came out.
 
-ffmpeg writes into a private work directory inside ``out_dir``; files get their final names only
-once the whole run succeeded, so a crash never leaves a half-written file under a final name.
+ffmpeg writes into a private work directory inside ``out_dir`` (``shared.media.outputs``); files get
+their final names only once the whole run succeeded.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
-import os
 import re
-import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import imageio_ffmpeg
 
 from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.domain.kinds.snapshot import SnapshotParams
 from shared.domain.kinds.transcode_rules import TranscodeParams
-from shared.media.argv import kept_streams, transcode_argv
-from shared.media.probe import MediaInfo, probe
-from shared.media.runner import run_ffmpeg
-from shared.media.snapshot_argv import SnapshotPlan, snapshot_plan, sprite_webvtt
+from shared.media.contract import EngineResult, OutputFile, Progress
+from shared.media.ffmpeg.argv import kept_streams, transcode_argv
+from shared.media.ffmpeg.probe import MediaInfo, probe_input
+from shared.media.ffmpeg.runner import ffmpeg_exe, run_ffmpeg
+from shared.media.ffmpeg.snapshot_argv import SnapshotPlan, snapshot_plan, sprite_webvtt
+from shared.media.outputs import check_complete, md5_file, probe_output, publish, work_dir
 
-Progress = Callable[[float], None]
-# An output shorter than this share of the input means ffmpeg stopped at damaged or missing data:
-# it exits 0 on a cut-off file and just encodes what it could read.
-COMPLETE_RATIO = 0.9
-_MIN_CHECKED_DURATION = 1.0  # seconds; below this, container rounding dominates
 _NO_PICTURE = ("received no packets", "nothing was written", "output file is empty")
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    name: str
-    path: Path
-    metadata: dict[str, Any]
-
-
-@functools.cache
-def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def md5_file(path: str | Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# Demuxers that open further files named inside the input. An uploaded playlist could otherwise
-# make ffmpeg read any local file through the allowed file protocol, so inputs must be
-# self-contained media.
-INDIRECT_FORMATS = frozenset({"hls", "applehttp", "concat", "ffconcat", "dash", "image2", "tee", "sdp", "rtsp", "rtp"})
-
-
-def probe_input(src: Path) -> MediaInfo:
-    info = probe(src)
-    if INDIRECT_FORMATS & set(info.container.split(",")):
-        raise MediaError(
-            f"{info.container} files refer to other files and are not accepted as input",
-            code=media_errors.MEDIA_UNREADABLE,
-        )
-    return info
 
 
 def run_transcode(
     src: Path, params: TranscodeParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
-) -> tuple[list[OutputFile], str]:
+) -> EngineResult:
     """Transcode ``src`` into ``out_dir``: ``{stem}.{ext}`` (mp4, mkv, webm, mov, flv, mp3, m4a, flac, ogg,
     wav), or for HLS ``{stem}.m3u8`` + ``{stem}_{n}.ts``."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     info = probe_input(src)
-    with _work_dir(out_dir, stem) as work:
+    with work_dir(out_dir, stem) as work:
         argv, names = transcode_argv(ffmpeg_exe(), src, info, params, work, stem)
         result = run_ffmpeg(argv, timeout=timeout, duration_hint=info.streams_duration or None, on_progress=on_progress)
         main = work / names[0]
-        out_info = _probe_output(main, result.log_tail)
-        _check_complete(info, out_info, *kept_streams(info, params))
+        out_info = probe_output(main, result.log_tail)
+        check_complete(info, out_info, *kept_streams(info, params))
         if params.container != "hls":
             meta = out_info.to_metadata() | {"md5": md5_file(main)}
-            return [OutputFile(names[0], _publish(main, out_dir), meta)], result.log_tail
+            return EngineResult([OutputFile(names[0], publish(main, out_dir), meta)], result.log_tail)
         segments = _segments(work, stem)
         durations = _extinf(main)
         seg_meta = [
@@ -107,20 +58,20 @@ def run_transcode(
             "bitrate": bitrate,
         }
         # Segments first: a playlist under its final name always has its segments next to it.
-        published = [OutputFile(seg.name, _publish(seg, out_dir), m) for seg, m in zip(segments, seg_meta, strict=True)]
-        playlist = OutputFile(names[0], _publish(main, out_dir), meta)
-        return [playlist, *published], result.log_tail
+        published = [OutputFile(seg.name, publish(seg, out_dir), m) for seg, m in zip(segments, seg_meta, strict=True)]
+        playlist = OutputFile(names[0], publish(main, out_dir), meta)
+        return EngineResult([playlist, *published], result.log_tail)
 
 
 def run_snapshot(
     src: Path, params: SnapshotParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
-) -> tuple[list[OutputFile], str]:
+) -> EngineResult:
     """Images ``{stem}_{n}.{format}``; for sprites, sheets plus the ``{stem}.vtt`` thumbnail track."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     info = probe_input(src)
     if info.video is None:
         raise MediaError("the input has no video stream to take snapshots from", code=media_errors.MEDIA_NO_VIDEO)
-    with _work_dir(out_dir, stem) as work:
+    with work_dir(out_dir, stem) as work:
         plan = snapshot_plan(ffmpeg_exe(), src, info, params, work, stem)
         log_tail = _run_plan(plan, info, timeout, on_progress)
         outputs = []
@@ -134,7 +85,7 @@ def run_snapshot(
             )
         for name, t in files:
             meta = _image_metadata(work / name, t)
-            outputs.append(OutputFile(name, _publish(work / name, out_dir), meta))
+            outputs.append(OutputFile(name, publish(work / name, out_dir), meta))
         if plan.sprite is not None:
             s = plan.sprite
             vtt = work / s.vtt_name
@@ -152,8 +103,8 @@ def run_snapshot(
                 "cells": cells,
                 "duration": round(s.duration, 3),
             }
-            outputs.insert(0, OutputFile(s.vtt_name, _publish(vtt, out_dir), meta))
-        return outputs, log_tail
+            outputs.insert(0, OutputFile(s.vtt_name, publish(vtt, out_dir), meta))
+        return EngineResult(outputs, log_tail)
 
 
 def _run_plan(plan: SnapshotPlan, info: MediaInfo, timeout: float, on_progress: Progress | None) -> str:
@@ -190,45 +141,6 @@ def _run_plan(plan: SnapshotPlan, info: MediaInfo, timeout: float, on_progress: 
     return log_tail
 
 
-@contextlib.contextmanager
-def _work_dir(out_dir: Path, stem: str) -> Iterator[Path]:
-    path = out_dir / f".work-{stem}-{uuid.uuid4().hex[:12]}"
-    path.mkdir(parents=True)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _publish(path: Path, out_dir: Path) -> Path:
-    final = out_dir / path.name
-    os.replace(path, final)
-    return final
-
-
-def _probe_output(path: Path, log_tail: str) -> MediaInfo:
-    # The input was readable, so an unreadable output is ffmpeg's fault, not the user's.
-    try:
-        return probe(path)
-    except MediaError as exc:
-        raise EngineError(
-            f"ffmpeg produced an unusable output: {exc.message}", code=media_errors.ENGINE_FAILED, log_tail=log_tail
-        ) from exc
-
-
-def _check_complete(src: MediaInfo, out: MediaInfo, video: bool = True, audio: bool = True) -> None:
-    # Only the streams the output keeps count: a removed video may last longer than the audio.
-    streams = [s for s, keep in ((src.video, video), (src.audio, audio)) if s is not None and keep]
-    known = [s.duration for s in streams if s.duration]
-    expected = max(known) if streams and len(known) == len(streams) else src.streams_duration
-    if expected >= _MIN_CHECKED_DURATION and out.duration < COMPLETE_RATIO * expected:
-        raise MediaError(
-            f"the file is truncated or damaged: only {out.duration:.1f} s of its declared "
-            f"{expected:.1f} s could be decoded",
-            code=media_errors.MEDIA_TRUNCATED,
-        )
-
-
 def _segments(work: Path, stem: str) -> list[Path]:
     pattern = re.compile(rf"^{re.escape(stem)}_(\d+)\.ts$")
     found = [(int(m.group(1)), p) for p in work.iterdir() if (m := pattern.match(p.name))]
@@ -244,7 +156,7 @@ def _extinf(playlist: Path) -> list[float]:
 
 
 def _image_metadata(path: Path, time_offset: float) -> dict[str, Any]:
-    info = _probe_output(path, "")
+    info = probe_output(path, "")
     return {
         "width": info.display_width,
         "height": info.display_height,

@@ -1,18 +1,17 @@
-"""Pure builders of ffmpeg argv lists for transcoding, and the shared helpers of all builders.
+"""Pure builders of ffmpeg argv lists for transcoding.
 
 No I/O here: paths come in already safe and absolute, the result is a list for ``run_ffmpeg``.
-Snapshot and sprite builders live in ``snapshot_argv.py``.
+Snapshot and sprite builders live in ``snapshot_argv.py``; what every command starts from
+(global options, input guard, checked paths, times) in ``command.py``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from shared.domain import media_errors
 from shared.domain.errors import BadInputError, MediaError
-from shared.domain.kinds.snapshot import TIME_OFFSET_RE
 from shared.domain.kinds.transcode_rules import (
     AUDIO_CONTAINERS,
     CODEC_MAX_CHANNELS,
@@ -23,11 +22,9 @@ from shared.domain.kinds.transcode_rules import (
     audio_sample_rates,
     check_transcode_params,
 )
-from shared.media.probe import MediaInfo
+from shared.media.ffmpeg.command import base_argv, check_paths, fmt_seconds
+from shared.media.ffmpeg.probe import MediaInfo
 
-# Local files only: a crafted input (an HLS playlist, say) must not make ffmpeg open URLs.
-# It is a per-input option, so builders repeat it before every -i.
-INPUT_GUARD = ["-protocol_whitelist", "file,pipe"]
 DEFAULT_FPS = 25.0
 _VIDEO_ENCODERS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
 _AUDIO_ENCODERS = {
@@ -77,31 +74,6 @@ _MUXERS = {
     "wav": ["-f", "wav"],
 }
 _HVC1_CONTAINERS = ("mp4", "mov")  # the hvc1 tag Apple players require; other muxers have no use for it
-_OFFSET_RE = TIME_OFFSET_RE
-# Letters and digits of any script (MPS keeps a Chinese {inputName}), "_", "-", ".": no path
-# separators, no "%" (ffmpeg patterns), no leading "-" (options) or "." (hidden files).
-_STEM_RE = re.compile(r"^\w[\w.-]{0,200}$")
-
-
-def base_argv(ffmpeg: str) -> list[str]:
-    """The global options every ffmpeg run starts with (the first input's guard included)."""
-    return [ffmpeg, "-hide_banner", "-nostdin", "-y", *INPUT_GUARD]
-
-
-def check_paths(src: str | Path, out_dir: str | Path, stem: str) -> None:
-    """Programming errors, not user errors: the caller must pass sanitized values."""
-    if not Path(src).is_absolute() or not Path(out_dir).is_absolute():
-        raise ValueError("ffmpeg paths must be absolute")
-    if "%" in str(out_dir):
-        raise ValueError("the output directory must not contain '%' (ffmpeg expands it in patterns)")
-    if not _STEM_RE.match(stem):
-        raise ValueError(f"unsafe output stem {stem!r}")
-
-
-def fmt_seconds(value: float) -> str:
-    """A time for the command line: plain decimal, millisecond precision ("1e-05" is rejected)."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def _floor_even(value: float) -> int:
@@ -148,25 +120,6 @@ def plan_dimensions(
         height = min(_round_even(exact_h), max_h)
         return min(_round_even(height * src_w / src_h), max_w), height
     return min(_round_even(exact_w), max_w), min(_round_even(exact_h), max_h)
-
-
-def parse_time_offset(text: str, duration: float) -> float:
-    """Seconds from "3.5s", "3.5" or "10%" (of ``duration``); not yet clamped to the media."""
-    match = _OFFSET_RE.match(str(text).strip()) if len(str(text)) <= 32 else None
-    if match is None:
-        raise BadInputError(
-            f"invalid time offset {text!r}; expected seconds like '3.5s' or a percentage like '10%'",
-            code="InvalidParameterValue.TimeOffset",
-        )
-    value = float(match.group(1))
-    if match.group(2) == "%":
-        if value > 100:
-            raise BadInputError(
-                f"invalid time offset {text!r}: a percentage must be at most 100%",
-                code="InvalidParameterValue.TimeOffset",
-            )
-        return duration * value / 100.0
-    return value
 
 
 def output_fps(info: MediaInfo, params_fps: int) -> float | None:

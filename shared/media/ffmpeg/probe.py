@@ -234,3 +234,20 @@ def _check_limits(info: MediaInfo, max_duration: float, max_pixels: int) -> None
 def _reason(exc: Exception) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return text[:1].lower() + text[1:200]
+
+
+# Demuxers that open further files named inside the input. An uploaded playlist could otherwise
+# make ffmpeg read any local file through the allowed file protocol, so inputs must be
+# self-contained media.
+INDIRECT_FORMATS = frozenset({"hls", "applehttp", "concat", "ffconcat", "dash", "image2", "tee", "sdp", "rtsp", "rtp"})
+
+
+def probe_input(src: Path) -> MediaInfo:
+    """``probe`` for an input: playlists and other files that name further files are refused."""
+    info = probe(src)
+    if INDIRECT_FORMATS & set(info.container.split(",")):
+        raise MediaError(
+            f"{info.container} files refer to other files and are not accepted as input",
+            code=media_errors.MEDIA_UNREADABLE,
+        )
+    return info

@@ -24,8 +24,8 @@ from typing import Any
 from shared.domain.errors import BadInputError, EngineError, EngineTimeoutError, MediaError
 from shared.domain.kinds.snapshot import SnapshotParams
 from shared.domain.kinds.transcode_rules import TranscodeParams
-from shared.media.engines import ffmpeg_exe, run_snapshot, run_transcode
-from shared.media.runner import run_ffmpeg
+from shared.media.ffmpeg.engines import run_snapshot, run_transcode
+from shared.media.ffmpeg.runner import ffmpeg_exe, run_ffmpeg
 
 CODE = "InvalidParameterValue.Template"
 # 1 s of moving picture (160x120, 25 fps) and a stereo tone (44.1 kHz): tiny, but what a real upload has.
