@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from infra.cos_protocol.ranges import parse_range
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
@@ -29,7 +29,6 @@ from shared.storage.port import ObjectInfo, Reader
 from shared.storage.signing import verify
 
 COPY_CHUNK = 256 * 1024
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 class LimitedReader:
@@ -47,24 +46,6 @@ class LimitedReader:
             raise ConnectionError("client closed the connection before sending the whole body")
         self.left -= len(data)
         return data
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """(start, end inclusive), or None for 'not satisfiable'. Raises ValueError if malformed."""
-    match = _RANGE_RE.match(header.strip())
-    if not match or match.groups() == ("", ""):
-        raise ValueError(header)
-    first, last = match.groups()
-    if first == "":
-        length = int(last)
-        if length == 0:
-            return None
-        return max(0, size - length), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or start > end:
-        return None
-    return start, end
 
 
 class Gateway:
