@@ -5,6 +5,8 @@
 - ``/storage/{bucket}/{key}`` serves signed storage URLs, standing in for COS presigned URLs:
   GET/HEAD with HTTP Range (players seek), PUT for uploads. A finished PUT into the input
   bucket emits the SCF COS event to the trigger function, as a COS upload does.
+- A request with a COS Host (``<bucket>.cos.<region>.myqcloud.com``, what cos-python-sdk-v5
+  sends with ``CosConfig(IP=..., Port=...)``) goes to the COS XML API (infra/local/cos_api).
 - ``/__runtime/invoke/{function}`` is the runtime's async Invoke endpoint for the functions
   (guarded by a per-start secret).
 """
@@ -22,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.cos_protocol.ranges import parse_range
+from infra.local.cos_api.endpoint import CosEndpoint, cos_bucket
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
@@ -62,7 +65,9 @@ class Gateway:
         on_upload: Callable[[ObjectInfo], None],
         max_upload_bytes: int,
         zip_members: Callable[[str, int, int, str], list[tuple[str, str, str]]] | None = None,
+        cos: CosEndpoint | None = None,
     ) -> None:
+        self.cos = cos
         self.storage, self.signing_key, self.invoke_secret = storage, signing_key, invoke_secret
         self.zip_members = zip_members
         self.invoke_sync, self.invoke_async, self.on_upload = invoke_sync, invoke_async, on_upload
@@ -120,7 +125,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         try:
             path = urlsplit(self.path).path
-            if path.startswith("/storage/"):
+            bucket = cos_bucket(self.headers.get("Host"))
+            if bucket is not None and self.owner.cos is not None:
+                self.owner.cos.handle(self, bucket)
+            elif path.startswith("/storage/"):
                 self._storage()
             elif path.startswith("/zip/"):
                 self._zip()

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.local.cos_api.endpoint import CosEndpoint
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
 from infra.local.runtime import LocalRuntime, load_serverless
@@ -29,6 +30,7 @@ from shared.services.bootstrap import ensure_default_workflow, ensure_token
 from shared.services.media_access import zip_members
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
+from shared.store.accounts import AccountStore
 from shared.store.models import create_missing_tables
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,6 +62,11 @@ def _secret_file(path: Path, given: str | None = None) -> str:
     return value
 
 
+def _new_secret_id(data: Path) -> str | None:
+    """Keep a SecretId once generated; a new one looks like Tencent Cloud's (AKID + 32 chars)."""
+    return None if (data / "secret-id").exists() else "AKID" + secrets.token_hex(16)
+
+
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -68,6 +75,10 @@ class Stack:
         self.data = data
         self.token = _secret_file(data / "api-token", config.api_token)
         signing_key = _secret_file(data / "signing-key")
+        # The local account's SecretId/SecretKey, for COS signatures on the local buckets.
+        # OPENMPS_SECRET_ID/OPENMPS_SECRET_KEY, passed through below, replace the generated pair.
+        secret_id = _secret_file(data / "secret-id", _new_secret_id(data))
+        secret_key = _secret_file(data / "secret-key")
         self.dynalite = Dynalite(data / "table")
         self.public_url = f"http://{config.host}:{config.port}"
         (data / "work").mkdir(exist_ok=True)
@@ -83,6 +94,8 @@ class Stack:
             "OPENMPS_INVOKE_SECRET": secrets.token_urlsafe(24),
             "OPENMPS_WORK_DIR": str(data / "work"),
             "OPENMPS_STAGE": "local",
+            "OPENMPS_SECRET_ID": secret_id,
+            "OPENMPS_SECRET_KEY": secret_key,
             "PYTHONPATH": str(REPO),
             **{
                 k: v
@@ -100,6 +113,7 @@ class Stack:
             **config.env,
         }
         self.settings = settings_from_env(self.env)
+        self.secret_id, self.secret_key = self.env["OPENMPS_SECRET_ID"], self.env["OPENMPS_SECRET_KEY"]
         self.storage = LocalStorage(self.settings.storage_root, public_url=self.public_url, signing_key=signing_key)
         self.runtime: LocalRuntime | None = None
         self.gateway: Gateway | None = None
@@ -137,6 +151,12 @@ class Stack:
             on_upload=self._on_upload,
             max_upload_bytes=self.settings.max_input_bytes,
             zip_members=lambda task_id, index, expires, sig: zip_members(deps, task_id, index, expires, sig),
+            cos=CosEndpoint(
+                storage=self.storage,
+                find_key=AccountStore(self.settings).find_key,
+                on_created=self._on_upload,
+                max_object_bytes=self.settings.max_input_bytes,
+            ),
         )
         self._spawn(self.gateway.serve_forever, "gateway")
         self.watcher = FolderWatcher(
@@ -168,7 +188,7 @@ class Stack:
             self._runtime().invoke_async(function, event)
 
     # ---- uploads -> COS events ----------------------------------------------------------
-    def _emit_created(self, info: ObjectInfo) -> None:
+    def _emit_created(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
         event = build_cos_event(
             appid=self.settings.appid,
             bucket=info.bucket,
@@ -178,15 +198,16 @@ class Stack:
             etag=info.etag,
             event_time=int(time.time()),
             content_type=info.content_type,
+            event_name=event_name,
         )
         self._runtime().invoke_async("trigger", event)
 
-    def _on_upload(self, info: ObjectInfo) -> None:
+    def _on_upload(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
         if info.bucket != self.settings.input_bucket:
             return  # the COS trigger is configured on the input bucket only
         if self.watcher:
             self.watcher.mark_seen(info.key)
-        self._emit_created(info)
+        self._emit_created(info, event_name)
 
     def _announce_key(self, key: str) -> None:
         self._emit_created(self.storage.head(self.settings.input_bucket, key))
@@ -208,6 +229,9 @@ class Stack:
             f"  console / API : {self.public_url}/\n"
             f"  API docs      : {self.public_url}/swagger\n"
             f"  API token     : {self.token}\n"
+            f"  COS SecretId  : {self.secret_id}  (SecretKey in {self.data / 'secret-key'} or OPENMPS_SECRET_KEY)\n"
+            f'  COS endpoint  : CosConfig(IP="{self.config.host}", Port={self.config.port}, Scheme="http", '
+            f'Region="{self.settings.region}")\n'
             f"  data dir      : {self.data}\n"
             f"  input bucket  : {self.settings.input_bucket} "
             f"(drop files into {self.storage.bucket_dir(self.settings.input_bucket)}/input/)\n"

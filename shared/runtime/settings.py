@@ -84,6 +84,9 @@ class Settings(BaseModel):
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
+    # The local account's SecretId/SecretKey (COS signatures on the local stack's buckets).
+    secret_id: str | None = None
+    secret_key: str | None = None
 
     @field_validator("public_url")
     @classmethod
