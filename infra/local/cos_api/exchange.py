@@ -13,6 +13,7 @@ from io import BufferedIOBase
 from infra.cos_protocol.errors import CosError
 from shared.storage.port import Reader
 
+
 class LimitedReader:
     """Exactly ``length`` bytes of the request body; a short body is a dropped connection."""
 
