@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -287,3 +290,34 @@ def test_an_sdk_upload_under_input_ends_in_a_finished_task_read_back_with_the_sd
     time.sleep(2)
     page = client.tasks(limit=100, input_prefix=key)
     assert [t["task_id"] for t in page["tasks"] if t["input"]["key"] == key] == [task["task_id"]]
+
+
+def test_coscmd_uploads_and_downloads_through_the_stack_as_an_http_proxy(stack, cos, tmp_path):
+    """coscmd has no IP option: it reaches <bucket>.cos.<region>.myqcloud.com by name. Pointing
+    HTTP_PROXY at the stack sends those requests (absolute-form targets) to the gateway."""
+    coscmd = shutil.which("coscmd", path=str(Path(sys.executable).parent))
+    if coscmd is None:
+        pytest.skip("coscmd is not installed")
+    secret_id = (stack.data_dir / "secret-id").read_text().strip()
+    secret_key = (stack.data_dir / "secret-key").read_text().strip()
+    conf = tmp_path / "cos.conf"
+    env = {**os.environ, "HTTP_PROXY": stack.url, "http_proxy": stack.url, "NO_PROXY": "", "no_proxy": ""}
+    base = [coscmd, "-c", str(conf)]
+    subprocess.run(
+        [*base, "config", "-a", secret_id, "-s", secret_key, "-b", OUTPUT_BUCKET, "-r", REGION, "--do-not-use-ssl"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    src = tmp_path / "c.bin"
+    src.write_bytes(os.urandom(3 * MB + 7))
+    key = f"coscmd/{os.urandom(3).hex()}/c.bin"
+    up = subprocess.run([*base, "upload", str(src), key], env=env, capture_output=True, text=True, timeout=120)
+    assert up.returncode == 0, up.stdout + up.stderr
+    head = cos.head_object(Bucket=OUTPUT_BUCKET, Key=key)
+    assert head["Content-Length"] == str(3 * MB + 7)
+    assert head["x-cos-meta-md5"] == hashlib.md5(src.read_bytes()).hexdigest()  # coscmd's own check, kept
+    dest = tmp_path / "back.bin"
+    down = subprocess.run([*base, "download", key, str(dest)], env=env, capture_output=True, text=True, timeout=120)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert dest.read_bytes() == src.read_bytes()
