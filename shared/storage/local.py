@@ -13,12 +13,14 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError
-from shared.storage.port import ObjectInfo, Reader, Storage, check_bucket, check_key, guess_type
+from shared.storage.port import ObjectInfo, Reader, Storage, Writer, check_bucket, check_key, guess_type
 from shared.storage.signing import signed_path
 
 CHUNK = 1024 * 1024
@@ -157,6 +159,18 @@ class LocalStorage(Storage):
         finally:
             tmp.unlink(missing_ok=True)
 
+    @contextmanager
+    def open_write(self, bucket: str, key: str, content_type: str) -> Iterator[Writer]:
+        dest = self.path(bucket, key)
+        tmp = self.temp_path()
+        try:
+            with tmp.open("wb") as out:
+                hashed = _HashingWriter(out)
+                yield hashed
+            self._publish(tmp, dest, bucket, key, hashed.digest.hexdigest(), content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
+
     def upload(self, bucket: str, key: str, src: Path, content_type: str | None = None) -> ObjectInfo:
         dest = self.path(bucket, key)
         tmp = self._tmp / uuid.uuid4().hex
@@ -211,6 +225,20 @@ class LocalStorage(Storage):
             disposition = "attachment; filename*=UTF-8''" + _quote_filename(download_name)
         expires = int(time.time()) + int(expires_in)
         return self.public_url + signed_path(self.signing_key, method, bucket, key, expires, disposition)
+
+
+class _HashingWriter:
+    """Writes through to a file and keeps the MD5 (the object's ETag) of what went by."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.digest = out, hashlib.md5()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def _quote_filename(name: str) -> str:
