@@ -25,30 +25,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.cos_protocol.ranges import parse_range
 from infra.local.cos_api.endpoint import CosEndpoint, cos_bucket
+from infra.local.cos_api.exchange import LimitedReader
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
-from shared.storage.port import ObjectInfo, Reader
+from shared.storage.port import ObjectInfo
 from shared.storage.signing import verify
 
 COPY_CHUNK = 256 * 1024
-
-
-class LimitedReader:
-    """Reads exactly Content-Length bytes from the socket, never more."""
-
-    def __init__(self, raw: Reader, length: int) -> None:
-        self.raw, self.left = raw, length
-
-    def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        size = self.left if size < 0 else min(size, self.left)
-        data = self.raw.read(size)
-        if not data:
-            raise ConnectionError("client closed the connection before sending the whole body")
-        self.left -= len(data)
-        return data
 
 
 class Gateway:
