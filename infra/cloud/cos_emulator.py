@@ -20,18 +20,17 @@ it with ``CosConfig(IP="127.0.0.1", Port=<port>, Scheme="http", Region=...)``.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import os
 import signal
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape
+
+from infra.cos_protocol.errors import CosError, cos_error_xml
+from infra.cos_protocol.signature import AUTH_QUERY_KEYS, SignedRequest, verify
 
 COS_MIN_PART_SIZE = 1024 * 1024
 CANONICAL_HEADERS = {
@@ -50,45 +49,6 @@ CANONICAL_HEADERS = {
         "Expires",
     )
 }
-_AUTH_QUERY_KEYS = {
-    "q-sign-algorithm",
-    "q-ak",
-    "q-sign-time",
-    "q-key-time",
-    "q-header-list",
-    "q-url-param-list",
-    "q-signature",
-    "x-cos-security-token",
-}
-
-
-def _enc(value: str) -> str:
-    return quote(value.encode(), safe="-_.~")
-
-
-def cos_signature(
-    secret_key: str, key_time: str, method: str, path: str, params: dict[str, str], headers: dict[str, str]
-) -> str:
-    """COS request signature (cloud.tencent.com/document/product/436/7778): params and headers
-    are already lower-cased names mapped to raw values."""
-
-    def joined(items: dict[str, str]) -> str:
-        pairs = sorted((_enc(k).lower(), _enc(v)) for k, v in items.items())
-        return "&".join(f"{k}={v}" for k, v in pairs)
-
-    http_string = f"{method.lower()}\n{path}\n{joined(params)}\n{joined(headers)}\n"
-    string_to_sign = f"sha1\n{key_time}\n{hashlib.sha1(http_string.encode()).hexdigest()}\n"
-    sign_key = hmac.new(secret_key.encode(), key_time.encode(), hashlib.sha1).hexdigest()
-    return hmac.new(sign_key.encode(), string_to_sign.encode(), hashlib.sha1).hexdigest()
-
-
-def cos_error_xml(code: str, message: str, resource: str = "") -> bytes:
-    """COS's error body: the SDK reads Code, Message, Resource and RequestId (all required)."""
-    return (
-        f"<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>{escape(code)}</Code>"
-        f"<Message>{escape(message)}</Message><Resource>{escape(resource or '-')}</Resource>"
-        f"<RequestId>{uuid.uuid4().hex}</RequestId><TraceId>{uuid.uuid4().hex}</TraceId></Error>"
-    ).encode()
 
 
 def _as_cos_error(body: bytes, resource: str) -> bytes:
@@ -130,52 +90,16 @@ class CosAuthLayer:
 
     def check(self, environ: dict[str, Any]) -> tuple[str, str] | None:
         """None when the request is signed correctly, else (COS error code, message)."""
-        query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        header = environ.get("HTTP_AUTHORIZATION", "")
-        if header.startswith("q-sign-algorithm="):
-            auth = dict(parse_qsl(header, keep_blank_values=True))
-        elif any(k == "q-sign-algorithm" for k, _ in query):
-            auth = {k: v for k, v in query if k.startswith("q-")}
-        else:
-            return "AccessDenied", "Access Denied. (anonymous request on a private bucket)"
-        if auth.get("q-sign-algorithm") != "sha1":
-            return "InvalidArgument", "unsupported q-sign-algorithm"
-        secret_id = auth.get("q-ak", "")
-        if secret_id not in self.credentials:
-            return "InvalidAccessKeyId", "The access key Id format you provided is invalid."
-        secret_key, token = self.credentials[secret_id]
-        try:
-            start, end = (int(t) for t in auth.get("q-sign-time", "").split(";"))
-        except ValueError:
-            return "AccessDenied", "bad q-sign-time"
-        now = self.clock()
-        if not start <= now <= end:
-            return "AccessDenied", "Request has expired"
-        if token is not None:
-            sent = _environ_header(environ, "x-cos-security-token") or dict(query).get("x-cos-security-token")
-            if sent != token:
-                return "InvalidAccessKeyId", "the security token is missing or wrong"
-        path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8")
-        params: dict[str, str] = {}
-        for name in filter(None, auth.get("q-url-param-list", "").split(";")):
-            values = [v for k, v in query if _enc(k).lower() == name]
-            if not values:
-                return "SignatureDoesNotMatch", f"signed parameter {name} is missing"
-            params[name] = values[0]
-        headers: dict[str, str] = {}
-        for name in filter(None, auth.get("q-header-list", "").split(";")):
-            value = _environ_header(environ, name)
-            if value is None:
-                return "SignatureDoesNotMatch", f"signed header {name} is missing"
-            headers[name] = value
-        expected = cos_signature(
-            secret_key, auth.get("q-key-time", ""), environ["REQUEST_METHOD"], path, params, headers
+        request = SignedRequest(
+            method=environ["REQUEST_METHOD"],
+            path=environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8"),
+            query=parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+            header=lambda name: _environ_header(environ, name),
         )
-        if not hmac.compare_digest(expected, auth.get("q-signature", "")):
-            return "SignatureDoesNotMatch", (
-                "The calculated signature does not match the provided one. Check your "
-                "Secret Access Key and signing method."
-            )
+        try:
+            verify(request, self.credentials.get, self.clock())
+        except CosError as exc:
+            return exc.code, exc.message
         return None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -185,7 +109,7 @@ class CosAuthLayer:
             return self._error(start_response, status, *problem, resource=environ.get("PATH_INFO", ""))
         # Verified: moto sees an authorised path-less-of-auth request.
         query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        environ["QUERY_STRING"] = urlencode([(k, v) for k, v in query if k not in _AUTH_QUERY_KEYS], quote_via=quote)
+        environ["QUERY_STRING"] = urlencode([(k, v) for k, v in query if k not in AUTH_QUERY_KEYS], quote_via=quote)
         environ["HTTP_AUTHORIZATION"] = "COS-verified"
 
         captured: list[Any] = []

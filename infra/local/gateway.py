@@ -5,6 +5,8 @@
 - ``/storage/{bucket}/{key}`` serves signed storage URLs, standing in for COS presigned URLs:
   GET/HEAD with HTTP Range (players seek), PUT for uploads. A finished PUT into the input
   bucket emits the SCF COS event to the trigger function, as a COS upload does.
+- A request with a COS Host (``<bucket>.cos.<region>.myqcloud.com``, what cos-python-sdk-v5
+  sends with ``CosConfig(IP=..., Port=...)``) goes to the COS XML API (infra/local/cos_api).
 - ``/__runtime/invoke/{function}`` is the runtime's async Invoke endpoint for the functions
   (guarded by a per-start secret).
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -22,6 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from infra.cos_protocol.ranges import parse_range
+from infra.local.cos_api.endpoint import CosEndpoint, cos_bucket
+from infra.local.cos_api.exchange import LimitedReader
 from shared.api.mps import envelope as api3_envelope
 from shared.api.mps.handler import MAX_BODY_BYTES as API3_MAX_BODY_BYTES
 from shared.api.mps.handler import too_large as api3_too_large
@@ -29,46 +33,10 @@ from shared.api.mps.messages import language_of
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, error_envelope
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
-from shared.storage.port import ObjectInfo, Reader
+from shared.storage.port import ObjectInfo
 from shared.storage.signing import verify
 
 COPY_CHUNK = 256 * 1024
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-class LimitedReader:
-    """Reads exactly Content-Length bytes from the socket, never more."""
-
-    def __init__(self, raw: Reader, length: int) -> None:
-        self.raw, self.left = raw, length
-
-    def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        size = self.left if size < 0 else min(size, self.left)
-        data = self.raw.read(size)
-        if not data:
-            raise ConnectionError("client closed the connection before sending the whole body")
-        self.left -= len(data)
-        return data
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """(start, end inclusive), or None for 'not satisfiable'. Raises ValueError if malformed."""
-    match = _RANGE_RE.match(header.strip())
-    if not match or match.groups() == ("", ""):
-        raise ValueError(header)
-    first, last = match.groups()
-    if first == "":
-        length = int(last)
-        if length == 0:
-            return None
-        return max(0, size - length), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or start > end:
-        return None
-    return start, end
 
 
 class Gateway:
@@ -85,7 +53,9 @@ class Gateway:
         on_upload: Callable[[ObjectInfo], None],
         max_upload_bytes: int,
         zip_members: Callable[[str, int, int, str], list[tuple[str, str, str]]] | None = None,
+        cos: CosEndpoint | None = None,
     ) -> None:
+        self.cos = cos
         self.storage, self.signing_key, self.invoke_secret = storage, signing_key, invoke_secret
         self.zip_members = zip_members
         self.invoke_sync, self.invoke_async, self.on_upload = invoke_sync, invoke_async, on_upload
@@ -146,7 +116,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         try:
             path = urlsplit(self.path).path
-            if path.startswith("/storage/"):
+            bucket = cos_bucket(self.headers.get("Host"))
+            if bucket is not None and self.owner.cos is not None:
+                self.owner.cos.handle(self, bucket)
+            elif path.startswith("/storage/"):
                 self._storage()
             elif path.startswith("/zip/"):
                 self._zip()

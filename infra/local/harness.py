@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,11 @@ class RunningStack:
     @property
     def client(self) -> Client:
         return Client(self.url, self.token)
+
+    def key_pair(self) -> tuple[str, str]:
+        """The local account's SecretId/SecretKey, as the stack keeps them in its data dir."""
+        pair = json.loads((self.data_dir / "api-key-pair.json").read_text())
+        return pair["secret_id"], pair["secret_key"]
 
     def bucket_path(self, bucket: str, key: str) -> Path:
         return self.data_dir / "buckets" / bucket / key

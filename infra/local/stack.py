@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.local.cos_api.endpoint import CosEndpoint
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
 from infra.local.runtime import LocalRuntime
@@ -32,6 +33,7 @@ from shared.services.bootstrap import ensure_default_workflow, ensure_key_pair, 
 from shared.services.media_access import zip_members
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
+from shared.store.accounts import AccountStore
 from shared.store.models import create_missing_tables
 
 REPO = Path(__file__).resolve().parents[2]
@@ -168,6 +170,12 @@ class Stack:
             on_upload=self._on_upload,
             max_upload_bytes=self.settings.max_input_bytes,
             zip_members=lambda task_id, index, expires, sig: zip_members(deps, task_id, index, expires, sig),
+            cos=CosEndpoint(
+                storage=self.storage,
+                find_key=AccountStore(self.settings).find_key,
+                on_created=self._on_upload,
+                max_object_bytes=self.settings.max_input_bytes,
+            ),
         )
         self._spawn(self.gateway.serve_forever, "gateway")
         self.watcher = FolderWatcher(
@@ -199,7 +207,7 @@ class Stack:
             self._runtime().invoke_async(function, event)
 
     # ---- uploads -> COS events ----------------------------------------------------------
-    def _emit_created(self, info: ObjectInfo) -> None:
+    def _emit_created(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
         event = build_cos_event(
             appid=self.settings.appid,
             bucket=info.bucket,
@@ -209,15 +217,16 @@ class Stack:
             etag=info.etag,
             event_time=int(time.time()),
             content_type=info.content_type,
+            event_name=event_name,
         )
         self._runtime().invoke_async("trigger", event)
 
-    def _on_upload(self, info: ObjectInfo) -> None:
+    def _on_upload(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
         if info.bucket != self.settings.input_bucket:
             return  # the COS trigger is configured on the input bucket only
         if self.watcher:
             self.watcher.mark_seen(info.key)
-        self._emit_created(info)
+        self._emit_created(info, event_name)
 
     def _announce_key(self, key: str) -> None:
         self._emit_created(self.storage.head(self.settings.input_bucket, key))
@@ -243,6 +252,8 @@ class Stack:
             f"protocol http)\n"
             f"  SecretId      : {self.secret_id}\n"
             f"  SecretKey     : {self.secret_key}\n"
+            f'  COS endpoint  : CosConfig(IP="{self.config.host}", Port={self.config.port}, Scheme="http", '
+            f'Region="{self.settings.region}")\n'
             f"  data dir      : {self.data}\n"
             f"  input bucket  : {self.settings.input_bucket} "
             f"(drop files into {self.storage.bucket_dir(self.settings.input_bucket)}/input/)\n"

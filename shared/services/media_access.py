@@ -21,6 +21,7 @@ from shared.domain.status import SubtaskStatus
 from shared.services.deps import Deps
 from shared.services.operations import owned_task
 from shared.services.queries import subtask_view
+from shared.services.stored_zip import stored_zip_download
 from shared.storage.port import guess_type
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
@@ -168,9 +169,11 @@ def download(deps: Deps, account: str, task_id: str, index: int, expires_in: int
             "files": 1,
             "expires_in": life,
         }
+    filename = f"{task_id}_{index}_{sub.type.lower()}.zip"
+    if deps.settings.storage == "cos":  # no gateway streams zips in the cloud: build one into the bucket
+        return stored_zip_download(deps.storage, task, sub, files, life, filename)
     expires = int(time.time()) + life
     sig = _zip_sig(deps.settings.signing_key, task_id, index, sub.attempt, expires)
-    filename = f"{task_id}_{index}_{sub.type.lower()}.zip"
     url = f"{deps.settings.public_url}/zip/{task_id}/{index}/{quote(filename)}?expires={expires}&sig={sig}"
     return {"url": url, "filename": filename, "files": len(files), "expires_in": life}
 

@@ -18,6 +18,8 @@ import tempfile
 import threading
 import uuid
 from calendar import timegm
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from time import strptime
@@ -26,7 +28,8 @@ from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, RetryableProcessingError
 from shared.runtime.settings import CloudCredentials, Settings
-from shared.storage.port import ObjectInfo, Reader, Storage, check_bucket, check_key, guess_type
+from shared.storage.cos_writer import MultipartWriter
+from shared.storage.port import ObjectInfo, Reader, Storage, Writer, check_bucket, check_key, guess_type
 
 CHUNK = 1024 * 1024
 _NOT_FOUND_CODES = {"NoSuchKey", "NoSuchResource", "NoSuchBucket", "NoSuchVersion"}
@@ -322,6 +325,18 @@ class CosStorage(Storage):
                 out.close()
             if spool is not None:
                 spool.unlink(missing_ok=True)
+
+    @contextmanager
+    def open_write(self, bucket: str, key: str, content_type: str) -> Iterator[Writer]:
+        check_bucket(bucket)
+        check_key(key)
+        writer = MultipartWriter(self.client(), self._call, bucket, key, content_type, self.part_size_mb * CHUNK)
+        try:
+            yield writer
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
 
     def delete(self, bucket: str, key: str) -> None:
         check_bucket(bucket)

@@ -13,12 +13,14 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError
-from shared.storage.port import ObjectInfo, Reader, Storage, check_bucket, check_key, guess_type
+from shared.storage.port import ObjectInfo, Reader, Storage, Writer, check_bucket, check_key, guess_type
 from shared.storage.signing import signed_path
 
 CHUNK = 1024 * 1024
@@ -48,14 +50,33 @@ class LocalStorage(Storage):
         return path
 
     # ---- metadata -------------------------------------------------------------------------
-    def _write_meta(self, bucket: str, key: str, stat: os.stat_result, etag: str, content_type: str) -> None:
+    def _write_meta(
+        self,
+        bucket: str,
+        key: str,
+        stat: os.stat_result,
+        etag: str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         meta = self._meta_path(bucket, key)
         meta.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp / f"{uuid.uuid4().hex}.json"
-        tmp.write_text(
-            json.dumps({"etag": etag, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_type": content_type})
-        )
+        record = {"etag": etag, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_type": content_type}
+        if headers:
+            record["headers"] = headers
+        tmp.write_text(json.dumps(record))
         os.replace(tmp, meta)
+
+    def stored_headers(self, bucket: str, key: str) -> dict[str, str]:
+        """The response headers kept with an object written through the COS API (x-cos-meta-*,
+        Content-Disposition, ...); {} for other objects or when the file changed behind our back."""
+        info = self.head(bucket, key)
+        try:
+            meta = json.loads(self._meta_path(bucket, key).read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return dict(meta.get("headers") or {}) if meta.get("etag") == info.etag else {}
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
         path = self.path(bucket, key)
@@ -86,6 +107,22 @@ class LocalStorage(Storage):
         info = self.head(bucket, key)
         shutil.copyfile(self.path(bucket, key), dest)
         return info
+
+    def sorted_keys(self, bucket: str, prefix: str = "") -> list[str]:
+        """Every key under ``prefix`` in byte order (COS's listing order), walking only the folder
+        the prefix names."""
+        base = self.bucket_dir(bucket)
+        folder = prefix.rpartition("/")[0]
+        start = base / folder if folder else base
+        if folder and any(part in ("", ".", "..") for part in folder.split("/")):
+            return []
+        keys: list[str] = []
+        for dirpath, _dirnames, filenames in os.walk(start):
+            for name in filenames:
+                key = os.path.relpath(os.path.join(dirpath, name), base).replace(os.sep, "/")
+                if key.startswith(prefix):
+                    keys.append(key)
+        return sorted(keys, key=lambda k: k.encode())
 
     def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list[ObjectInfo]:
         base = self.bucket_dir(bucket)
@@ -122,6 +159,18 @@ class LocalStorage(Storage):
         finally:
             tmp.unlink(missing_ok=True)
 
+    @contextmanager
+    def open_write(self, bucket: str, key: str, content_type: str) -> Iterator[Writer]:
+        dest = self.path(bucket, key)
+        tmp = self.temp_path()
+        try:
+            with tmp.open("wb") as out:
+                hashed = _HashingWriter(out)
+                yield hashed
+            self._publish(tmp, dest, bucket, key, hashed.digest.hexdigest(), content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
+
     def upload(self, bucket: str, key: str, src: Path, content_type: str | None = None) -> ObjectInfo:
         dest = self.path(bucket, key)
         tmp = self._tmp / uuid.uuid4().hex
@@ -131,11 +180,36 @@ class LocalStorage(Storage):
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _publish(self, tmp: Path, dest: Path, bucket: str, key: str, etag: str, content_type: str | None) -> ObjectInfo:
+    def temp_path(self) -> Path:
+        """A fresh name on the same filesystem as the buckets, for ``publish``."""
+        return self._tmp / uuid.uuid4().hex
+
+    def publish(
+        self,
+        tmp: Path,
+        bucket: str,
+        key: str,
+        etag: str,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> ObjectInfo:
+        """Rename a finished temporary file into place: readers see the old object or the new one."""
+        return self._publish(tmp, self.path(bucket, key), bucket, key, etag, content_type, headers)
+
+    def _publish(
+        self,
+        tmp: Path,
+        dest: Path,
+        bucket: str,
+        key: str,
+        etag: str,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> ObjectInfo:
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
         stat = dest.stat()
-        self._write_meta(bucket, key, stat, etag, content_type or guess_type(key))
+        self._write_meta(bucket, key, stat, etag, content_type or guess_type(key), headers)
         return ObjectInfo(bucket, key, stat.st_size, etag, stat.st_mtime, content_type or guess_type(key))
 
     def delete(self, bucket: str, key: str) -> None:
@@ -151,6 +225,20 @@ class LocalStorage(Storage):
             disposition = "attachment; filename*=UTF-8''" + _quote_filename(download_name)
         expires = int(time.time()) + int(expires_in)
         return self.public_url + signed_path(self.signing_key, method, bucket, key, expires, disposition)
+
+
+class _HashingWriter:
+    """Writes through to a file and keeps the MD5 (the object's ETag) of what went by."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.digest = out, hashlib.md5()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def _quote_filename(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -81,6 +82,11 @@ class Storage(ABC):
     def put_stream(
         self, bucket: str, key: str, stream: Reader, content_type: str | None = None, max_bytes: int | None = None
     ) -> ObjectInfo: ...
+
+    @abstractmethod
+    def open_write(self, bucket: str, key: str, content_type: str) -> AbstractContextManager[Writer]:
+        """A stream to write an object of unknown length to, published atomically when the block
+        ends without an error (and dropped when it raises). Holds at most one part in memory."""
 
     @abstractmethod
     def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list[ObjectInfo]: ...

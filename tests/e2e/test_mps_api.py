@@ -40,8 +40,7 @@ def endpoint(stack) -> str:
 
 
 def local_pair(stack) -> tuple[str, str]:
-    pair = json.loads((stack.data_dir / "api-key-pair.json").read_text())
-    return pair["secret_id"], pair["secret_key"]
+    return stack.key_pair()
 
 
 def mps(stack, language="en-US", pair=None, token=None):

@@ -9,11 +9,8 @@ import hashlib
 import io
 import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,38 +27,6 @@ REPO = Path(__file__).resolve().parents[2]
 REGION = "ap-guangzhou"
 SECRET_ID, SECRET_KEY, TOKEN = "AKIDopenmpsTEST", "test-secret-key", "test-session-token"
 MB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[tuple[str, int]]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "infra.cloud.cos_emulator",
-            "--port",
-            "0",
-            "--credential",
-            f"{SECRET_ID}:{SECRET_KEY}:{TOKEN}",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # "listening on http://127.0.0.1:PORT"
-        assert line.startswith("listening on http://"), f"emulator did not start: {line!r}"
-        host, port = line.strip().rsplit("/", 1)[1].split(":")
-        yield host, int(port)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def make(endpoint: tuple[str, int], credentials: object = None, **kw: object) -> CosStorage:

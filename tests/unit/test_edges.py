@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from infra.local.gateway import parse_range
+from infra.cos_protocol.ranges import parse_range
 from shared.domain.errors import BadInputError, OpenMpsError
 from shared.runtime.scf import ScfContext, apigw_to_rest_event, rest_to_integration_response
 from shared.runtime.settings import settings_from_env
