@@ -17,17 +17,15 @@ from __future__ import annotations
 import tempfile
 import threading
 import uuid
-from calendar import timegm
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from time import strptime
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, RetryableProcessingError
 from shared.runtime.settings import CloudCredentials, Settings
+from shared.storage.cos_responses import BodyStream, header, http_time, iso_time
 from shared.storage.cos_writer import MultipartWriter
 from shared.storage.port import ObjectInfo, Reader, Storage, Writer, check_bucket, check_key, guess_type
 
@@ -35,56 +33,6 @@ CHUNK = 1024 * 1024
 _NOT_FOUND_CODES = {"NoSuchKey", "NoSuchResource", "NoSuchBucket", "NoSuchVersion"}
 # Server-side codes worth a retry; anything else from the server is a refusal.
 _RETRYABLE_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ServerBusy"}
-
-
-def _header(headers: dict[str, Any], name: str, default: str = "") -> str:
-    """Response headers as the SDK returns them: a plain dict, case as the server sent it."""
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return str(value)
-    return default
-
-
-def _http_time(value: str) -> float:
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return 0.0
-
-
-def _iso_time(value: str) -> float:
-    try:
-        return float(timegm(strptime(value.split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S")))
-    except (TypeError, ValueError):
-        return 0.0
-
-
-class _Stream:
-    """A readable stream of an object's body that releases its connection on close."""
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
-    def read(self, size: int = -1) -> bytes:
-        return self._raw.read(None if size is None or size < 0 else size)
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        try:
-            self._raw.close()
-        finally:
-            release = getattr(self._raw, "release_conn", None)
-            if callable(release):
-                release()
-
-    def __enter__(self) -> _Stream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class CosStorage(Storage):
@@ -183,10 +131,10 @@ class CosStorage(Storage):
         return ObjectInfo(
             bucket=bucket,
             key=key,
-            size=int(_header(headers, "Content-Length", "0") or 0),
-            etag=_header(headers, "ETag").strip('"'),
-            last_modified=_http_time(_header(headers, "Last-Modified")),
-            content_type=_header(headers, "Content-Type") or guess_type(key),
+            size=int(header(headers, "Content-Length", "0") or 0),
+            etag=header(headers, "ETag").strip('"'),
+            last_modified=http_time(header(headers, "Last-Modified")),
+            content_type=header(headers, "Content-Type") or guess_type(key),
         )
 
     # ---- reads ------------------------------------------------------------------------------
@@ -200,7 +148,7 @@ class CosStorage(Storage):
         check_bucket(bucket)
         check_key(key)
         response = self._call("get", bucket, key, self.client().get_object, Bucket=bucket, Key=key)
-        return _Stream(response["Body"].get_raw_stream())  # type: ignore[return-value]
+        return BodyStream(response["Body"].get_raw_stream())  # type: ignore[return-value]
 
     def download(self, bucket: str, key: str, dest: Path) -> ObjectInfo:
         info = self.head(bucket, key)
@@ -251,7 +199,7 @@ class CosStorage(Storage):
                         key=key,
                         size=int(item.get("Size") or 0),
                         etag=str(item.get("ETag") or "").strip('"'),
-                        last_modified=_iso_time(str(item.get("LastModified") or "")),
+                        last_modified=iso_time(str(item.get("LastModified") or "")),
                         content_type=guess_type(key),
                     )
                 )
