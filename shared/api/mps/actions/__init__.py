@@ -14,10 +14,12 @@ from typing import Any
 from shared.api.mps.actions import describe_tasks, manage_task
 from shared.api.mps.context import ActionContext
 from shared.api.mps.params import Params
+from shared.api.mps.templates import template_actions
 
 Action = Callable[[ActionContext, Params], dict[str, Any]]
 
 ACTIONS: dict[str, Action] = {
     "DescribeTasks": describe_tasks.run,
     "ManageTask": manage_task.run,
+    **template_actions(),  # Create/Modify/Delete/Describe for the six template families
 }
