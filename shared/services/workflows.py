@@ -163,6 +163,11 @@ def mps_workflows(deps: Deps, account: str) -> list[Workflow]:
     return [with_mps_id(deps, w) for w in sorted(deps.workflows.for_account(account), key=lambda w: w.create_time)]
 
 
+def find_by_id_or_none(deps: Deps, account: str, workflow_id: str) -> Workflow | None:
+    wf = deps.workflows.get(workflow_id)
+    return wf if wf is not None and wf.account == account else None
+
+
 def find_by_mps_id(deps: Deps, account: str, mps_id: int) -> Workflow:
     """The account's rule an MPS WorkflowId names (another account's answers as not found)."""
     for wf in mps_workflows(deps, account):
