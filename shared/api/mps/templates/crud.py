@@ -110,13 +110,13 @@ def delete(family: TemplateFamily, ctx: ActionContext, params: Params) -> dict[s
     if _is_preset(definition):
         raise MpsError("InvalidParameterValue.DeleteDefaultTemplate", "delete_preset", definition=definition)
     _owned(family, ctx, definition)
-    users = templates_in_use(ctx.deps, ctx.account, definition)
-    if users:
-        raise MpsError("ResourceInUse", "template_in_use", definition=definition, workflows=", ".join(users))
     try:
         delete_custom_template(ctx.deps, ctx.account, definition)
     except NotFoundError:  # deleted by another call meanwhile
         raise MpsError("ResourceNotFound.TemplateNotExist", "template_not_found", definition=definition) from None
+    except ConflictError:  # a workflow uses it
+        users = ", ".join(templates_in_use(ctx.deps, ctx.account, definition))
+        raise MpsError("ResourceInUse", "template_in_use", definition=definition, workflows=users) from None
     return {}
 
 
@@ -153,11 +153,9 @@ def describe(family: TemplateFamily, ctx: ActionContext, params: Params) -> dict
     offset = params.integer("Offset", default=0, low=0, high=2**31 - 1, code="InvalidParameterValue.Offset")
     limit = params.integer("Limit", default=10, low=1, high=100, code="InvalidParameterValue.Limit")
     extra = family.describe_filter(Fields(params.body)) if family.describe_filter else (lambda _view: True)
-    kinds_wanted = {k for k, _v in family.kinds}
     views = [
         v
-        for kind in kinds_wanted
-        for v in _catalog(ctx).list(ctx.account, kind)
+        for v in _catalog(ctx).list(ctx.account)  # one query for the account's custom templates
         if family.covers(v)
         and (wanted is None or v["definition"] in wanted)
         and (type_ is None or v["preset"] == (type_ == "Preset"))
