@@ -17,6 +17,6 @@ def run(ctx: ActionContext, params: Params) -> dict[str, Any]:
     fields = Fields(params.body)
     request = workflow_request(ctx, fields, enabled=False)
     notify, rank = notify_config(fields), priority(fields)
-    view = service(ctx, 0, lambda: create_workflow(ctx.deps, ctx.account, request, notify=notify, priority=rank))
+    view = service(0, lambda: create_workflow(ctx.deps, ctx.account, request, notify=notify, priority=rank))
     wf = find_by_id_or_none(ctx.deps, ctx.account, view["workflow_id"])
     return {"WorkflowId": wf.mps_id if wf else 0}

@@ -22,7 +22,6 @@ def run(ctx: ActionContext, params: Params) -> dict[str, Any]:
     request = workflow_request(ctx, fields, enabled=False)
     notify, rank = notify_config(fields), priority(fields)
     service(
-        ctx,
         wf.mps_id,
         lambda: update_workflow(ctx.deps, ctx.account, wf.workflow_id, request, notify=notify, priority=rank),
     )

@@ -12,17 +12,17 @@ from shared.services.workflows import delete_workflow, set_enabled
 
 def enable(ctx: ActionContext, params: Params) -> dict[str, Any]:
     wf = owned(ctx, params)
-    service(ctx, wf.mps_id, lambda: set_enabled(ctx.deps, ctx.account, wf.workflow_id, True))
+    service(wf.mps_id, lambda: set_enabled(ctx.deps, ctx.account, wf.workflow_id, True))
     return {}
 
 
 def disable(ctx: ActionContext, params: Params) -> dict[str, Any]:
     wf = owned(ctx, params)
-    service(ctx, wf.mps_id, lambda: set_enabled(ctx.deps, ctx.account, wf.workflow_id, False))
+    service(wf.mps_id, lambda: set_enabled(ctx.deps, ctx.account, wf.workflow_id, False))
     return {}
 
 
 def delete(ctx: ActionContext, params: Params) -> dict[str, Any]:
     wf = owned(ctx, params)
-    service(ctx, wf.mps_id, lambda: delete_workflow(ctx.deps, ctx.account, wf.workflow_id))
+    service(wf.mps_id, lambda: delete_workflow(ctx.deps, ctx.account, wf.workflow_id))
     return {}

@@ -100,7 +100,6 @@ def modify(family: TemplateFamily, ctx: ActionContext, params: Params) -> dict[s
     if kind[0] != item["type"]:
         raise MpsError("UnsupportedOperation", "template_kind_change", definition=definition, was=item["type"])
     body = {"name": item["name"], "comment": item["comment"], **_identity(fields, item["name"]), **values}
-    body["name"] = body["name"] or item["name"]
     _save(ctx, family, lambda: _catalog(ctx).update(ctx.account, definition, body))
     return {}
 

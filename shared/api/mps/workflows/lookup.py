@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from shared.api.mps.context import ActionContext
 from shared.api.mps.errors import MpsError
@@ -33,7 +33,7 @@ def owned(ctx: ActionContext, params: Params) -> Workflow:
         raise MpsError("ResourceNotFound", "workflow_not_found", workflow_id=wanted) from None
 
 
-def service(ctx: ActionContext, wf_id: int, call: Callable[[], T]) -> T:
+def service(wf_id: int, call: Callable[[], T]) -> T:
     try:
         return call()
     except BadInputError as exc:
@@ -44,7 +44,3 @@ def service(ctx: ActionContext, wf_id: int, call: Callable[[], T]) -> T:
         if exc.code.startswith("LimitExceeded"):
             raise MpsError("LimitExceeded", "too_many_workflows", limit=MAX_WORKFLOWS) from None
         raise
-
-
-def nothing(_result: Any) -> dict[str, Any]:
-    return {}
