@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.domain.errors import BadInputError
 from shared.domain.kinds import snapshot, transcode
@@ -27,6 +27,12 @@ class Workflow:
     enabled: bool = True
     create_time: str = ""
     update_time: str = ""
+    # What the MPS API 3.0 names a workflow by (an int; ours is a string): given once, never reused.
+    # 0 until the first MPS call that needs it (rules made before the API 3.0, the default rule).
+    mps_id: int = 0
+    # Kept as MPS's TaskNotifyConfig and TaskPriority say them, for the tasks the rule creates.
+    notify: dict[str, str] = field(default_factory=dict)
+    priority: int = 0
 
     def matches(self, bucket: str, key: str) -> bool:
         if not self.enabled or bucket != self.bucket or not key.startswith(self.prefix):

@@ -17,6 +17,7 @@ from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket
 
 MAX_WORKFLOWS = 100
+MPS_WORKFLOW_IDS = "workflow-mps-id"  # the counter MPS WorkflowIds are drawn from
 
 
 def workflow_view(wf: Workflow) -> dict[str, Any]:
@@ -104,18 +105,37 @@ def get_workflow(deps: Deps, account: str, workflow_id: str) -> dict[str, Any]:
     return workflow_view(_owned(deps, account, workflow_id))
 
 
-def create_workflow(deps: Deps, account: str, body: WorkflowRequest) -> dict[str, Any]:
+def create_workflow(
+    deps: Deps, account: str, body: WorkflowRequest, *, notify: dict[str, str] | None = None, priority: int = 0
+) -> dict[str, Any]:
+    """A new rule; ``notify`` and ``priority`` are MPS's TaskNotifyConfig and TaskPriority."""
     if len(deps.workflows.for_account(account)) >= MAX_WORKFLOWS:
         raise ConflictError(f"at most {MAX_WORKFLOWS} workflows", code="LimitExceeded.Workflows")
     wf = _parse(deps, account, body, workflow_id="wf-" + secrets.token_hex(6), create_time=clock.now_iso())
     _check_loops(deps, account, wf)
-    deps.workflows.save(wf, create=True)
+    mps_id = deps.counters.next_value(MPS_WORKFLOW_IDS)
+    deps.workflows.save(replace(wf, mps_id=mps_id, notify=dict(notify or {}), priority=priority), create=True)
     return workflow_view(wf)
 
 
-def update_workflow(deps: Deps, account: str, workflow_id: str, body: WorkflowRequest) -> dict[str, Any]:
+def update_workflow(
+    deps: Deps,
+    account: str,
+    workflow_id: str,
+    body: WorkflowRequest,
+    *,
+    notify: dict[str, str] | None = None,
+    priority: int | None = None,
+) -> dict[str, Any]:
+    """Replace a rule; its MPS id stays, and so do its notify config and priority unless given."""
     old = _owned(deps, account, workflow_id)
     wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time)
+    wf = replace(
+        wf,
+        mps_id=old.mps_id,
+        notify=old.notify if notify is None else dict(notify),
+        priority=old.priority if priority is None else priority,
+    )
     _check_loops(deps, account, wf)
     if not deps.workflows.save(wf, create=False):
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
@@ -128,6 +148,32 @@ def set_enabled(deps: Deps, account: str, workflow_id: str, enabled: bool) -> di
         _check_loops(deps, account, wf)
     deps.workflows.save(wf, create=False)
     return workflow_view(wf)
+
+
+def with_mps_id(deps: Deps, wf: Workflow) -> Workflow:
+    """The rule with its MPS WorkflowId, giving it one the first time an MPS call needs it."""
+    if wf.mps_id:
+        return wf
+    mps_id = deps.workflows.set_mps_id(wf.account, wf.workflow_id, deps.counters.next_value(MPS_WORKFLOW_IDS))
+    return replace(wf, mps_id=mps_id)
+
+
+def mps_workflows(deps: Deps, account: str) -> list[Workflow]:
+    """The account's rules, oldest first, each with its MPS WorkflowId."""
+    return [with_mps_id(deps, w) for w in sorted(deps.workflows.for_account(account), key=lambda w: w.create_time)]
+
+
+def find_by_id_or_none(deps: Deps, account: str, workflow_id: str) -> Workflow | None:
+    wf = deps.workflows.get(workflow_id)
+    return wf if wf is not None and wf.account == account else None
+
+
+def find_by_mps_id(deps: Deps, account: str, mps_id: int) -> Workflow:
+    """The account's rule an MPS WorkflowId names (another account's answers as not found)."""
+    for wf in mps_workflows(deps, account):
+        if wf.mps_id == mps_id:
+            return wf
+    raise NotFoundError(f"no workflow {mps_id}", code="ResourceNotFound.Workflow")
 
 
 def delete_workflow(deps: Deps, account: str, workflow_id: str) -> None:

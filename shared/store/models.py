@@ -188,6 +188,9 @@ class WorkflowModel(Model):
     enabled = BooleanAttribute(default=True)
     create_time = UnicodeAttribute()
     update_time = UnicodeAttribute(null=True)
+    mps_id = NumberAttribute(null=True)  # the MPS API 3.0 WorkflowId
+    notify = JSONAttribute(null=True)  # MPS TaskNotifyConfig
+    priority = NumberAttribute(null=True)
 
     by_bucket = WorkflowsByBucket()
     by_owner = WorkflowsByAccount()

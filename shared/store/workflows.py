@@ -24,6 +24,9 @@ def _from_item(item: WorkflowModel) -> Workflow:
         enabled=bool(item.enabled),
         create_time=item.create_time,
         update_time=item.update_time or item.create_time,
+        mps_id=int(item.mps_id or 0),
+        notify=dict(item.notify or {}),
+        priority=int(item.priority or 0),
     )
 
 
@@ -44,6 +47,9 @@ def _to_item(wf: Workflow) -> WorkflowModel:
         enabled=wf.enabled,
         create_time=wf.create_time,
         update_time=wf.update_time or wf.create_time,
+        mps_id=wf.mps_id or None,
+        notify=wf.notify or None,
+        priority=wf.priority,
     )
 
 
@@ -80,6 +86,19 @@ class WorkflowStore:
             return True
         except _LostCondition:
             return False
+
+    def set_mps_id(self, account: str, workflow_id: str, mps_id: int) -> int:
+        """Give the rule its MPS id unless it has one; the id it holds afterwards (0: no such rule)."""
+        try:
+            with _conditional():
+                WorkflowModel(workflow_id).update(
+                    actions=[WorkflowModel.mps_id.set(mps_id)],
+                    condition=(WorkflowModel.account == account) & WorkflowModel.mps_id.does_not_exist(),
+                )
+            return mps_id
+        except _LostCondition:
+            wf = self.get(workflow_id)
+            return wf.mps_id if wf is not None and wf.account == account else 0
 
     def create_if_missing(self, wf: Workflow) -> bool:
         try:

@@ -81,6 +81,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The SessionId {session_id} was used within the last 3 days (task {task_id}); the request is de-duplicated.",
         "去重识别码 {session_id} 在 3 天内已使用（任务 {task_id}），请求被去重。",
     ),
+    "unsupported_field": (
+        "The field {name} is not supported by openmps: {detail}.",
+        "openmps 不支持字段 {name}：{detail}。",
+    ),
+    "template_not_found": ("The template {definition} does not exist.", "模板 {definition} 不存在。"),
+    "modify_preset": (
+        "The template {definition} is a system preset and cannot be modified.",
+        "模板 {definition} 是系统预置模板，不能修改。",
+    ),
+    "delete_preset": (
+        "The template {definition} is a system preset and cannot be deleted.",
+        "模板 {definition} 是系统预置模板，不能删除。",
+    ),
+    "template_in_use": (
+        "The template {definition} is used by the workflow(s) {workflows}; change them first.",
+        "模板 {definition} 正被工作流 {workflows} 使用，请先修改这些工作流。",
+    ),
+    "template_refused": ("The template is refused at {name}: {detail}", "模板参数 {name} 无效：{detail}"),
+    "template_kind_change": (
+        "The template {definition} is an openmps {was} template; a template cannot change between Transcode "
+        "and Enhancement (EnhanceConfig): create a new one.",
+        "模板 {definition} 是 openmps 的 {was} 模板；转码模板与增强模板（EnhanceConfig）不能互相转换，请新建模板。",
+    ),
+    "too_many_templates": (
+        "At most {limit} custom templates are allowed.",
+        "自定义模板数量最多为 {limit} 个。",
+    ),
+    "workflow_not_found": ("The workflow {workflow_id} does not exist.", "工作流 {workflow_id} 不存在。"),
+    "workflow_refused": ("The workflow is refused at {name}: {detail}", "工作流参数 {name} 无效：{detail}"),
+    "reset_enabled": (
+        "The workflow {workflow_id} is enabled; disable it before resetting it.",
+        "工作流 {workflow_id} 处于启用状态，请先禁用再重置。",
+    ),
+    "too_many_workflows": ("At most {limit} workflows are allowed.", "工作流数量最多为 {limit} 个。"),
     "service_error": ("{detail}", "{detail}"),
     "internal": (
         "An internal error occurred; see the api function's log for request {request_id}.",

@@ -11,13 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.api.mps.actions import describe_tasks, manage_task
+from shared.api.mps.actions import (
+    create_workflow,
+    describe_tasks,
+    describe_workflows,
+    manage_task,
+    reset_workflow,
+    workflow_switches,
+)
 from shared.api.mps.context import ActionContext
 from shared.api.mps.params import Params
+from shared.api.mps.templates import template_actions
 
 Action = Callable[[ActionContext, Params], dict[str, Any]]
 
 ACTIONS: dict[str, Action] = {
     "DescribeTasks": describe_tasks.run,
     "ManageTask": manage_task.run,
+    "CreateWorkflow": create_workflow.run,
+    "DescribeWorkflows": describe_workflows.run,
+    "EnableWorkflow": workflow_switches.enable,
+    "DisableWorkflow": workflow_switches.disable,
+    "DeleteWorkflow": workflow_switches.delete,
+    "ResetWorkflow": reset_workflow.run,
+    **template_actions(),  # Create/Modify/Delete/Describe for the six template families
 }
