@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.api.mps.actions import describe_tasks, manage_task
+from shared.api.mps.actions import describe_task_detail, describe_tasks, manage_task, process_media
 from shared.api.mps.context import ActionContext
 from shared.api.mps.params import Params
 
 Action = Callable[[ActionContext, Params], dict[str, Any]]
 
 ACTIONS: dict[str, Action] = {
+    "DescribeTaskDetail": describe_task_detail.run,
     "DescribeTasks": describe_tasks.run,
     "ManageTask": manage_task.run,
+    "ProcessMedia": process_media.run,
 }
