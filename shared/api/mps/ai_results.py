@@ -18,13 +18,30 @@ from shared.domain.model import Subtask
 from shared.domain.status import SubtaskStatus
 
 StatusFields = Callable[[Subtask], dict[str, Any]]
+# The review types MPS's AiContentReviewResult has a task for; openmps's others (Ad.Ocr) show in the
+# REST API and the console only.
+MPS_REVIEW_TYPES = frozenset(
+    {
+        "Porn",
+        "Terrorism",
+        "Political",
+        "Porn.Asr",
+        "Porn.Ocr",
+        "Political.Asr",
+        "Political.Ocr",
+        "Terrorism.Ocr",
+        "Prohibited.Asr",
+        "Prohibited.Ocr",
+    }
+)
 
 
 def _result_set_of(sub: Subtask) -> str | None:
     kind = kinds.get(sub.type)
-    if kind.mps is None:
+    family = kind.presets[0].params if kind.presets else None  # AI kinds have one family
+    if kind.mps is None or family is None:
         return None
-    name = kind.mps(kind.from_json(sub.template.get("params") or {}))
+    name = kind.mps(family)
     return None if name.in_media_process_task else name.result_type
 
 
@@ -65,6 +82,8 @@ def ai_review_results(subs: list[Subtask], status_fields: StatusFields) -> list[
             continue
         for task in tasks:
             review_type = task["type"]
+            if review_type not in MPS_REVIEW_TYPES:
+                continue
             segments = [s for s in summary.get("segments") or [] if s.get("type") == review_type]
             output: dict[str, Any] = {
                 "Confidence": float(task.get("confidence") or 0.0),

@@ -167,13 +167,11 @@ def _task_input(sub: Subtask, definition: int) -> dict[str, Any]:
 
 
 def media_process_result(sub: Subtask, region: str) -> dict[str, Any] | None:
+    name = mps_name(sub)
+    if name is None or not name.in_media_process_task:
+        return None
     kind = kinds.get(sub.type)
-    if kind.mps is None:
-        return None
     params = kind.from_json(sub.template.get("params") or {})
-    name = kind.mps(params)
-    if not name.in_media_process_task:
-        return None
     definition = int(sub.template.get("definition") or 0)
     body = {**status_fields(sub), "Input": _task_input(sub, definition)}
     result_key = {"Transcode": "TranscodeTask", "ImageSprites": "ImageSpriteTask"}.get(
@@ -183,10 +181,21 @@ def media_process_result(sub: Subtask, region: str) -> dict[str, Any] | None:
         body["Output"] = transcode_item(sub, definition, region)
         body["Progress"] = 100 if sub.status == SubtaskStatus.SUCCESS else int(sub.progress)
     else:
-        body["Output"] = snapshot_item(sub, kind.variant_of(params), definition, region, params)
+        body["Output"] = snapshot_item(
+            sub, sub.template.get("kind") or kind.default_variant, definition, region, params
+        )
         body["BeginProcessTime"] = mps_time(sub.begin_time)
         body["FinishTime"] = mps_time(sub.finish_time)
     return {"Type": name.result_type, result_key: body}
+
+
+def mps_name(sub: Subtask) -> kinds.MpsTaskName | None:
+    """Where the subtask sits in MPS, from its kind and template family (a preset of that family
+    stands in for the parameters: the name depends on the family only)."""
+    kind = kinds.get(sub.type)
+    variant = (sub.template.get("kind") or kind.default_variant) if kind.variants else ""
+    family = next((t.params for t in kind.presets if kind.variant_of(t.params) == variant), None)
+    return None if kind.mps is None or family is None else kind.mps(family)
 
 
 def current(task: Task, subtasks: list[Subtask]) -> list[Subtask]:
