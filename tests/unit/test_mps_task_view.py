@@ -10,6 +10,7 @@ from tencentcloud.mps.v20190612 import models
 
 from shared.api.mps.task_input import mps_fields
 from shared.api.mps.task_view import task_detail
+from shared.api.mps.views import subtask_types
 from shared.domain import kinds
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
@@ -246,3 +247,10 @@ def test_transcode_task_set_holds_transcode_and_enhancement_from_the_registry():
     assert fields["SnapshotByTimeOffsetTaskSet"] == (("Snapshot", "time_offset"),)
     assert fields["ImageSpriteTaskSet"] == (("Snapshot", "sprite"),)
     assert fields["AiContentReviewTask"] == (("ContentReview", ""),)
+
+
+def test_subtask_types_are_the_mps_names_of_each_kind_of_work_once():
+    # Enhancement is a Transcode in MPS; the AI tasks are named without "Task"
+    assert subtask_types(SUBTASKS) == [
+        "Transcode", "SnapshotByTimeOffset", "SampleSnapshot", "ImageSprites", "AiContentReview", "AiAnalysis"
+    ]  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.api.mps.ai_results import ai_analysis_results, ai_review_results
-from shared.api.mps.views import TASK_TYPE, mps_time
+from shared.api.mps.views import TASK_TYPE, mps_name, mps_time
 from shared.domain import kinds
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
@@ -187,15 +187,6 @@ def media_process_result(sub: Subtask, region: str) -> dict[str, Any] | None:
         body["BeginProcessTime"] = mps_time(sub.begin_time)
         body["FinishTime"] = mps_time(sub.finish_time)
     return {"Type": name.result_type, result_key: body}
-
-
-def mps_name(sub: Subtask) -> kinds.MpsTaskName | None:
-    """Where the subtask sits in MPS, from its kind and template family (a preset of that family
-    stands in for the parameters: the name depends on the family only)."""
-    kind = kinds.get(sub.type)
-    variant = (sub.template.get("kind") or kind.default_variant) if kind.variants else ""
-    family = next((t.params for t in kind.presets if kind.variant_of(t.params) == variant), None)
-    return None if kind.mps is None or family is None else kind.mps(family)
 
 
 def current(task: Task, subtasks: list[Subtask]) -> list[Subtask]:

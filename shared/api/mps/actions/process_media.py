@@ -159,7 +159,7 @@ def run(ctx: ActionContext, params: Params) -> dict[str, Any]:
         if name not in KNOWN and name not in UNSUPPORTED:
             raise MpsError("UnknownParameter", "unknown_parameter", name=name)
     params.choice("TaskType", ("Online",), code="InvalidParameterValue")
-    bucket, key, url = _input(ctx, params._present("InputInfo", True))
+    bucket, key, url = _input(ctx, params.raw("InputInfo", required=True))
     if body.get("OutputStorage") is not None:
         out_bucket = _output_bucket(ctx, "OutputStorage", body["OutputStorage"])
     elif url:
