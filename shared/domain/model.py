@@ -55,6 +55,10 @@ class Task:
     message: str | None = None
     session_id: str | None = None
     session_context: str | None = None
+    input_url: str | None = None  # an http(s) input (MPS UrlInputInfo); then input_key only names it
+    priority: int = 0  # MPS TasksPriority, -10..10
+    notify: dict[str, Any] | None = None  # MPS TaskNotifyConfig as sent (delivery: the notifier)
+    metadata: dict[str, Any] | None = None  # the input's probe, written by the first worker to probe it
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property

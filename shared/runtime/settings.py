@@ -96,6 +96,11 @@ class Settings(BaseModel):
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
+    # URLs callers name (ProcessMedia URL input, callbacks) may reach loopback, link-local and private
+    # addresses only if this allows it; unset: allowed with local storage, refused with COS
+    # (shared/runtime/url_policy.py).
+    allow_private_urls: bool | None = None
+    url_fetch_timeout_seconds: float = Field(600.0, gt=0)
 
     @field_validator("public_url")
     @classmethod
@@ -128,6 +133,10 @@ class Settings(BaseModel):
         if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
             raise ValueError("must be a sha256: 64 hexadecimal digits")
         return value.lower()
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        return self.storage == "local" if self.allow_private_urls is None else self.allow_private_urls
 
     # ---- cloud credentials ------------------------------------------------------------------
     def cos_credentials(self) -> CloudCredentials:

@@ -47,6 +47,8 @@ def owned_subtask(deps: Deps, account: str, task_id: str, index: int) -> tuple[T
 def source(deps: Deps, account: str, task_id: str, expires_in: int | None) -> dict[str, Any]:
     task = owned_task(deps, account, task_id)
     life = ttl(deps, expires_in)
+    if task.input_url:  # an http(s) input (MPS URL input) is its own link
+        return {"url": task.input_url, "expires_in": life, "content_type": guess_type(task.input_key)}
     head = deps.storage.head(task.input_bucket, task.input_key)
     return {
         "url": deps.storage.presign(task.input_bucket, task.input_key, "GET", life),

@@ -7,6 +7,8 @@ claim never both succeed.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +26,7 @@ from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket, check_key
 
 SESSION_WINDOW = timedelta(days=3)
+SESSION_CLAIM_WAIT_SECONDS = 3.0
 
 
 def owned_task(deps: Deps, account: str, task_id: str) -> Task:
@@ -48,18 +51,36 @@ def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> 
             )
 
 
-def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[dict[str, Any], bool]:
+@dataclass(frozen=True)
+class TaskOptions:
+    """What the MPS API 3.0 adds to a create request: an http(s) input instead of an object (the
+    request's input key then only names it: {inputName}), TasksPriority, TaskNotifyConfig."""
+
+    input_url: str | None = None
+    priority: int = 0
+    notify: dict[str, Any] | None = None
+
+
+def create_task(
+    deps: Deps, account: str, request: CreateTaskRequest, options: TaskOptions | None = None
+) -> tuple[dict[str, Any], bool]:
     """Returns (task view, created). A session id seen in the last 3 days returns that task.
 
     The request's shape is checked by its model; here what needs the installation and the table."""
     from shared.services.queries import task_view
 
+    options = options or TaskOptions()
     bucket, key = request.input.bucket, request.input.key
-    if bucket not in allowed_buckets(deps):
-        raise BadInputError(
-            f"input bucket must be one of {', '.join(allowed_buckets(deps))}", code="InvalidParameterValue.InputBucket"
-        )
-    head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
+    if options.input_url:
+        etag, size = None, None  # fetched by each worker through the URL policy
+    else:
+        if bucket not in allowed_buckets(deps):
+            raise BadInputError(
+                f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
+                code="InvalidParameterValue.InputBucket",
+            )
+        head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
+        etag, size = head.etag, head.size
     out_bucket = deps.settings.output_bucket if request.output.bucket is None else request.output.bucket
     if out_bucket not in allowed_buckets(deps):
         raise BadInputError(
@@ -83,7 +104,7 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
             account, session_id, task_id, clock.iso(now), clock.iso(now - SESSION_WINDOW)
         )
         if mapped != task_id:
-            earlier = deps.tasks.get_task(mapped)
+            earlier = _claimed_task(deps, mapped)
             if earlier is not None:
                 return task_view(earlier, deps.tasks.get_subtasks(mapped)), False
     task, subtasks = new_task(
@@ -91,8 +112,8 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
         account=account,
         input_bucket=bucket,
         input_key=key,
-        input_etag=head.etag,
-        input_size=head.size,
+        input_etag=etag,
+        input_size=size,
         output_bucket=out_bucket,
         output_dir=out_dir,
         origin=origin,
@@ -100,8 +121,21 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
         session_id=session_id,
         session_context=session_context,
     )
+    task.input_url, task.priority, task.notify = options.input_url, options.priority, options.notify
     create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
     return task_view(task, subtasks), True
+
+
+def _claimed_task(deps: Deps, task_id: str) -> Task | None:
+    """The task a SessionId was claimed for. A request racing ours claimed it a moment ago and may
+    not have written its task yet: wait for it a little. Still none after that, its creator died
+    between claim and write, and this request creates the task (the session keeps the old claim)."""
+    deadline = time.monotonic() + SESSION_CLAIM_WAIT_SECONDS
+    while True:
+        task = deps.tasks.get_task(task_id)
+        if task is not None or time.monotonic() > deadline:
+            return task
+        time.sleep(0.1)
 
 
 def _summary(task: Task, subtasks: list[Subtask], op: str, now: str) -> dict[str, Any]:

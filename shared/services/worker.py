@@ -30,9 +30,11 @@ from shared.domain.status import SubtaskStatus
 from shared.invoke.port import PermanentInvokeError
 from shared.media.contract import Engine
 from shared.runtime.observability import logger
+from shared.runtime.url_policy import fetch_to_file
 from shared.services.aggregate import aggregate_task
 from shared.services.deps import Deps
 from shared.services.heartbeat import ClaimLostError, Heartbeat
+from shared.services.input_metadata import keep_input_metadata
 from shared.services.templates import params_from_snapshot
 
 MAX_TRIES = 3  # runs of one subtask within an attempt before a passing fault becomes a FAIL
@@ -144,6 +146,8 @@ def _execute(
             prepare()
         src = Path(work) / ("input" + input_suffix(task.input_key))
         _fetch_input(deps, task, src)
+        if task.metadata is None:
+            keep_input_metadata(deps, task, src)
         params = params_from_snapshot(sub.type, sub.template.get("params", {}))
         stem = output_stem(sub.type, sub.template.get("kind") or "", task.input_key, int(sub.template["definition"]))
         out_dir = Path(work) / "out"
@@ -180,6 +184,16 @@ def output_name(sub: Subtask, input_key: str, default: str, number: int) -> str:
 
 
 def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
+    if task.input_url:
+        settings = deps.settings
+        fetch_to_file(
+            task.input_url,
+            dest,
+            allow_private=settings.private_urls_allowed,
+            max_bytes=settings.max_input_bytes,
+            timeout=settings.url_fetch_timeout_seconds,
+        )
+        return
     try:
         head = deps.storage.head(task.input_bucket, task.input_key)
     except NotFoundError:

@@ -32,6 +32,10 @@ def task_from_item(item: TaskModel) -> Task:
         message=item.message,
         session_id=item.session_id,
         session_context=item.session_context,
+        input_url=item.input_url,
+        priority=int(item.priority or 0),
+        notify=item.notify,
+        metadata=item.metadata,
         history=list(item.history or []),
     )
 
@@ -63,6 +67,10 @@ def task_to_item(task: Task) -> TaskModel:
         message=task.message,
         session_id=task.session_id,
         session_context=task.session_context,
+        input_url=task.input_url,
+        priority=task.priority or None,
+        notify=task.notify,
+        metadata=task.metadata,
         history=task.history or None,
         open_shard=None if task.status == TaskStatus.FINISH else OPEN_SHARD,
         failed_account=task.account if task.has_failed else None,

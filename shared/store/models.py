@@ -98,6 +98,10 @@ class TaskModel(Model):
     message = UnicodeAttribute(null=True)
     session_id = UnicodeAttribute(null=True)
     session_context = UnicodeAttribute(null=True)
+    input_url = UnicodeAttribute(null=True)
+    priority = NumberAttribute(null=True)
+    notify = JSONAttribute(null=True)
+    metadata = JSONAttribute(null=True)
     history = JSONAttribute(null=True)
     # Sparse: present until the task is FINISH, so the reconciler finds unfinished tasks.
     open_shard = UnicodeAttribute(null=True)

@@ -383,6 +383,11 @@ class TaskStore:
             TaskModel(task.task_id), actions, (TaskModel.rev == expected_rev) & (TaskModel.attempt == task.attempt)
         )
 
+    def record_input_metadata(self, task_id: str, metadata: dict[str, Any]) -> bool:
+        """Keep the input's probe on the task; the first worker to probe it wins, later ones
+        (same input, same result) change nothing."""
+        return _update(TaskModel(task_id), [TaskModel.metadata.set(metadata)], TaskModel.metadata.does_not_exist())
+
     def terminate_task(self, task_id: str, account: str, now: str, err_code: str, message: str) -> bool:
         return _update(
             TaskModel(task_id),

@@ -115,6 +115,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工作流 {workflow_id} 处于启用状态，请先禁用再重置。",
     ),
     "too_many_workflows": ("At most {limit} workflows are allowed.", "工作流数量最多为 {limit} 个。"),
+    "field_not_supported": (
+        "The field {name} is not supported by openmps; leave it out (see the README, Use it from existing MPS code).",
+        "openmps 不支持字段 {name}，请不要传入（参见 README “Use it from existing MPS code”）。",
+    ),
+    "unknown_parameter": ("The parameter {name} does not exist.", "参数 {name} 不存在。"),
+    "bad_length": ("The parameter {name} is at most {high} characters.", "参数 {name} 最长 {high} 个字符。"),
+    "bad_region": (
+        "{name} must be {region}, the region of this installation.",
+        "{name} 必须是本服务所在地域 {region}。",
+    ),
+    "bucket_not_served": (
+        "The bucket {bucket} is not one this account may use; use {buckets}.",
+        "存储桶 {bucket} 不是本账号可用的存储桶，请使用 {buckets}。",
+    ),
+    "bad_object": (
+        "{name} must be an object key starting with /, such as /input/movie.mp4.",
+        "{name} 必须是以 / 开头的对象键，例如 /input/movie.mp4。",
+    ),
+    "bad_url": ("{name} is refused: {detail}", "{name} 不可用：{detail}"),
+    "bad_output_dir": (
+        "OutputDir {value} must start and end with /, such as /output/.",
+        "OutputDir {value} 必须以 / 开头和结尾，例如 /output/。",
+    ),
+    "unsupported_notify": (
+        "TaskNotifyConfig.NotifyType {value} is not supported; openmps notifies by URL only (NotifyType URL).",
+        "不支持 TaskNotifyConfig.NotifyType {value}；openmps 仅支持 URL 回调（NotifyType 为 URL）。",
+    ),
+    "missing_task": (
+        "Give at least one of MediaProcessTask, AiContentReviewTask and AiAnalysisTask.",
+        "MediaProcessTask、AiContentReviewTask 和 AiAnalysisTask 至少需要指定一个。",
+    ),
     "service_error": ("{detail}", "{detail}"),
     "internal": (
         "An internal error occurred; see the api function's log for request {request_id}.",

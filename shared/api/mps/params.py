@@ -19,6 +19,10 @@ class Params:
             raise MpsError("MissingParameter", "missing_parameter", name=name)
         return value
 
+    def raw(self, name: str, *, required: bool = False) -> Any:
+        """A field as sent (an object or list the action reads itself)."""
+        return self._present(name, required)
+
     def text(self, name: str, *, required: bool = False, code: str = "InvalidParameterValue") -> str | None:
         value = self._present(name, required)
         if value is None:

@@ -13,9 +13,11 @@ from typing import Any
 
 from shared.api.mps.actions import (
     create_workflow,
+    describe_task_detail,
     describe_tasks,
     describe_workflows,
     manage_task,
+    process_media,
     reset_workflow,
     workflow_switches,
 )
@@ -26,8 +28,10 @@ from shared.api.mps.templates import template_actions
 Action = Callable[[ActionContext, Params], dict[str, Any]]
 
 ACTIONS: dict[str, Action] = {
+    "DescribeTaskDetail": describe_task_detail.run,
     "DescribeTasks": describe_tasks.run,
     "ManageTask": manage_task.run,
+    "ProcessMedia": process_media.run,
     "CreateWorkflow": create_workflow.run,
     "DescribeWorkflows": describe_workflows.run,
     "EnableWorkflow": workflow_switches.enable,
