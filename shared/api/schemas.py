@@ -60,6 +60,10 @@ class TaskCounts(BaseModel):
     total: int
 
 
+class TaskChanges(BaseModel):
+    token: str = Field(description="opaque; a different token means some task of the account changed")
+
+
 class TemplateList(BaseModel):
     templates: list[dict[str, Any]]
 

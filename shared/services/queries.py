@@ -137,3 +137,9 @@ def count_tasks(tasks: TaskStore, account: str) -> dict[str, int]:
         "failed": tasks.count_tasks(account, failed=True),
         "total": total,
     }
+
+
+def task_changes(tasks: TaskStore, account: str) -> dict[str, str]:
+    """One consistent read: the token moves whenever a task of the account is created, starts,
+    changes its counts, finishes, is terminated or is reopened."""
+    return {"token": str(tasks.changes(account))}

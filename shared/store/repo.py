@@ -18,6 +18,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.runtime.observability import logger
 from shared.runtime.settings import Settings
+from shared.store.changes import note_change, read_changes
 from shared.store.convert import OPEN_SHARD, subtask_from_item, subtask_to_item, task_from_item, task_to_item
 from shared.store.models import CounterModel, SubtaskModel, TaskModel, bind_models
 
@@ -108,6 +109,7 @@ class TaskStore:
             CounterModel(task_total_counter(task.account)).update(actions=[CounterModel.value.add(1)])
         except PynamoDBException:
             logger.exception("task counter not incremented", extra={"task_id": task.task_id})
+        note_change(task.account, task.task_id)
         return True
 
     def get_task(self, task_id: str) -> Task | None:
@@ -200,11 +202,15 @@ class TaskStore:
             )
         return TaskModel.by_status.count(f"{account}#{status.value}")
 
+    def changes(self, account: str) -> int:
+        """How many task-level changes the account has seen: equal numbers mean nothing changed."""
+        return read_changes(account)
+
     # ---- worker side ----------------------------------------------------------------------
     def claim_task(self, task_id: str, account: str, attempt: int, now: str) -> bool:
         """The serialisation point with terminate: a worker may start only while the task is
         WAITING or PROCESSING in this attempt, and starting moves it to PROCESSING at once."""
-        return _update(
+        claimed = _update(
             TaskModel(task_id),
             [
                 TaskModel.status.set(TaskStatus.PROCESSING.value),
@@ -215,6 +221,9 @@ class TaskStore:
             (TaskModel.attempt == attempt)
             & TaskModel.status.is_in(TaskStatus.WAITING.value, TaskStatus.PROCESSING.value),
         )
+        if claimed:
+            note_change(account, task_id)
+        return claimed
 
     def claim_subtask(self, task_id: str, index: int, attempt: int, token: str, now: str) -> bool:
         return _update(
@@ -357,12 +366,15 @@ class TaskStore:
             actions.append(TaskModel.begin_process_time.set(task.begin_process_time))
         if task.finish_time:
             actions.append(TaskModel.finish_time.set(task.finish_time))
-        return _update(
+        saved = _update(
             TaskModel(task.task_id), actions, (TaskModel.rev == expected_rev) & (TaskModel.attempt == task.attempt)
         )
+        if saved:
+            note_change(task.account, task.task_id)
+        return saved
 
     def terminate_task(self, task_id: str, account: str, now: str, err_code: str, message: str) -> bool:
-        return _update(
+        terminated = _update(
             TaskModel(task_id),
             [
                 TaskModel.status.set(TaskStatus.FINISH.value),
@@ -375,6 +387,9 @@ class TaskStore:
             ],
             TaskModel.status == TaskStatus.WAITING.value,
         )
+        if terminated:
+            note_change(account, task_id)
+        return terminated
 
     def open_tasks(self, before: str, limit: int = 200) -> list[Task]:
         """Unfinished tasks created before ``before``, oldest first."""
@@ -390,7 +405,7 @@ class TaskStore:
             condition &= TaskModel.n_fail > 0
         waiting = task.counts.fail if only_failed else task.counts.total
         success = task.counts.success if only_failed else 0
-        return _update(
+        reopened = _update(
             TaskModel(task.task_id),
             [
                 TaskModel.attempt.set(task.attempt + 1),
@@ -411,6 +426,9 @@ class TaskStore:
             ],
             condition,
         )
+        if reopened:
+            note_change(task.account, task.task_id)
+        return reopened
 
     def requeue_subtask(self, task_id: str, index: int, from_attempt: int, to_attempt: int, now: str) -> bool:
         """Move a subtask of an old attempt into the new one, queued and clean."""

@@ -11,6 +11,7 @@ from shared.api.schemas import (
     DownloadOut,
     SignedUrl,
     SubtaskDetail,
+    TaskChanges,
     TaskCounts,
     TaskList,
     TaskOut,
@@ -56,6 +57,15 @@ def list_tasks(
 @router.get("/api/v1/tasks/counts", summary="Task counts by status", tags=["tasks"])
 def count_tasks() -> TaskCounts:
     return TaskCounts.model_validate(queries.count_tasks(deps().tasks, _account()))
+
+
+@router.get(
+    "/api/v1/tasks/changes",
+    summary="A change token: poll it cheaply, reload the list when it differs",
+    tags=["tasks"],
+)
+def task_changes() -> TaskChanges:
+    return TaskChanges.model_validate(queries.task_changes(deps().tasks, _account()))
 
 
 @router.post(
