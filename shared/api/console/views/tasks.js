@@ -26,6 +26,7 @@ export function render(main, params) {
     expanded: new Set(params.expand ? [params.expand] : []),
     highlight: params.highlight || params.expand || '',
     timer: null,
+    token: null,
     disposed: false,
     loadSeq: 0,
   };
@@ -127,11 +128,17 @@ export function render(main, params) {
     } catch { counts.hidden = true; }
   }
 
+  // The list is live through a change token: one tiny request per tick, and the list and counts
+  // are read again only when the token moved (a task was created, started, progressed a subtask,
+  // finished, was terminated or restarted), wherever that task is. Expanded details of running
+  // tasks refresh on every tick for their progress bars.
   async function load({ quiet = false } = {}) {
     const seq = ++state.loadSeq;
     clearTimeout(state.timer);
     if (!quiet) { table.setAttribute('aria-busy', 'true'); }
     try {
+      // The token is read before the list, so a change racing the read moves it once more.
+      state.token = await readToken();
       const [data] = await Promise.all([get('api/v1/tasks', query()), loadCounts()]);
       if (state.disposed || seq !== state.loadSeq) return;
       let tasks = data.tasks || [];
@@ -153,15 +160,29 @@ export function render(main, params) {
     if (!state.disposed && seq === state.loadSeq) schedule();
   }
 
+  async function readToken() {
+    try { return (await get('api/v1/tasks/changes')).token; } catch { return null; }
+  }
+
+  async function tick() {
+    const seq = state.loadSeq;
+    const token = await readToken();
+    if (state.disposed || seq !== state.loadSeq) return;
+    if (token === null || token !== state.token) { await load({ quiet: true }); return; }
+    await refreshExpanded();
+    if (!state.disposed && seq === state.loadSeq) schedule();
+  }
+
   function needsRefresh() {
     return state.tasks.some((x) => x.status !== 'FINISH')
       || [...state.expanded].some((id) => state.rows.get(id)?.detail?.active());
   }
 
   function schedule() {
-    const active = needsRefresh();
-    autoNote.hidden = !active;
-    if (active) state.timer = setTimeout(() => { if (document.hidden) schedule(); else load({ quiet: true }); }, REFRESH_MS);
+    autoNote.hidden = !needsRefresh();
+    clearTimeout(state.timer);
+    // A hidden tab asks nothing; it catches up on the first tick after it shows again.
+    state.timer = setTimeout(() => { if (document.hidden) schedule(); else tick(); }, REFRESH_MS);
   }
 
   async function refreshExpanded() {
