@@ -87,6 +87,7 @@ def list_tasks(
     input_prefix: str | None = None,
     created_from: str | None = None,
     created_to: str | None = None,
+    input_contains: str | None = None,
 ) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT:
         raise BadInputError(f"limit must be between 1 and {MAX_LIMIT}", code="InvalidParameterValue.Limit")
@@ -120,6 +121,7 @@ def list_tasks(
         created_from=start,
         created_to=end,
         input_prefix=input_prefix or None,
+        input_contains=input_contains or None,
         limit=limit,
         cursor=cursor,
     )

@@ -137,6 +137,7 @@ class TaskStore:
         created_from: str | None = None,
         created_to: str | None = None,
         input_prefix: str | None = None,
+        input_contains: str | None = None,
         limit: int = 20,
         cursor: str | None = None,
         max_read: int = 5000,
@@ -157,7 +158,10 @@ class TaskStore:
             range_condition = TaskModel.create_time >= created_from
         elif created_to:
             range_condition = TaskModel.create_time <= created_to
-        filter_condition = TaskModel.input_key.startswith(input_prefix) if input_prefix else None
+        filter_condition: Condition | None = TaskModel.input_key.startswith(input_prefix) if input_prefix else None
+        if input_contains:
+            contains = TaskModel.input_key.contains(input_contains)
+            filter_condition = contains if filter_condition is None else filter_condition & contains
         # Page through raw query pages so the read budget is ours: DynamoDB applies Limit before the
         # filter, so a filtered page may need several reads, and a rare prefix must not read forever.
         pages = index.query(

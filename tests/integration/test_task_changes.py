@@ -39,3 +39,19 @@ def test_token_moves_on_create_progress_finish_and_restart(api, deps, invoker, t
 
 def test_token_needs_a_token(api):
     assert api.get("/api/v1/tasks/changes", token="wrong").status == 401
+
+
+def test_list_finds_tasks_by_part_of_the_input_key(api, deps, tmp_path):
+    # GIVEN two tasks whose input files have different names
+    ok = put_input(deps, tmp_path, name="holiday-beach.mp4", seconds=1)
+    other = put_input(deps, tmp_path, name="meeting.mp4", seconds=1)
+    wanted = create(api, deps, ok, [MP4]).body["task_id"]
+    create(api, deps, other, [MP4])
+    # WHEN the list is asked for a part of a file name
+    found = api.get("/api/v1/tasks?input_contains=beach").body["tasks"]
+    # THEN only the matching task comes back, and the filter combines with a prefix
+    assert [t["task_id"] for t in found] == [wanted]
+    prefix = ok.rsplit("/", 1)[0]
+    both = api.get(f"/api/v1/tasks?input_prefix={prefix}&input_contains=beach").body["tasks"]
+    assert [t["task_id"] for t in both] == [wanted]
+    assert api.get(f"/api/v1/tasks?input_prefix={prefix}&input_contains=meeting").body["tasks"] == []

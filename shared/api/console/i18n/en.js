@@ -19,7 +19,8 @@ export const en = {
 
   'tasks.title': 'Tasks', 'tasks.caption': 'Tasks, newest first', 'tasks.countsLabel': 'Tasks by status',
   'tasks.create': 'Create task', 'tasks.upload': 'Upload file', 'tasks.status': 'Status',
-  'tasks.searchLabel': 'Search by task ID', 'tasks.searchPlaceholder': 'Task ID',
+  'tasks.searchLabel': 'Search by task ID, input file name or key prefix', 'tasks.searchPlaceholder': 'Task ID or input key prefix',
+  'tasks.created': 'Created', 'tasks.createdFrom': 'Created from', 'tasks.createdTo': 'Created until', 'tasks.col.input': 'Input',
   'tasks.col.id': 'Task ID', 'tasks.col.status': 'Status', 'tasks.col.created': 'Created', 'tasks.col.finished': 'Finished', 'tasks.col.ops': 'Operations',
   'tasks.empty': 'No tasks yet. Upload a media file or create a task to get started.',
   'tasks.noMatchId': 'No task with ID {id}.', 'tasks.noMatchFilter': 'No task matches this filter.', 'tasks.clearFilters': 'Clear filters',
@@ -33,6 +34,7 @@ export const en = {
 
   'op.expand': 'Expand details', 'op.collapse': 'Collapse details', 'op.restart': 'Restart', 'op.terminate': 'Terminate',
   'op.playSource': 'Play source video', 'op.retryFailed': 'Retry failed subtasks',
+  'op.short.expand': 'Details', 'op.short.restart': 'Restart', 'op.short.terminate': 'Terminate', 'op.short.play-source': 'Play', 'op.short.retry-failed': 'Retry failed',
   'op.restartDisabled': 'Only finished tasks can be restarted.', 'op.terminateDisabled': 'Only queued tasks can be terminated.',
   'op.retryDisabled': 'Failed subtasks can be retried once the task has finished.',
   'op.restartTitle': 'Restart task', 'op.restartConfirm': 'Restart task {id}? All {n} subtasks run again and their outputs are written again.',

@@ -19,7 +19,8 @@ export const zhCN = {
 
   'tasks.title': '任务管理', 'tasks.caption': '任务列表（按创建时间倒序）', 'tasks.countsLabel': '各状态任务数',
   'tasks.create': '创建任务', 'tasks.upload': '上传文件', 'tasks.status': '任务状态',
-  'tasks.searchLabel': '按任务 ID 搜索', 'tasks.searchPlaceholder': '请输入任务 ID',
+  'tasks.searchLabel': '按任务 ID、输入文件名或路径前缀搜索', 'tasks.searchPlaceholder': '任务 ID 或输入路径前缀',
+  'tasks.created': '创建时间', 'tasks.createdFrom': '创建时间起', 'tasks.createdTo': '创建时间止', 'tasks.col.input': '输入文件',
   'tasks.col.id': '任务 ID', 'tasks.col.status': '任务状态', 'tasks.col.created': '创建时间', 'tasks.col.finished': '结束时间', 'tasks.col.ops': '操作',
   'tasks.empty': '暂无任务。上传一个媒体文件或创建任务即可开始。',
   'tasks.noMatchId': '没有 ID 为 {id} 的任务。', 'tasks.noMatchFilter': '没有符合筛选条件的任务。', 'tasks.clearFilters': '清除筛选',
@@ -33,6 +34,7 @@ export const zhCN = {
 
   'op.expand': '展开详情', 'op.collapse': '收起详情', 'op.restart': '重启', 'op.terminate': '终止',
   'op.playSource': '播放源视频', 'op.retryFailed': '重试失败子任务',
+  'op.short.expand': '详情', 'op.short.restart': '重启', 'op.short.terminate': '终止', 'op.short.play-source': '播放', 'op.short.retry-failed': '重试失败',
   'op.restartDisabled': '只有已完成的任务可以重启。', 'op.terminateDisabled': '只有排队中的任务可以终止。',
   'op.retryDisabled': '任务完成后才能重试失败的子任务。',
   'op.restartTitle': '重启任务', 'op.restartConfirm': '确定重启任务 {id} 吗？全部 {n} 个子任务将重新执行，输出会被重新写入。',

@@ -70,3 +70,14 @@ export function templateSummary(tpl) {
   }
   return parts.join(' · ');
 }
+
+/**
+ * A task id on one line: the head shrinks behind an ellipsis, the distinctive tail always shows, the
+ * full id is in the tooltip and the copy button, and selecting the text still copies all of it.
+ */
+export function compactId(id, { testid = 'task-id', tail = 10 } = {}) {
+  const text = String(id || '');
+  return h('code', { class: 'compact-id', title: text, 'data-testid': testid, 'data-full': text },
+    h('span', { class: 'compact-id-head' }, text.slice(0, -tail)),
+    h('span', { class: 'compact-id-tail' }, text.slice(-tail)));
+}
