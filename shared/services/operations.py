@@ -29,7 +29,7 @@ SESSION_WINDOW = timedelta(days=3)
 def owned_task(deps: Deps, account: str, task_id: str) -> Task:
     task = deps.tasks.get_task(task_id) if is_task_id(task_id) else None
     if task is None or task.account != account:
-        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound")
+        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound", params={"task_id": task_id})
     return task
 
 
@@ -57,7 +57,9 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
     bucket, key = request.input.bucket, request.input.key
     if bucket not in allowed_buckets(deps):
         raise BadInputError(
-            f"input bucket must be one of {', '.join(allowed_buckets(deps))}", code="InvalidParameterValue.InputBucket"
+            f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
+            code="InvalidParameterValue.InputBucket",
+            params={"allowed": ", ".join(allowed_buckets(deps))},
         )
     head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
     out_bucket = deps.settings.output_bucket if request.output.bucket is None else request.output.bucket
@@ -65,6 +67,7 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
         raise BadInputError(
             f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
             code="InvalidParameterValue.OutputBucket",
+            params={"allowed": ", ".join(allowed_buckets(deps))},
         )
     out_dir_template = request.output.dir
     catalog = TemplateCatalog(deps.templates, deps.counters)
@@ -136,6 +139,7 @@ def reopen(deps: Deps, account: str, task_id: str, *, only_failed: bool) -> Task
         raise ConflictError(
             f"only finished tasks can be {'retried' if only_failed else 'restarted'}; this one is {task.status.value}",
             code="FailedOperation.TaskNotFinished",
+            params={"status": task.status.value},
         )
     if only_failed and not task.has_failed:
         raise ConflictError("the task has no failed subtasks to retry", code="FailedOperation.NoFailedSubtasks")
@@ -176,6 +180,7 @@ def terminate(deps: Deps, account: str, task_id: str) -> Task:
         raise ConflictError(
             f"only queued tasks can be terminated; this one is {task.status.value}",
             code="FailedOperation.TaskNotWaiting",
+            params={"status": task.status.value},
         )
     now = clock.now_iso()
     if not deps.tasks.terminate_task(task_id, account, now, media_errors.TERMINATED, "terminated by the user"):

@@ -1,6 +1,6 @@
 // The expanded row of a task: task facts, the subtask table and its operations
 // (details, play/view, download).
-import { t } from '../i18n.js';
+import { t, serverText } from '../i18n.js';
 import { get } from '../api.js';
 import { h, clear, button, openDialog, toast, toastError, errorPanel, loading, fmtTime, fmtSize, fmtSeconds, fmtValue, kvList, progressBar, startDownload } from '../ui.js';
 import { subtaskStatusBadge, taskStatusBadge, typeName, templateLabel, HAS_FILES } from './common.js';
@@ -53,7 +53,7 @@ export class TaskDetail {
       [t('detail.attempt'), task.attempt],
       [t('detail.status'), taskStatusBadge(task.status)],
       [t('detail.begin'), fmtTime(task.begin_process_time)],
-      task.err_code ? [t('detail.error'), `${task.err_code}${task.message ? `: ${task.message}` : ''}`] : null,
+      task.err_code ? [t('detail.error'), `${serverText(task.message_code || task.err_code, task.message, task.message_params)} (${task.err_code})`] : null,
     ], { class: 'kv kv-grid' });
     const tbody = h('tbody', {}, subs.map((s) => this.subtaskRow(s)));
     const table = h('table', { class: 'table subtask-table', 'data-testid': 'subtask-table' },
@@ -79,7 +79,10 @@ export class TaskDetail {
     const notDone = s.status === 'FAIL' ? t('sub.op.failedReason') : t('sub.op.notDoneReason');
     const statusCell = [subtaskStatusBadge(s.status)];
     if (s.status === 'PROCESSING') statusCell.push(progressBar(s.progress, t('sub.progressLabel', { index: s.index })));
-    if (s.status === 'FAIL' && (s.err_code || s.message)) statusCell.push(h('div', { class: 'err small', title: s.message || '' }, s.err_code || s.message));
+    if (s.status === 'FAIL' && (s.err_code || s.message)) {
+      statusCell.push(h('div', { class: 'err small', title: s.err_code || '', 'data-testid': 'subtask-error-line' },
+        serverText(s.message_code || s.err_code, s.message, s.message_params)));
+    }
     return h('tr', { 'data-testid': 'subtask-row', 'data-index': String(s.index), 'data-type': s.type, 'data-status': s.status },
       h('td', { 'data-label': t('sub.col.index') }, String(s.index)),
       h('td', { 'data-label': t('sub.col.status') }, statusCell),
@@ -131,7 +134,7 @@ async function subtaskDetails(task, s) {
     ];
     if (d.err_code || d.message) {
       sections.push(h('h3', {}, t('sub.error')), h('div', { class: 'error-box', 'data-testid': 'subtask-error' },
-        h('strong', {}, d.err_code || ''), h('p', {}, d.message || '')));
+        h('strong', {}, d.err_code || ''), h('p', {}, serverText(d.message_code || d.err_code, d.message, d.message_params))));
     }
     const params = d.params || d.template?.params;
     if (params && Object.keys(params).length) {

@@ -1,6 +1,6 @@
 // Task list (the seed's page): search, status filter, pagination, auto-refresh, operations,
 // and expandable rows with the subtasks.
-import { t } from '../i18n.js';
+import { t, serverText } from '../i18n.js';
 import { get, post, describeError } from '../api.js';
 import { h, clear, button, select, confirmDialog, toast, toastError, errorPanel, fmtTime, copyText, uid, icon } from '../ui.js';
 import { navigate } from '../router.js';
@@ -311,7 +311,7 @@ export function render(main, params) {
         task.origin ? h('span', { class: 'origin-tag' }, t(`origin.${task.origin}`, {}, task.origin)) : null)),
       h('td', { class: 'cell-status', 'data-label': t('tasks.col.status') },
         h('div', { class: 'badges' }, taskStatusBadge(task.status),
-          isTerminated(task) ? h('span', { class: 'badge badge-terminated', 'data-testid': 'terminated-badge', title: task.message || '' }, t('task.terminated')) : failureBadge(task),
+          isTerminated(task) ? h('span', { class: 'badge badge-terminated', 'data-testid': 'terminated-badge', title: serverText(task.message_code || task.err_code, task.message, task.message_params) }, t('task.terminated')) : failureBadge(task),
           total && task.status !== 'FINISH' ? h('span', { class: 'muted small' }, t('task.progress', { done, total })) : null)),
       h('td', { class: 'cell-time', 'data-label': t('tasks.col.created') }, fmtTime(task.create_time)),
       h('td', { class: 'cell-time', 'data-label': t('tasks.col.finished') }, fmtTime(task.finish_time)),
