@@ -55,5 +55,22 @@ def test_a_failed_task_reads_in_chinese(browser, stack, artifacts, tmp_path_fact
             failed,
         )
         assert status == "只有排队中的任务才能终止。 (FailedOperation.TaskNotWaiting)"
+        # AND a failed subtask says it wrote nothing (not "will be written")
+        expect(detail.get_by_test_id("no-files-written")).to_have_count(2)
+        expect(detail.get_by_test_id("no-files-written").first).to_have_text("未写入文件")
+        # WHEN the task is restarted and fails again
+        stack.client.operate(failed, "restart")
+        wait_for(lambda: stack.client.task(failed)["status"] == "FINISH", timeout=90)
+        page.reload()
+        detail.get_by_text("历史记录（1 条）").click()
+        # THEN its first run reads as a table, the run count starts at 1, and still no English sentence
+        history = detail.get_by_test_id("history-table")
+        expect(history).to_contain_text("第 1 次")
+        expect(history).to_contain_text("0 个成功，2 个失败")
+        expect(history).to_contain_text("该文件不是可读取的媒体文件。")
+        expect(detail.locator(".kv").first).to_contain_text("执行次数2")
+        page.screenshot(path=str(artifacts / "task-history-zh-CN-1440x900.png"))
+        text = page.locator("body").inner_text()
+        assert not ENGLISH_SENTENCE.findall(text), ENGLISH_SENTENCE.findall(text)
     finally:
         context.close()

@@ -5,6 +5,7 @@ import { get } from '../api.js';
 import { h, clear, button, openDialog, toast, toastError, errorPanel, loading, fmtTime, fmtSize, fmtSeconds, fmtValue, kvList, progressBar, startDownload } from '../ui.js';
 import { subtaskStatusBadge, taskStatusBadge, typeName, templateLabel, HAS_FILES } from './common.js';
 import { playerDialog } from './player.js';
+import { historyTable } from './history.js';
 import { galleryDialog, reviewDialog, analysisDialog, resultDialog, enhancementSummary } from './results.js';
 
 const enc = encodeURIComponent;
@@ -50,7 +51,7 @@ export class TaskDetail {
       [t('detail.output'), `${task.output?.bucket}/${task.output?.dir || ''}`],
       [t('detail.origin'), t(`origin.${task.origin}`, {}, task.origin || '—')],
       [t('detail.workflow'), task.workflow_id || '—'],
-      [t('detail.attempt'), task.attempt],
+      [t('detail.attempt'), (Number(task.attempt) || 0) + 1], // attempt 0 is the first run
       [t('detail.status'), taskStatusBadge(task.status)],
       [t('detail.begin'), fmtTime(task.begin_process_time)],
       task.err_code ? [t('detail.error'), `${serverText(task.message_code || task.err_code, task.message, task.message_params)} (${task.err_code})`] : null,
@@ -64,7 +65,7 @@ export class TaskDetail {
       tbody);
     const history = Array.isArray(task.history) && task.history.length ? h('details', { class: 'history' },
       h('summary', {}, t('detail.history', { n: task.history.length })),
-      h('ol', { class: 'history-list' }, task.history.map((e) => h('li', {}, historyLine(e))))) : null;
+      historyTable(task.history)) : null;
     clear(this.el, facts,
       subs.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, t('sub.none')),
       history);
@@ -87,8 +88,8 @@ export class TaskDetail {
       h('td', { 'data-label': t('sub.col.index') }, String(s.index)),
       h('td', { 'data-label': t('sub.col.status') }, statusCell),
       h('td', { 'data-label': t('sub.col.type') }, h('div', {}, typeName(s.type)), h('div', { class: 'muted small' }, templateLabel(s.template))),
-      h('td', { 'data-label': t('sub.col.start') }, fmtTime(s.begin_time)),
-      h('td', { 'data-label': t('sub.col.end') }, fmtTime(s.finish_time)),
+      h('td', { class: 'nowrap', 'data-label': t('sub.col.start') }, fmtTime(s.begin_time)),
+      h('td', { class: 'nowrap', 'data-label': t('sub.col.end') }, fmtTime(s.finish_time)),
       h('td', { 'data-label': t('sub.col.output'), class: 'cell-output' }, outputLocation(this.task, s)),
       h('td', { class: 'cell-ops', 'data-label': t('sub.col.ops') }, h('div', { class: 'ops' },
         op(t('sub.op.details'), 'details', { onClick: () => subtaskDetails(this.task, s) }),
@@ -100,17 +101,11 @@ export class TaskDetail {
   }
 }
 
-function historyLine(e) {
-  if (!e || typeof e !== 'object') return String(e);
-  const time = e.time || e.at || e.create_time || e.timestamp;
-  const rest = Object.entries(e).filter(([k]) => !['time', 'at', 'create_time', 'timestamp'].includes(k))
-    .map(([k, v]) => `${k}: ${fmtValue(v)}`).join(' · ');
-  return [time ? h('time', { class: 'muted' }, fmtTime(time)) : null, ' ', rest];
-}
-
 function outputLocation(task, s) {
   if (!HAS_FILES.has(s.type)) return h('span', { class: 'muted', title: t('sub.noOutputTitle') }, t('sub.noOutput'));
   const outs = s.outputs || [];
+  // Only a subtask that may still run "will write"; a failed or cancelled one wrote nothing.
+  if (!outs.length && s.status === 'FAIL') return h('span', { class: 'muted', 'data-testid': 'no-files-written' }, t('sub.nothingWritten'));
   if (!outs.length) return h('span', { class: 'muted' }, s.status === 'SUCCESS' ? '—' : t('sub.outputPending', { dir: `${task.output?.bucket}/${task.output?.dir || ''}` }));
   const first = outs[0];
   const dir = first.key.includes('/') ? first.key.slice(0, first.key.lastIndexOf('/') + 1) : '';
