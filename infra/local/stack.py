@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.local.discovery import record_stack
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
 from infra.local.runtime import LocalRuntime, load_serverless
@@ -230,6 +231,7 @@ def run_forever(config: StackConfig) -> int:
         print(f"openmps: could not start: {exc}", file=sys.stderr)
         stack.stop()
         return 1
+    record_stack(stack.public_url, stack.data)  # so `openmps` commands find it from any directory
     print(stack.banner(), flush=True)
     while not stopped.wait(0.5):
         pass
