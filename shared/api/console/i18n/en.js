@@ -21,6 +21,7 @@ export const en = {
   'tasks.create': 'Create task', 'tasks.upload': 'Upload file', 'tasks.status': 'Status',
   'tasks.searchLabel': 'Search by task ID, input file name or key prefix', 'tasks.searchPlaceholder': 'Task ID or input key prefix',
   'tasks.created': 'Created',
+  'upload.noWorkflow': 'No workflow matches {name}, so no task will start by itself. It is uploaded anyway; you can create a task for it by hand.', 'param.automatic': 'Automatic (follows the source)',
   'sub.nothingWritten': 'No files written', 'hist.run': 'Run', 'hist.runN': 'Run {n}', 'hist.started': 'Started', 'hist.finished': 'Finished',
   'hist.outcome.col': 'Result', 'hist.outcome': '{ok} succeeded, {fail} failed', 'hist.then': 'Then',
   'hist.op.restart': 'Restarted {at}', 'hist.op.retry_failed': 'Failed subtasks retried {at}',

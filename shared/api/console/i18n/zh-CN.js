@@ -21,6 +21,7 @@ export const zhCN = {
   'tasks.create': '创建任务', 'tasks.upload': '上传文件', 'tasks.status': '任务状态',
   'tasks.searchLabel': '按任务 ID、输入文件名或路径前缀搜索', 'tasks.searchPlaceholder': '任务 ID 或输入路径前缀',
   'tasks.created': '创建时间',
+  'upload.noWorkflow': '没有工作流匹配 {name}，因此不会自动创建任务。文件仍会上传，您可以手动为它创建任务。', 'param.automatic': '自动（跟随源文件）',
   'sub.nothingWritten': '未写入文件', 'hist.run': '执行', 'hist.runN': '第 {n} 次', 'hist.started': '开始时间', 'hist.finished': '结束时间',
   'hist.outcome.col': '结果', 'hist.outcome': '{ok} 个成功，{fail} 个失败', 'hist.then': '后续操作',
   'hist.op.restart': '{at} 重启', 'hist.op.retry_failed': '{at} 重试失败子任务',

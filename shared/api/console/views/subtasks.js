@@ -6,6 +6,7 @@ import { h, clear, button, openDialog, toast, toastError, errorPanel, loading, f
 import { subtaskStatusBadge, taskStatusBadge, typeName, templateLabel, HAS_FILES } from './common.js';
 import { playerDialog } from './player.js';
 import { historyTable } from './history.js';
+import { paramRows, readable, containerName } from './params_view.js';
 import { galleryDialog, reviewDialog, analysisDialog, resultDialog, enhancementSummary } from './results.js';
 
 const enc = encodeURIComponent;
@@ -122,7 +123,7 @@ async function subtaskDetails(task, s) {
       h('h3', {}, t('sub.overview')),
       kvList([
         [t('sub.col.type'), typeName(d.type)], [t('sub.col.status'), subtaskStatusBadge(d.status)],
-        [t('sub.template'), templateLabel(d.template)], [t('detail.attempt'), d.attempt],
+        [t('sub.template'), templateLabel(d.template)], [t('detail.attempt'), (Number(d.attempt) || 0) + 1],
         [t('sub.col.start'), fmtTime(d.begin_time)], [t('sub.col.end'), fmtTime(d.finish_time)],
         [t('common.progress'), `${d.progress ?? 0}%`],
       ], { class: 'kv kv-grid' }),
@@ -133,13 +134,13 @@ async function subtaskDetails(task, s) {
     }
     const params = d.params || d.template?.params;
     if (params && Object.keys(params).length) {
-      sections.push(h('h3', {}, t('sub.params')), kvList(Object.entries(params).map(([k, v]) => [t(`param.${k}`, {}, k), v]), { class: 'kv kv-grid', 'data-testid': 'subtask-params' }));
+      sections.push(h('h3', {}, t('sub.params')), kvList(paramRows(params), { class: 'kv kv-grid', 'data-testid': 'subtask-params' }));
     }
     if ((d.outputs || []).length) {
       sections.push(h('h3', {}, t('sub.outputs', { n: d.outputs.length })), outputsTable(d.outputs));
     }
     if (d.result) {
-      sections.push(h('h3', {}, t('sub.result')), h('pre', { class: 'code-block' }, JSON.stringify(d.result, null, 2)));
+      sections.push(h('h3', {}, t('sub.result')), h('div', { 'data-testid': 'subtask-result' }, readable(d.result)));
     }
     sections.push(h('h3', {}, t('sub.log')), d.log_tail ? h('pre', { class: 'code-block log', 'data-testid': 'subtask-log', tabindex: '0' }, d.log_tail) : h('p', { class: 'muted' }, t('sub.noLog')));
     dlg.setContent(h('div', { class: 'details' }, sections));
@@ -162,6 +163,7 @@ function outputsTable(outputs) {
       case 'resolution': return o.width ? `${o.width}×${o.height}` : '—';
       case 'bitrate': return o.bitrate ? `${Math.round(o.bitrate / 1000)} kbps` : '—';
       case 'codecs': return [o.video_codec, o.audio_codec].filter(Boolean).join(' / ') || '—';
+      case 'container': return o.container || o.format ? h('span', { title: o.container || o.format }, containerName(o)) : '—';
       default: return fmtValue(o[k]);
     }
   };
