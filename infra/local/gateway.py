@@ -18,10 +18,11 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from infra.local.quiet_server import QuietThreadingHTTPServer
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, error_envelope
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
@@ -91,7 +92,7 @@ class Gateway:
         class Handler(_Handler):
             owner = gateway
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = QuietThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
 
     @property

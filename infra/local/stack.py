@@ -20,6 +20,7 @@ from pathlib import Path
 from infra.local.discovery import record_stack
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
+from infra.local.log_view import LogView
 from infra.local.runtime import LocalRuntime, load_serverless
 from infra.local.watcher import FolderWatcher
 from shared.composition import build_deps
@@ -125,6 +126,7 @@ class Stack:
             cwd=str(REPO),
             concurrency_overrides=self.config.concurrency,
             retry_delays=(5.0, 15.0),
+            log=LogView(self.data),
         )
         self.runtime.start()
         self.gateway = Gateway(
