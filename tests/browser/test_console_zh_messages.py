@@ -70,6 +70,14 @@ def test_a_failed_task_reads_in_chinese(browser, stack, artifacts, tmp_path_fact
         expect(history).to_contain_text("该文件不是可读取的媒体文件。")
         expect(detail.locator(".kv").first).to_contain_text("执行次数2")
         page.screenshot(path=str(artifacts / "task-history-zh-CN-1440x900.png"))
+        # AND the labels and tags the engines generate have Chinese names; free text stays as written
+        labels = page.evaluate(
+            """async () => {
+                const { generatedLabel } = await import('/console/views/common.js');
+                return ['Ad', 'porn', 'landscape', 'short', '招聘'].map(generatedLabel);
+            }"""
+        )
+        assert labels == ["广告", "色情", "横屏", "短视频", "招聘"]
         text = page.locator("body").inner_text()
         assert not ENGLISH_SENTENCE.findall(text), ENGLISH_SENTENCE.findall(text)
     finally:

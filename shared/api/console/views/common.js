@@ -81,3 +81,10 @@ export function compactId(id, { testid = 'task-id', tail = 10 } = {}) {
     h('span', { class: 'compact-id-head' }, text.slice(0, -tail)),
     h('span', { class: 'compact-id-tail' }, text.slice(-tail)));
 }
+
+/** A label or tag the engines write in English ("Ad", "porn", "landscape") in the console's language;
+ * free text (OCR keywords, metadata tags) stays as written. */
+export function generatedLabel(text) {
+  if (text === null || text === undefined || text === '') return '';
+  return t(`label.${text}`, {}, String(text));
+}
