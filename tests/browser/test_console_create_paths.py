@@ -30,7 +30,7 @@ def test_per_subtask_output_object_path_is_sent(page, stack):
     expect(rows).to_have_count(2)
     expect(rows.nth(0).get_by_test_id("spec-template")).not_to_have_value("")
     # WHEN the user names the transcode output and leaves the snapshot default
-    rows.nth(0).get_by_label("Output file name (optional)").fill("{inputName}_hd.{format}")
+    rows.nth(0).get_by_label("Output object path (optional)").fill("{inputName}_hd.{format}")
     page.get_by_test_id("create-submit").click()
     expect(page.get_by_test_id("create-error")).to_contain_text("captured")
     # THEN only the transcode carries an output_object_path
