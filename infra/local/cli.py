@@ -10,16 +10,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
 from infra.local.admin import add_parsers as add_admin_parsers
 from infra.local.client import ApiError, Client
+from infra.local.discovery import find_stack
+from infra.local.task_lines import task_lines, task_table
 
 console = Console()
-STATUS_STYLE = {"WAITING": "yellow", "PROCESSING": "cyan", "FINISH": "green", "SUCCESS": "green", "FAIL": "red"}
+WIDE = 140  # columns from which the task list is a table; narrower, a block per task
 
 
 def _data_dir() -> Path:
@@ -27,17 +29,8 @@ def _data_dir() -> Path:
 
 
 def _client() -> Client:
-    url = os.environ.get("OPENMPS_URL") or f"http://127.0.0.1:{os.environ.get('OPENMPS_PORT', '8080')}"
-    token = os.environ.get("OPENMPS_API_TOKEN")
-    if not token:
-        token_file = _data_dir() / "api-token"
-        if not token_file.exists():
-            raise SystemExit(
-                "openmps: no API token: set OPENMPS_API_TOKEN, or run `openmps up` first "
-                f"(it keeps the token in {token_file})"
-            )
-        token = token_file.read_text().strip()
-    return Client(url, token)
+    found = find_stack()
+    return Client(found.url, found.token)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -97,34 +90,23 @@ def cmd_upload(args: argparse.Namespace) -> int:
         time.sleep(0.3)
 
 
-def _task_table(tasks: list[dict[str, Any]], details: dict[str, dict[str, Any]]) -> Table:
-    table = Table(title="openmps tasks")
-    for col in ("Task ID", "Status", "Input", "Created", "Finished", "Subtasks"):
-        table.add_column(col)
-    for task in tasks:
-        subs = details.get(task["task_id"], {}).get("subtasks") or []
-        parts = [f"{s['type']} [{STATUS_STYLE.get(s['status'], '')}]{s['status']}[/] {s['progress']}%" for s in subs]
-        status = task["status"] + (" (failures)" if task["has_failed"] else "")
-        table.add_row(
-            task["task_id"],
-            f"[{STATUS_STYLE.get(task['status'], '')}]{status}[/]",
-            task["input"]["key"],
-            task["create_time"][:19].replace("T", " "),
-            (task["finish_time"] or "")[:19].replace("T", " "),
-            "\n".join(parts),
-        )
-    return table
-
-
 def cmd_tasks(args: argparse.Namespace) -> int:
     client = _client()
+    finished: dict[tuple[str, int], dict[str, Any]] = {}  # a finished task's subtasks no longer change
 
-    def render() -> Table:
-        page = client.tasks(status=args.status, limit=args.limit)
-        details = {
-            t["task_id"]: client.task(t["task_id"]) for t in page["tasks"] if args.watch and t["status"] != "FINISH"
-        }
-        return _task_table(page["tasks"], details)
+    def detail(task: dict[str, Any]) -> dict[str, Any]:
+        key = (task["task_id"], task["attempt"])
+        if task["status"] == "FINISH" and key in finished:
+            return finished[key]
+        found = client.task(task["task_id"])
+        if found["status"] == "FINISH":
+            finished[key] = found
+        return found
+
+    def render() -> RenderableType:
+        tasks = client.tasks(status=args.status, limit=args.limit)["tasks"]
+        details = {t["task_id"]: detail(t) for t in tasks}
+        return task_table(tasks, details) if console.width >= WIDE else task_lines(tasks, details)
 
     if not args.watch:
         console.print(render())
@@ -178,9 +160,7 @@ def cmd_operation(args: argparse.Namespace) -> int:
 def cmd_download(args: argparse.Namespace) -> int:
     client = _client()
     link = client.download_link(args.task_id, args.index)
-    dest = Path(args.output or link["filename"])
-    if dest.is_dir():
-        dest = dest / link["filename"]
+    dest = _download_target(args.output, link["filename"])
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -193,6 +173,19 @@ def cmd_download(args: argparse.Namespace) -> int:
         size = client.fetch(link["url"], dest, lambda done, total: bar.update(job, completed=done, total=total))
     console.print(f"{dest} ({size} bytes, {link['files']} file{'s' if link['files'] != 1 else ''})")
     return 0
+
+
+def _download_target(output: str | None, filename: str) -> Path:
+    """``-o newdir/`` (a trailing slash) or an existing folder means "into that folder", created if
+    needed; anything else is the file name to write."""
+    if not output:
+        return Path(filename)
+    dest = Path(output)
+    if output.endswith(("/", os.sep)) or dest.is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        return dest / filename
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return dest
 
 
 def _json_body(args: argparse.Namespace) -> Any:
@@ -301,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     dl = sub.add_parser("download", help="download a subtask's outputs (several files arrive as one zip)")
     dl.add_argument("task_id")
     dl.add_argument("index", type=int)
-    dl.add_argument("-o", "--output", help="file or folder to write to")
+    dl.add_argument("-o", "--output", help="file to write, or folder (ends with /, created if missing)")
     dl.set_defaults(func=cmd_download)
     tp = sub.add_parser("templates", help="list, create (JSON from --file or stdin) or delete templates")
     tp.add_argument("action", nargs="?", choices=["list", "create", "delete"], default="list")

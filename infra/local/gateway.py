@@ -19,13 +19,14 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.cos_protocol.ranges import parse_range
 from infra.local.cos_api.endpoint import CosEndpoint, cos_bucket
 from infra.local.cos_api.exchange import LimitedReader
+from infra.local.quiet_server import QuietThreadingHTTPServer
 from shared.api.mps import envelope as api3_envelope
 from shared.api.mps.handler import MAX_BODY_BYTES as API3_MAX_BODY_BYTES
 from shared.api.mps.handler import too_large as api3_too_large
@@ -65,7 +66,7 @@ class Gateway:
         class Handler(_Handler):
             owner = gateway
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = QuietThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
 
     @property

@@ -66,6 +66,8 @@ def start_stack(data_dir: Path, token: str, extra_env: dict[str, str] | None = N
         "OPENMPS_DATA_DIR": str(data_dir),
         "OPENMPS_PORT": str(port),
         "OPENMPS_API_TOKEN": token,
+        # test stacks must not become the user's "last started stack" (infra/local/discovery.py)
+        "XDG_STATE_HOME": str(data_dir.parent / f"{data_dir.name}-state"),
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.local.cos_api.endpoint import CosEndpoint
+from infra.local.discovery import record_stack
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
+from infra.local.log_view import LogView
 from infra.local.runtime import LocalRuntime
 from infra.local.watcher import FolderWatcher
 from infra.serverless_yml import load_serverless
@@ -157,6 +159,7 @@ class Stack:
             cwd=str(REPO),
             concurrency_overrides=self.config.concurrency,
             retry_delays=(5.0, 15.0),
+            log=LogView(self.data),
         )
         self.runtime.start()
         self.gateway = Gateway(
@@ -276,6 +279,7 @@ def run_forever(config: StackConfig) -> int:
         print(f"openmps: could not start: {exc}", file=sys.stderr)
         stack.stop()
         return 1
+    record_stack(stack.public_url, stack.data)  # so `openmps` commands find it from any directory
     print(stack.banner(), flush=True)
     while not stopped.wait(0.5):
         pass

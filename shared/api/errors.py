@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -28,11 +29,11 @@ STATUS_BY_ERROR: list[tuple[type[OpenMpsError], int]] = [
 ]
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def error_response(status: int, code: str, message: str, params: dict[str, Any] | None = None) -> Response:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(error_envelope(code, message)),
+        body=json.dumps(error_envelope(code, message, params or {})),
     )
 
 
@@ -41,14 +42,14 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def _domain_error(exc: OpenMpsError) -> Response:
         for cls, status in STATUS_BY_ERROR:
             if isinstance(exc, cls):
-                return error_response(status, exc.code, exc.message)
+                return error_response(status, exc.code, exc.message, exc.params)
         logger.exception("unexpected domain error")
         return error_response(500, "InternalError", "internal error")
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(exc: RequestValidationError) -> Response:
         bad = bad_input(exc.errors())  # the request models' codes; never a 422
-        return error_response(400, bad.code, bad.message)
+        return error_response(400, bad.code, bad.message, bad.params)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -58,5 +59,8 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.not_found
     def _not_found(exc: Exception) -> Response:
         return error_response(
-            404, "ResourceNotFound.Route", f"no route {app.current_event.http_method} {app.current_event.path}"
+            404,
+            "ResourceNotFound.Route",
+            f"no route {app.current_event.http_method} {app.current_event.path}",
+            {"method": app.current_event.http_method, "path": app.current_event.path},
         )

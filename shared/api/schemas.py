@@ -60,6 +60,10 @@ class TaskCounts(BaseModel):
     total: int
 
 
+class TaskChanges(BaseModel):
+    token: str = Field(description="opaque; a different token means some task of the account changed")
+
+
 class TemplateList(BaseModel):
     templates: list[dict[str, Any]]
 
@@ -82,7 +86,9 @@ class SubtaskOut(BaseModel):
     finish_time: str | None
     progress: int
     err_code: str | None
-    message: str | None
+    message: str | None = Field(description="English, for scripts; the console renders message_code")
+    message_code: str | None = Field(None, description="stable key of the message (the console's i18n tables)")
+    message_params: dict[str, Any] = Field(default_factory=dict, description="values the message quotes")
     outputs: list[dict[str, Any]]
 
 
@@ -100,7 +106,9 @@ class TaskOut(BaseModel):
     subtask_counts: dict[str, int]
     has_failed: bool
     err_code: str | None
-    message: str | None
+    message: str | None = Field(description="English, for scripts; the console renders message_code")
+    message_code: str | None = Field(None, description="stable key of the message (the console's i18n tables)")
+    message_params: dict[str, Any] = Field(default_factory=dict, description="values the message quotes")
     session_id: str | None = None
     session_context: str | None = None
     subtasks: list[SubtaskOut] | None = None

@@ -1,11 +1,15 @@
 """The one error hierarchy of openmps.
 
-Every error carries a stable ``code`` (shown to users and stored as a subtask's ``err_code``)
-and a plain ``message``. The edges translate them: the API maps each class to an HTTP status,
-workers map them to FAIL (permanent) or a retry (retryable).
+Every error carries a stable ``code`` (shown to users and stored as a subtask's ``err_code``),
+a plain English ``message`` for scripts and logs, and ``params``: the values the message quotes, so
+a console renders the same message in its own language from the code. The edges translate them:
+the API maps each class to an HTTP status, workers map them to FAIL (permanent) or a retry
+(retryable).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 def shown(value: object) -> str:
@@ -14,17 +18,23 @@ def shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def error_envelope(code: str, message: str) -> dict[str, dict[str, str]]:
-    """The one shape of every error answer, REST body or function result."""
-    return {"error": {"code": code, "message": message}}
+def error_envelope(code: str, message: str, params: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The one shape of every error answer, REST body or function result. With ``params`` (the REST
+    API always gives them) the answer also says ``message_code`` and ``message_params``."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if params is not None:
+        error["message_code"] = code
+        error["message_params"] = params
+    return {"error": error}
 
 
 class OpenMpsError(Exception):
     code = "InternalError"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.params: dict[str, Any] = dict(params or {})
         if code is not None:
             self.code = code
 

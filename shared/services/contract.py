@@ -111,8 +111,8 @@ def bad_input(errors: Sequence[Any]) -> BadInputError:
         return BadInputError(message, code=kind)
     where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query")) or "body"
     if kind == "extra_forbidden":  # the request itself is not a RequestModel (never expected)
-        return BadInputError(f"unknown parameter {where}", code=UNKNOWN)
-    return BadInputError(f"{where}: {message}", code=GENERIC)
+        return BadInputError(f"unknown parameter {where}", code=UNKNOWN, params={"field": where})
+    return BadInputError(f"{where}: {message}", code=GENERIC, params={"field": where})
 
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -32,7 +32,7 @@ SESSION_CLAIM_WAIT_SECONDS = 3.0
 def owned_task(deps: Deps, account: str, task_id: str) -> Task:
     task = deps.tasks.get_task(task_id) if is_task_id(task_id) else None
     if task is None or task.account != account:
-        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound")
+        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound", params={"task_id": task_id})
     return task
 
 
@@ -78,6 +78,7 @@ def create_task(
             raise BadInputError(
                 f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
                 code="InvalidParameterValue.InputBucket",
+                params={"allowed": ", ".join(allowed_buckets(deps))},
             )
         head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
         etag, size = head.etag, head.size
@@ -86,6 +87,7 @@ def create_task(
         raise BadInputError(
             f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
             code="InvalidParameterValue.OutputBucket",
+            params={"allowed": ", ".join(allowed_buckets(deps))},
         )
     out_dir_template = request.output.dir
     catalog = TemplateCatalog(deps.templates, deps.counters)
@@ -170,6 +172,7 @@ def reopen(deps: Deps, account: str, task_id: str, *, only_failed: bool) -> Task
         raise ConflictError(
             f"only finished tasks can be {'retried' if only_failed else 'restarted'}; this one is {task.status.value}",
             code="FailedOperation.TaskNotFinished",
+            params={"status": task.status.value},
         )
     if only_failed and not task.has_failed:
         raise ConflictError("the task has no failed subtasks to retry", code="FailedOperation.NoFailedSubtasks")
@@ -210,6 +213,7 @@ def terminate(deps: Deps, account: str, task_id: str) -> Task:
         raise ConflictError(
             f"only queued tasks can be terminated; this one is {task.status.value}",
             code="FailedOperation.TaskNotWaiting",
+            params={"status": task.status.value},
         )
     now = clock.now_iso()
     if not deps.tasks.terminate_task(task_id, account, now, media_errors.TERMINATED, "terminated by the user"):

@@ -26,6 +26,8 @@ def subtask_view(sub: Subtask) -> dict[str, Any]:
         "progress": sub.progress,
         "err_code": sub.err_code,
         "message": sub.message,
+        "message_code": sub.err_code,
+        "message_params": {},
         "outputs": sub.outputs,
     }
 
@@ -46,6 +48,8 @@ def task_view(task: Task, subtasks: list[Subtask] | None = None, *, history: boo
         "has_failed": task.has_failed,
         "err_code": task.err_code,
         "message": task.message,
+        "message_code": task.err_code,
+        "message_params": {},
     }
     if subtasks is not None:
         view["subtasks"] = [subtask_view(s) for s in subtasks]
@@ -59,7 +63,7 @@ def task_view(task: Task, subtasks: list[Subtask] | None = None, *, history: boo
 def get_task(tasks: TaskStore, account: str, task_id: str) -> dict[str, Any]:
     task = tasks.get_task(task_id) if is_task_id(task_id) else None
     if task is None or task.account != account:
-        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound")
+        raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound", params={"task_id": task_id})
     return task_view(task, tasks.get_subtasks(task_id), history=True)
 
 
@@ -87,6 +91,7 @@ def list_tasks(
     input_prefix: str | None = None,
     created_from: str | None = None,
     created_to: str | None = None,
+    input_contains: str | None = None,
 ) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT:
         raise BadInputError(f"limit must be between 1 and {MAX_LIMIT}", code="InvalidParameterValue.Limit")
@@ -120,6 +125,7 @@ def list_tasks(
         created_from=start,
         created_to=end,
         input_prefix=input_prefix or None,
+        input_contains=input_contains or None,
         limit=limit,
         cursor=cursor,
     )
@@ -137,3 +143,9 @@ def count_tasks(tasks: TaskStore, account: str) -> dict[str, int]:
         "failed": tasks.count_tasks(account, failed=True),
         "total": total,
     }
+
+
+def task_changes(tasks: TaskStore, account: str) -> dict[str, str]:
+    """One consistent read: the token moves whenever a task of the account is created, starts,
+    changes its counts, finishes, is terminated or is reopened."""
+    return {"token": str(tasks.changes(account))}

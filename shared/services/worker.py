@@ -94,6 +94,7 @@ def run_subtask(
             result=result,
         )
         outcome = "SUCCESS"
+        logger.info("subtask done", extra={"type": sub.type})
     except ClaimLostError:
         return {"skipped": "claim lost while running"}
     except (PermanentProcessingError, BadInputError) as exc:

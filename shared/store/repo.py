@@ -18,6 +18,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.runtime.observability import logger
 from shared.runtime.settings import Settings
+from shared.store.changes import note_change, read_changes
 from shared.store.convert import OPEN_SHARD, subtask_from_item, subtask_to_item, task_from_item, task_to_item
 from shared.store.models import CounterModel, SubtaskModel, TaskModel, bind_models
 
@@ -108,6 +109,7 @@ class TaskStore:
             CounterModel(task_total_counter(task.account)).update(actions=[CounterModel.value.add(1)])
         except PynamoDBException:
             logger.exception("task counter not incremented", extra={"task_id": task.task_id})
+        note_change(task.account, task.task_id)
         return True
 
     def get_task(self, task_id: str) -> Task | None:
@@ -135,6 +137,7 @@ class TaskStore:
         created_from: str | None = None,
         created_to: str | None = None,
         input_prefix: str | None = None,
+        input_contains: str | None = None,
         limit: int = 20,
         cursor: str | None = None,
         max_read: int = 5000,
@@ -155,7 +158,10 @@ class TaskStore:
             range_condition = TaskModel.create_time >= created_from
         elif created_to:
             range_condition = TaskModel.create_time <= created_to
-        filter_condition = TaskModel.input_key.startswith(input_prefix) if input_prefix else None
+        filter_condition: Condition | None = TaskModel.input_key.startswith(input_prefix) if input_prefix else None
+        if input_contains:
+            contains = TaskModel.input_key.contains(input_contains)
+            filter_condition = contains if filter_condition is None else filter_condition & contains
         # Page through raw query pages so the read budget is ours: DynamoDB applies Limit before the
         # filter, so a filtered page may need several reads, and a rare prefix must not read forever.
         pages = index.query(
@@ -222,11 +228,15 @@ class TaskStore:
             )
         return TaskModel.by_status.count(f"{account}#{status.value}")
 
+    def changes(self, account: str) -> int:
+        """How many task-level changes the account has seen: equal numbers mean nothing changed."""
+        return read_changes(account)
+
     # ---- worker side ----------------------------------------------------------------------
     def claim_task(self, task_id: str, account: str, attempt: int, now: str) -> bool:
         """The serialisation point with terminate: a worker may start only while the task is
         WAITING or PROCESSING in this attempt, and starting moves it to PROCESSING at once."""
-        return _update(
+        claimed = _update(
             TaskModel(task_id),
             [
                 TaskModel.status.set(TaskStatus.PROCESSING.value),
@@ -237,6 +247,9 @@ class TaskStore:
             (TaskModel.attempt == attempt)
             & TaskModel.status.is_in(TaskStatus.WAITING.value, TaskStatus.PROCESSING.value),
         )
+        if claimed:
+            note_change(account, task_id)
+        return claimed
 
     def claim_subtask(self, task_id: str, index: int, attempt: int, token: str, now: str) -> bool:
         return _update(
@@ -379,9 +392,12 @@ class TaskStore:
             actions.append(TaskModel.begin_process_time.set(task.begin_process_time))
         if task.finish_time:
             actions.append(TaskModel.finish_time.set(task.finish_time))
-        return _update(
+        saved = _update(
             TaskModel(task.task_id), actions, (TaskModel.rev == expected_rev) & (TaskModel.attempt == task.attempt)
         )
+        if saved:
+            note_change(task.account, task.task_id)
+        return saved
 
     def record_input_metadata(self, task_id: str, metadata: dict[str, Any]) -> bool:
         """Keep the input's probe on the task; the first worker to probe it wins, later ones
@@ -389,7 +405,7 @@ class TaskStore:
         return _update(TaskModel(task_id), [TaskModel.metadata.set(metadata)], TaskModel.metadata.does_not_exist())
 
     def terminate_task(self, task_id: str, account: str, now: str, err_code: str, message: str) -> bool:
-        return _update(
+        terminated = _update(
             TaskModel(task_id),
             [
                 TaskModel.status.set(TaskStatus.FINISH.value),
@@ -402,6 +418,9 @@ class TaskStore:
             ],
             TaskModel.status == TaskStatus.WAITING.value,
         )
+        if terminated:
+            note_change(account, task_id)
+        return terminated
 
     def open_tasks(self, before: str, limit: int = 200) -> list[Task]:
         """Unfinished tasks created before ``before``, oldest first."""
@@ -417,7 +436,7 @@ class TaskStore:
             condition &= TaskModel.n_fail > 0
         waiting = task.counts.fail if only_failed else task.counts.total
         success = task.counts.success if only_failed else 0
-        return _update(
+        reopened = _update(
             TaskModel(task.task_id),
             [
                 TaskModel.attempt.set(task.attempt + 1),
@@ -438,6 +457,9 @@ class TaskStore:
             ],
             condition,
         )
+        if reopened:
+            note_change(task.account, task.task_id)
+        return reopened
 
     def requeue_subtask(self, task_id: str, index: int, from_attempt: int, to_attempt: int, now: str) -> bool:
         """Move a subtask of an old attempt into the new one, queued and clean."""

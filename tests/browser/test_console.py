@@ -235,7 +235,7 @@ def test_terminate_a_queued_task(page, stack, artifacts, tmp_path_factory):
 def test_switch_language_to_chinese_and_back(page, artifacts):
     page.get_by_label("Language").select_option("zh-CN")
     headers = page.get_by_test_id("task-table").locator("thead th")
-    expect(headers).to_have_text(["任务 ID", "任务状态", "创建时间", "结束时间", "操作"])
+    expect(headers).to_have_text(["任务 ID", "输入文件", "任务状态", "创建时间", "结束时间", "操作"])
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(row(page, state["task_id"]).get_by_role("button", name="展开详情")).to_be_visible()
     expect(page.get_by_test_id("status-filter").locator("option")).to_have_text(
@@ -243,7 +243,7 @@ def test_switch_language_to_chinese_and_back(page, artifacts):
     )
     page.screenshot(path=str(artifacts / "tasks-list-zh.png"), full_page=True)
     page.get_by_label("语言").select_option("en")
-    expect(headers).to_have_text(["Task ID", "Status", "Created", "Finished", "Operations"])
+    expect(headers).to_have_text(["Task ID", "Input", "Status", "Created", "Finished", "Operations"])
     # both dictionaries hold the same keys, and no label was missing on the way
     diff = page.evaluate("""async () => {
         const { DICTS } = await import('/console/i18n.js');

@@ -412,3 +412,21 @@ def test_playlists_are_refused_as_input(tmp_path):
     with pytest.raises(MediaError) as err:
         run_transcode(playlist, PRESETS[("Transcode", 100010)].params, tmp_path / "out", "x", timeout=30)
     assert err.value.code == media_errors.MEDIA_UNREADABLE
+
+
+def test_snapshot_progress_moves_within_one_run(tmp_path) -> None:
+    # GIVEN 20 large PNG pictures, which one ffmpeg run grabs together (seconds of work)
+    clip = make_clip(tmp_path / "big.mp4", seconds=10, width=1920, height=1080, audio=False)
+    params = SnapshotParams(kind="sampled", format="png", sample_type="percent", interval=5)
+    seen: list[tuple[float, float]] = []
+    started = time.monotonic()
+    # WHEN the snapshots run
+    run_snapshot(
+        clip, params, tmp_path / "out", "p", timeout=120, on_progress=lambda p: seen.append((time.monotonic(), p))
+    )
+    ended = time.monotonic()
+    # THEN the bar moved before the end, never backwards, and ends at 100
+    assert seen[-1][1] == 100.0
+    between = [p for at, p in seen if 0.0 < p < 100.0 and at < ended - 0.2]
+    assert between, f"no progress between 0 and 100 in {ended - started:.1f} s: {seen}"
+    assert [p for _, p in seen] == sorted(p for _, p in seen)

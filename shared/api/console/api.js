@@ -1,6 +1,6 @@
 // The REST API client: bearer token from storage (never in URLs), JSON in and out,
 // errors as ApiError with the API's code and message.
-import { t } from './i18n.js';
+import { t, serverText } from './i18n.js';
 
 const TOKEN_KEY = 'openmps.token';
 // The page is served at the gateway's root ("/" locally, "/release/" behind a stage), so
@@ -8,10 +8,11 @@ const TOKEN_KEY = 'openmps.token';
 export const BASE = new URL('./', location.href.split('#')[0]);
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, params) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.params = params || {};
   }
 }
 
@@ -44,12 +45,17 @@ function url(path, query) {
 async function parseError(resp) {
   let code = `HTTP${resp.status}`;
   let message = '';
+  let params = {};
   try {
     const data = await resp.json();
-    if (data && data.error) { code = data.error.code || code; message = data.error.message || ''; }
+    if (data && data.error) {
+      code = data.error.message_code || data.error.code || code;
+      message = data.error.message || '';
+      params = data.error.message_params || {};
+    }
   } catch { /* not JSON: keep the status */ }
   if (!message) message = t('error.http', { status: resp.status });
-  return new ApiError(resp.status, code, message);
+  return new ApiError(resp.status, code, message, params);
 }
 
 /** Call the API; resolves with the parsed JSON body, rejects with ApiError. */
@@ -106,10 +112,11 @@ export function uploadTo(uploadUrl, method, file, onProgress) {
   return { promise, abort: () => xhr.abort() };
 }
 
-/** The error as one readable line: "message (Code)". */
+/** The error as one readable line in the console's language: "message (Code)". */
 export function describeError(err) {
   if (err instanceof ApiError) {
-    return err.code && !err.code.startsWith('HTTP') ? `${err.message} (${err.code})` : err.message;
+    if (!err.code || err.code.startsWith('HTTP') || ['NetworkError', 'BadResponse', 'Aborted'].includes(err.code)) return err.message;
+    return `${serverText(err.code, err.message, err.params)} (${err.code})`;
   }
   return (err && err.message) || String(err);
 }

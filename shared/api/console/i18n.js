@@ -44,3 +44,19 @@ export function t(key, params = {}, fallback) {
   }
   return String(text).replace(/\{(\w+)\}/g, (m, name) => (params[name] !== undefined && params[name] !== null ? String(params[name]) : m));
 }
+
+/**
+ * A message the server wrote, in the console's language: the API sends a stable code (and
+ * message_params) beside its English message. English shows the server's own, most specific
+ * sentence; other languages render the code from their table, falling back to the code's family
+ * ("InvalidParameterValue.Xyz" -> "InvalidParameterValue") and then to a generic sentence.
+ */
+export function serverText(code, message, params) {
+  const p = { ...(params || {}), code: code || '' };
+  if (current === 'en' && message) return message;
+  if (!code) return message || '';
+  const dict = DICTS[current];
+  const keys = [code === 'InvalidParameter' && p.field ? 'msg.InvalidParameter.Field' : null, `msg.${code}`, `msg.${code.split('.')[0]}`];
+  for (const key of keys) if (key && dict[key] !== undefined) return t(key, p);
+  return t('msg.generic', p);
+}

@@ -11,6 +11,7 @@ from shared.api.schemas import (
     DownloadOut,
     SignedUrl,
     SubtaskDetail,
+    TaskChanges,
     TaskCounts,
     TaskList,
     TaskOut,
@@ -32,6 +33,9 @@ def list_tasks(
     failed: Annotated[bool, Query(description="only tasks finished with failed subtasks")] = False,
     task_id: Annotated[str | None, Query(description="exact task id")] = None,
     input_prefix: Annotated[str | None, Query(description="input object key prefix")] = None,
+    input_contains: Annotated[
+        str | None, Query(description="part of the input object key, e.g. a file name", max_length=256)
+    ] = None,
     created_from: Annotated[CreatedFrom, Query(description="ISO-8601, inclusive")] = None,
     created_to: Annotated[CreatedTo, Query(description="ISO-8601, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -47,6 +51,7 @@ def list_tasks(
             cursor=cursor,
             failed=failed,
             input_prefix=input_prefix,
+            input_contains=input_contains,
             created_from=created_from,
             created_to=created_to,
         )
@@ -56,6 +61,15 @@ def list_tasks(
 @router.get("/api/v1/tasks/counts", summary="Task counts by status", tags=["tasks"])
 def count_tasks() -> TaskCounts:
     return TaskCounts.model_validate(queries.count_tasks(deps().tasks, _account()))
+
+
+@router.get(
+    "/api/v1/tasks/changes",
+    summary="A change token: poll it cheaply, reload the list when it differs",
+    tags=["tasks"],
+)
+def task_changes() -> TaskChanges:
+    return TaskChanges.model_validate(queries.task_changes(deps().tasks, _account()))
 
 
 @router.post(

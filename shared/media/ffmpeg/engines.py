@@ -6,8 +6,11 @@ their final names only once the whole run succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +76,7 @@ def run_snapshot(
         raise MediaError("the input has no video stream to take snapshots from", code=media_errors.MEDIA_NO_VIDEO)
     with work_dir(out_dir, stem) as work:
         plan = snapshot_plan(ffmpeg_exe(), src, info, params, work, stem)
-        log_tail = _run_plan(plan, info, timeout, on_progress)
+        log_tail = _run_plan(plan, info, work, timeout, on_progress)
         outputs = []
         files = [(name, t) for name, t in plan.files if (work / name).is_file()]
         # A sprite may end with fewer sheets than planned (its cells are dropped from the VTT); a missing
@@ -107,7 +110,7 @@ def run_snapshot(
         return EngineResult(outputs, log_tail)
 
 
-def _run_plan(plan: SnapshotPlan, info: MediaInfo, timeout: float, on_progress: Progress | None) -> str:
+def _run_plan(plan: SnapshotPlan, info: MediaInfo, work: Path, timeout: float, on_progress: Progress | None) -> str:
     deadline = time.monotonic() + timeout
     log_tail = ""
     for k, argv in enumerate(plan.argvs):
@@ -118,15 +121,17 @@ def _run_plan(plan: SnapshotPlan, info: MediaInfo, timeout: float, on_progress: 
                 code=media_errors.ENGINE_TIMEOUT,
                 log_tail=log_tail,
             )
-        sprite = plan.sprite is not None
         try:
-            # A sprite decodes the whole input, so ffmpeg's own progress is meaningful; otherwise count runs.
-            log_tail = run_ffmpeg(
-                argv,
-                timeout=left,
-                duration_hint=info.video_end if sprite else None,
-                on_progress=on_progress if sprite else None,
-            ).log_tail
+            # A sprite decodes the whole input, so ffmpeg's own progress is meaningful (each run owns
+            # its slice of the bar); seeking runs are followed by the pictures they have written.
+            sprite = plan.sprite is not None
+            with _count_pictures(work, plan, None if sprite else on_progress):
+                log_tail = run_ffmpeg(
+                    argv,
+                    timeout=left,
+                    duration_hint=info.video_end if sprite else None,
+                    on_progress=_slice(on_progress, k, len(plan.argvs)) if sprite else None,
+                ).log_tail
         except EngineTimeoutError:
             raise
         except EngineError as exc:
@@ -136,9 +141,38 @@ def _run_plan(plan: SnapshotPlan, info: MediaInfo, timeout: float, on_progress: 
                     code=media_errors.MEDIA_TRUNCATED,
                 ) from exc
             raise
-        if on_progress is not None and not sprite:
+        if on_progress is not None:
             on_progress((k + 1) * 100.0 / len(plan.argvs))
     return log_tail
+
+
+def _slice(on_progress: Progress | None, k: int, n: int) -> Progress | None:
+    if on_progress is None:
+        return None
+    return lambda percent: on_progress((k + percent / 100.0) * 100.0 / n)
+
+
+@contextlib.contextmanager
+def _count_pictures(work: Path, plan: SnapshotPlan, on_progress: Progress | None) -> Iterator[None]:
+    """Report the share of planned pictures already on disk, twice a second, while a run lasts:
+    one run grabs up to 20 offsets, which on a long input takes tens of seconds."""
+    if on_progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            done = sum(1 for name, _t in plan.files if (work / name).is_file())
+            on_progress(done * 100.0 / max(1, len(plan.files)))
+
+    watcher = threading.Thread(target=watch, name="snapshot-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=2)
 
 
 def _segments(work: Path, stem: str) -> list[Path]:

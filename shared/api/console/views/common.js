@@ -70,3 +70,21 @@ export function templateSummary(tpl) {
   }
   return parts.join(' · ');
 }
+
+/**
+ * A task id on one line: the head shrinks behind an ellipsis, the distinctive tail always shows, the
+ * full id is in the tooltip and the copy button, and selecting the text still copies all of it.
+ */
+export function compactId(id, { testid = 'task-id', tail = 10 } = {}) {
+  const text = String(id || '');
+  return h('code', { class: 'compact-id', title: text, 'data-testid': testid, 'data-full': text },
+    h('span', { class: 'compact-id-head' }, text.slice(0, -tail)),
+    h('span', { class: 'compact-id-tail' }, text.slice(-tail)));
+}
+
+/** A label or tag the engines write in English ("Ad", "porn", "landscape") in the console's language;
+ * free text (OCR keywords, metadata tags) stays as written. */
+export function generatedLabel(text) {
+  if (text === null || text === undefined || text === '') return '';
+  return t(`label.${text}`, {}, String(text));
+}

@@ -2,6 +2,7 @@
 // analysis results.
 import { t } from '../i18n.js';
 import { h, clear, openDialog, fmtSeconds, fmtValue, kvList } from '../ui.js';
+import { generatedLabel } from './common.js';
 
 const num = (v) => (v === undefined || v === null || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
 const startOf = (s) => num(s.start_time_offset ?? s.start_time ?? s.start ?? s.time_offset ?? s.time);
@@ -70,7 +71,7 @@ export function reviewDialog({ title, result, items }) {
   const segments = (result.segments || []).slice().sort((a, b) => (startOf(a) ?? 0) - (startOf(b) ?? 0));
   const duration = num(result.duration) || Math.max(1, ...segments.map((s) => endOf(s) ?? 0));
   const detail = h('div', { class: 'segment-detail', 'aria-live': 'polite', 'data-testid': 'segment-detail' });
-  const segLabel = (s) => `${t(`reviewType.${s.type}`, {}, s.type || '')} ${s.label || ''}`.trim();
+  const segLabel = (s) => `${t(`reviewType.${s.type}`, {}, s.type || '')} ${generatedLabel(s.label)}`.trim();
   const select = (s, btn) => {
     timeline.querySelectorAll('.seg').forEach((b) => b.setAttribute('aria-pressed', String(b === btn)));
     const pic = find(s.pic_file);
@@ -78,7 +79,7 @@ export function reviewDialog({ title, result, items }) {
       h('h3', {}, `${fmtSeconds(startOf(s))} – ${fmtSeconds(endOf(s))} · ${segLabel(s)}`),
       kvList([
         [t('review.suggestion'), suggestionBadge(s.suggestion)], [t('review.confidence'), pct(s.confidence)],
-        [t('review.label'), s.label || '—'], s.keyword_set?.length ? [t('review.keywords'), s.keyword_set.join(', ')] : null,
+        [t('review.label'), generatedLabel(s.label) || '—'], s.keyword_set?.length ? [t('review.keywords'), s.keyword_set.join(', ')] : null,
         s.text ? [t('review.text'), s.text] : null,
       ], { class: 'kv kv-grid' }),
       pic ? h('figure', { class: 'evidence' }, h('img', { src: pic.url, alt: t('review.evidenceAlt', { time: fmtSeconds(startOf(s)) }), 'data-testid': 'evidence' }), h('figcaption', { class: 'muted small' }, t('review.evidence'))) : null);
@@ -100,7 +101,7 @@ export function reviewDialog({ title, result, items }) {
     h('tbody', {}, segments.map((s) => {
       const pic = find(s.pic_file);
       return h('tr', {}, h('td', {}, `${fmtSeconds(startOf(s))} – ${fmtSeconds(endOf(s))}`), h('td', {}, t(`reviewType.${s.type}`, {}, s.type || '—')),
-        h('td', {}, [s.label, ...(s.keyword_set || [])].filter(Boolean).join(', ') || '—'), h('td', {}, pct(s.confidence)), h('td', {}, suggestionBadge(s.suggestion)),
+        h('td', {}, [generatedLabel(s.label), ...(s.keyword_set || [])].filter(Boolean).join(', ') || '—'), h('td', {}, pct(s.confidence)), h('td', {}, suggestionBadge(s.suggestion)),
         h('td', {}, pic ? h('img', { class: 'evidence-thumb', src: pic.url, alt: t('review.evidenceAlt', { time: fmtSeconds(startOf(s)) }) }) : '—'));
     })))) : h('p', { class: 'muted', 'data-testid': 'no-segments' }, t('review.noSegments'));
   const tasks = (result.tasks || []).length ? h('div', { class: 'chips' }, result.tasks.map((x) => h('span', { class: 'chip' },
@@ -108,7 +109,7 @@ export function reviewDialog({ title, result, items }) {
   const content = h('div', { class: 'review', 'data-testid': 'review-result' },
     kvList([
       [t('review.overall'), suggestionBadge(result.suggestion)], [t('review.confidence'), pct(result.confidence)],
-      [t('review.label'), result.label || '—'], [t('review.duration'), fmtSeconds(result.duration)],
+      [t('review.label'), generatedLabel(result.label) || '—'], [t('review.duration'), fmtSeconds(result.duration)],
       [t('review.frames'), result.frames_sampled ?? '—'], [t('review.segments'), result.segment_count ?? segments.length],
     ], { class: 'kv kv-grid' }),
     tasks, h('h3', {}, t('review.timeline')), timeline, detail, table,
@@ -154,7 +155,7 @@ export function analysisDialog({ title, result, items }) {
   const tags = take('tags', 'tag_set');
   if (Array.isArray(tags)) {
     sections.push(h('h3', {}, t('analysis.tags')), tags.length ? h('ul', { class: 'chips', 'data-testid': 'analysis-tags' }, tags.map((tag) => h('li', { class: 'chip' },
-      typeof tag === 'object' ? `${tag.tag ?? tag.name ?? tag.label ?? ''}${tag.confidence !== undefined ? ` · ${pct(tag.confidence)}` : ''}${tag.source ? ` · ${t(`tagSource.${tag.source}`, {}, tag.source)}` : ''}` : String(tag))))
+      typeof tag === 'object' ? `${generatedLabel(tag.tag ?? tag.name ?? tag.label ?? '')}${tag.confidence !== undefined ? ` · ${pct(tag.confidence)}` : ''}${tag.source ? ` · ${t(`tagSource.${tag.source}`, {}, tag.source)}` : ''}` : String(tag))))
       : h('p', { class: 'muted' }, t('analysis.none')));
   }
   if (Array.isArray(scenes)) {

@@ -2,13 +2,13 @@
 import { t } from '../i18n.js';
 import { describeError } from '../api.js';
 import { h, clear, button, field } from '../ui.js';
-import { SUBTASK_TYPES, typeName, templateSummary } from './common.js';
+import { SUBTASK_TYPES, HAS_FILES, typeName, templateSummary } from './common.js';
 import { loadTemplates } from './templates.js';
 
 export function tplValue(x) { return x.type === 'Snapshot' && x.kind ? `${x.definition}|${x.kind}` : String(x.definition); }
 const specValue = (s) => (s.type === 'Snapshot' ? `${s.definition}|${s.kind || 'sampled'}` : String(s.definition));
 
-/** {el, values()}: values() is [{type, definition, kind?}] for every row with a template. */
+/** {el, values()}: values() is [{type, definition, kind?, output_object_path?}] for every row with a template. */
 export function specList(initial = []) {
   const rows = [];
   const list = h('div', { class: 'subtask-specs', 'data-testid': 'subtask-specs' });
@@ -40,6 +40,13 @@ export function specList(initial = []) {
       want = null;
       showSummary();
     };
+    // MPS's OutputObjectPath, for the kinds that write files; empty means the default name.
+    const pathInput = h('input', { type: 'text', value: spec.output_object_path || '', spellcheck: false, autocomplete: 'off',
+      placeholder: '{inputName}_{definition}.{format}', 'data-testid': 'spec-output-path' });
+    const pathField = field(t('create.outputPath'), pathInput, { hint: t('create.outputPathHint') });
+    const showPath = () => { pathField.hidden = !HAS_FILES.has(typeSel.value); };
+    showPath();
+    typeSel.addEventListener('change', showPath);
     typeSel.addEventListener('change', fill);
     tplSel.addEventListener('change', showSummary);
     const typeField = field(t('create.subtaskType', { n: rows.length + 1 }), typeSel);
@@ -50,10 +57,12 @@ export function specList(initial = []) {
         if (!tpl) return null;
         const out = { type: typeSel.value, definition: tpl.definition };
         if (typeSel.value === 'Snapshot' && tpl.kind) out.kind = tpl.kind;
+        const path = pathInput.value.trim();
+        if (path && HAS_FILES.has(typeSel.value)) out.output_object_path = path;
         return out;
       },
     };
-    row.el = h('div', { class: 'spec-row', 'data-testid': 'spec-row' }, typeField, field(t('create.template'), tplSel), summary,
+    row.el = h('div', { class: 'spec-row', 'data-testid': 'spec-row' }, typeField, field(t('create.template'), tplSel), pathField, summary,
       button(t('common.remove'), { kind: 'link', small: true, testid: 'spec-remove', onClick: () => {
         rows.splice(rows.indexOf(row), 1); row.el.remove(); renumber();
       } }));

@@ -1,10 +1,12 @@
 // The expanded row of a task: task facts, the subtask table and its operations
 // (details, play/view, download).
-import { t } from '../i18n.js';
+import { t, serverText } from '../i18n.js';
 import { get } from '../api.js';
 import { h, clear, button, openDialog, toast, toastError, errorPanel, loading, fmtTime, fmtSize, fmtSeconds, fmtValue, kvList, progressBar, startDownload } from '../ui.js';
 import { subtaskStatusBadge, taskStatusBadge, typeName, templateLabel, HAS_FILES } from './common.js';
 import { playerDialog } from './player.js';
+import { historyTable } from './history.js';
+import { paramRows, readable, containerName } from './params_view.js';
 import { galleryDialog, reviewDialog, analysisDialog, resultDialog, enhancementSummary } from './results.js';
 
 const enc = encodeURIComponent;
@@ -50,10 +52,10 @@ export class TaskDetail {
       [t('detail.output'), `${task.output?.bucket}/${task.output?.dir || ''}`],
       [t('detail.origin'), t(`origin.${task.origin}`, {}, task.origin || '—')],
       [t('detail.workflow'), task.workflow_id || '—'],
-      [t('detail.attempt'), task.attempt],
+      [t('detail.attempt'), (Number(task.attempt) || 0) + 1], // attempt 0 is the first run
       [t('detail.status'), taskStatusBadge(task.status)],
       [t('detail.begin'), fmtTime(task.begin_process_time)],
-      task.err_code ? [t('detail.error'), `${task.err_code}${task.message ? `: ${task.message}` : ''}`] : null,
+      task.err_code ? [t('detail.error'), `${serverText(task.message_code || task.err_code, task.message, task.message_params)} (${task.err_code})`] : null,
     ], { class: 'kv kv-grid' });
     const tbody = h('tbody', {}, subs.map((s) => this.subtaskRow(s)));
     const table = h('table', { class: 'table subtask-table', 'data-testid': 'subtask-table' },
@@ -64,7 +66,7 @@ export class TaskDetail {
       tbody);
     const history = Array.isArray(task.history) && task.history.length ? h('details', { class: 'history' },
       h('summary', {}, t('detail.history', { n: task.history.length })),
-      h('ol', { class: 'history-list' }, task.history.map((e) => h('li', {}, historyLine(e))))) : null;
+      historyTable(task.history)) : null;
     clear(this.el, facts,
       subs.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, t('sub.none')),
       history);
@@ -79,13 +81,16 @@ export class TaskDetail {
     const notDone = s.status === 'FAIL' ? t('sub.op.failedReason') : t('sub.op.notDoneReason');
     const statusCell = [subtaskStatusBadge(s.status)];
     if (s.status === 'PROCESSING') statusCell.push(progressBar(s.progress, t('sub.progressLabel', { index: s.index })));
-    if (s.status === 'FAIL' && (s.err_code || s.message)) statusCell.push(h('div', { class: 'err small', title: s.message || '' }, s.err_code || s.message));
+    if (s.status === 'FAIL' && (s.err_code || s.message)) {
+      statusCell.push(h('div', { class: 'err small', title: s.err_code || '', 'data-testid': 'subtask-error-line' },
+        serverText(s.message_code || s.err_code, s.message, s.message_params)));
+    }
     return h('tr', { 'data-testid': 'subtask-row', 'data-index': String(s.index), 'data-type': s.type, 'data-status': s.status },
       h('td', { 'data-label': t('sub.col.index') }, String(s.index)),
       h('td', { 'data-label': t('sub.col.status') }, statusCell),
       h('td', { 'data-label': t('sub.col.type') }, h('div', {}, typeName(s.type)), h('div', { class: 'muted small' }, templateLabel(s.template))),
-      h('td', { 'data-label': t('sub.col.start') }, fmtTime(s.begin_time)),
-      h('td', { 'data-label': t('sub.col.end') }, fmtTime(s.finish_time)),
+      h('td', { class: 'nowrap', 'data-label': t('sub.col.start') }, fmtTime(s.begin_time)),
+      h('td', { class: 'nowrap', 'data-label': t('sub.col.end') }, fmtTime(s.finish_time)),
       h('td', { 'data-label': t('sub.col.output'), class: 'cell-output' }, outputLocation(this.task, s)),
       h('td', { class: 'cell-ops', 'data-label': t('sub.col.ops') }, h('div', { class: 'ops' },
         op(t('sub.op.details'), 'details', { onClick: () => subtaskDetails(this.task, s) }),
@@ -97,17 +102,11 @@ export class TaskDetail {
   }
 }
 
-function historyLine(e) {
-  if (!e || typeof e !== 'object') return String(e);
-  const time = e.time || e.at || e.create_time || e.timestamp;
-  const rest = Object.entries(e).filter(([k]) => !['time', 'at', 'create_time', 'timestamp'].includes(k))
-    .map(([k, v]) => `${k}: ${fmtValue(v)}`).join(' · ');
-  return [time ? h('time', { class: 'muted' }, fmtTime(time)) : null, ' ', rest];
-}
-
 function outputLocation(task, s) {
   if (!HAS_FILES.has(s.type)) return h('span', { class: 'muted', title: t('sub.noOutputTitle') }, t('sub.noOutput'));
   const outs = s.outputs || [];
+  // Only a subtask that may still run "will write"; a failed or cancelled one wrote nothing.
+  if (!outs.length && s.status === 'FAIL') return h('span', { class: 'muted', 'data-testid': 'no-files-written' }, t('sub.nothingWritten'));
   if (!outs.length) return h('span', { class: 'muted' }, s.status === 'SUCCESS' ? '—' : t('sub.outputPending', { dir: `${task.output?.bucket}/${task.output?.dir || ''}` }));
   const first = outs[0];
   const dir = first.key.includes('/') ? first.key.slice(0, first.key.lastIndexOf('/') + 1) : '';
@@ -124,18 +123,18 @@ async function subtaskDetails(task, s) {
       h('h3', {}, t('sub.overview')),
       kvList([
         [t('sub.col.type'), typeName(d.type)], [t('sub.col.status'), subtaskStatusBadge(d.status)],
-        [t('sub.template'), templateLabel(d.template)], [t('detail.attempt'), d.attempt],
+        [t('sub.template'), templateLabel(d.template)], [t('detail.attempt'), (Number(d.attempt) || 0) + 1],
         [t('sub.col.start'), fmtTime(d.begin_time)], [t('sub.col.end'), fmtTime(d.finish_time)],
         [t('common.progress'), `${d.progress ?? 0}%`],
       ], { class: 'kv kv-grid' }),
     ];
     if (d.err_code || d.message) {
       sections.push(h('h3', {}, t('sub.error')), h('div', { class: 'error-box', 'data-testid': 'subtask-error' },
-        h('strong', {}, d.err_code || ''), h('p', {}, d.message || '')));
+        h('strong', {}, d.err_code || ''), h('p', {}, serverText(d.message_code || d.err_code, d.message, d.message_params))));
     }
     const params = d.params || d.template?.params;
     if (params && Object.keys(params).length) {
-      sections.push(h('h3', {}, t('sub.params')), kvList(Object.entries(params).map(([k, v]) => [t(`param.${k}`, {}, k), v]), { class: 'kv kv-grid', 'data-testid': 'subtask-params' }));
+      sections.push(h('h3', {}, t('sub.params')), kvList(paramRows(params), { class: 'kv kv-grid', 'data-testid': 'subtask-params' }));
     }
     if ((d.outputs || []).length) {
       sections.push(h('h3', {}, t('sub.outputs', { n: d.outputs.length })), outputsTable(d.outputs));
@@ -146,7 +145,7 @@ async function subtaskDetails(task, s) {
       sections.push(h('h3', {}, t('sub.resultFiles', { n: resultFiles.length })), outputsTable(resultFiles, 'result-files-table'));
     }
     if (d.result) {
-      sections.push(h('h3', {}, t('sub.result')), h('pre', { class: 'code-block' }, JSON.stringify(summary, null, 2)));
+      sections.push(h('h3', {}, t('sub.result')), h('div', { 'data-testid': 'subtask-result' }, readable(summary)));
     }
     sections.push(h('h3', {}, t('sub.log')), d.log_tail ? h('pre', { class: 'code-block log', 'data-testid': 'subtask-log', tabindex: '0' }, d.log_tail) : h('p', { class: 'muted' }, t('sub.noLog')));
     dlg.setContent(h('div', { class: 'details' }, sections));
@@ -169,6 +168,7 @@ function outputsTable(outputs, testid = 'outputs-table') {
       case 'resolution': return o.width ? `${o.width}×${o.height}` : '—';
       case 'bitrate': return o.bitrate ? `${Math.round(o.bitrate / 1000)} kbps` : '—';
       case 'codecs': return [o.video_codec, o.audio_codec].filter(Boolean).join(' / ') || '—';
+      case 'container': return o.container || o.format ? h('span', { title: o.container || o.format }, containerName(o)) : '—';
       default: return fmtValue(o[k]);
     }
   };

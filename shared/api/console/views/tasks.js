@@ -1,11 +1,12 @@
 // Task list (the seed's page): search, status filter, pagination, auto-refresh, operations,
 // and expandable rows with the subtasks.
-import { t } from '../i18n.js';
+import { t, serverText } from '../i18n.js';
 import { get, post, describeError } from '../api.js';
 import { h, clear, button, select, confirmDialog, toast, toastError, errorPanel, fmtTime, copyText, uid, icon } from '../ui.js';
 import { navigate } from '../router.js';
 import { uploadDialog } from './upload.js';
-import { taskStatusBadge, failureBadge, isTerminated } from './common.js';
+import { taskStatusBadge, failureBadge, isTerminated, compactId } from './common.js';
+import { taskFilters } from './task_filters.js';
 import { TaskDetail } from './subtasks.js';
 import { playerDialog } from './player.js';
 
@@ -17,6 +18,10 @@ export function render(main, params) {
   const state = {
     status: FILTERS.includes(params.status) ? params.status : '',
     taskId: params.task_id || '',
+    inputPrefix: params.input_prefix || '',
+    inputContains: params.input_contains || '',
+    createdFrom: params.created_from || '',
+    createdTo: params.created_to || '',
     limit: PAGE_SIZES.includes(Number(params.limit)) ? Number(params.limit) : 20,
     cursors: [null],
     page: 0,
@@ -26,6 +31,7 @@ export function render(main, params) {
     expanded: new Set(params.expand ? [params.expand] : []),
     highlight: params.highlight || params.expand || '',
     timer: null,
+    token: null,
     disposed: false,
     loadSeq: 0,
   };
@@ -34,13 +40,10 @@ export function render(main, params) {
   const counts = h('div', { class: 'counts', role: 'group', 'data-testid': 'task-counts', 'aria-label': t('tasks.countsLabel') });
   const statusSelect = select(FILTERS.map((f) => [f, t(`filter.${f || 'all'}`)]), state.status, { 'data-testid': 'status-filter' });
   statusSelect.addEventListener('change', () => { state.status = statusSelect.value; resetAndLoad(); });
-  const searchInput = h('input', { type: 'search', value: state.taskId, placeholder: t('tasks.searchPlaceholder'), 'data-testid': 'task-search', autocomplete: 'off', spellcheck: false });
-  const searchForm = h('form', { class: 'search', role: 'search', onsubmit: (e) => { e.preventDefault(); state.taskId = searchInput.value.trim(); resetAndLoad(); } },
-    h('label', { for: 'task-search', class: 'sr-only' }, t('tasks.searchLabel')),
-    searchInput,
-    button(t('common.search'), { type: 'submit', testid: 'task-search-submit' }));
-  searchInput.id = 'task-search';
-  searchInput.addEventListener('search', () => { if (!searchInput.value && state.taskId) { state.taskId = ''; resetAndLoad(); } });
+  const filters = taskFilters({ task_id: state.taskId, input_prefix: state.inputPrefix, input_contains: state.inputContains, created_from: state.createdFrom, created_to: state.createdTo }, (v) => {
+    Object.assign(state, { taskId: v.task_id, inputPrefix: v.input_prefix, inputContains: v.input_contains, createdFrom: v.created_from, createdTo: v.created_to });
+    resetAndLoad();
+  });
   const statusId = uid('status');
   statusSelect.id = statusId;
   const autoNote = h('span', { class: 'auto-note muted', 'data-testid': 'auto-refresh', hidden: true }, h('span', { class: 'spinner spinner-sm', 'aria-hidden': 'true' }), t('tasks.autoRefresh'));
@@ -52,13 +55,14 @@ export function render(main, params) {
       button(t('common.refresh'), { testid: 'refresh', onClick: () => load() })),
     h('div', { class: 'toolbar-right' },
       h('div', { class: 'inline-field' }, h('label', { for: statusId }, t('tasks.status')), statusSelect),
-      searchForm));
+      filters.node));
 
   const tbody = h('tbody', { 'data-testid': 'task-rows' });
   const table = h('table', { class: 'table task-table', 'data-testid': 'task-table' },
     h('caption', { class: 'sr-only' }, t('tasks.caption')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('tasks.col.id')),
+      h('th', { scope: 'col' }, t('tasks.col.input')),
       h('th', { scope: 'col' }, t('tasks.col.status')),
       h('th', { scope: 'col' }, t('tasks.col.created')),
       h('th', { scope: 'col' }, t('tasks.col.finished')),
@@ -87,7 +91,8 @@ export function render(main, params) {
 
   // ---- data -----------------------------------------------------------------------------------
   function syncHash() {
-    navigate('tasks', { status: state.status, task_id: state.taskId, limit: state.limit === 20 ? '' : state.limit }, { silent: true });
+    navigate('tasks', { status: state.status, task_id: state.taskId, input_prefix: state.inputPrefix, input_contains: state.inputContains, created_from: state.createdFrom,
+      created_to: state.createdTo, limit: state.limit === 20 ? '' : state.limit }, { silent: true });
   }
 
   function resetAndLoad() {
@@ -99,6 +104,10 @@ export function render(main, params) {
   function query() {
     const q = { limit: state.limit, cursor: state.cursors[state.page] || undefined };
     if (state.taskId) q.task_id = state.taskId;
+    if (state.inputPrefix) q.input_prefix = state.inputPrefix;
+    if (state.inputContains) q.input_contains = state.inputContains;
+    if (state.createdFrom) q.created_from = state.createdFrom;
+    if (state.createdTo) q.created_to = state.createdTo;
     if (state.status === 'failed') { q.status = 'FINISH'; q.failed = 'true'; } else if (state.status) q.status = state.status;
     return q;
   }
@@ -127,11 +136,17 @@ export function render(main, params) {
     } catch { counts.hidden = true; }
   }
 
+  // The list is live through a change token: one tiny request per tick, and the list and counts
+  // are read again only when the token moved (a task was created, started, progressed a subtask,
+  // finished, was terminated or restarted), wherever that task is. Expanded details of running
+  // tasks refresh on every tick for their progress bars.
   async function load({ quiet = false } = {}) {
     const seq = ++state.loadSeq;
     clearTimeout(state.timer);
     if (!quiet) { table.setAttribute('aria-busy', 'true'); }
     try {
+      // The token is read before the list, so a change racing the read moves it once more.
+      state.token = await readToken();
       const [data] = await Promise.all([get('api/v1/tasks', query()), loadCounts()]);
       if (state.disposed || seq !== state.loadSeq) return;
       let tasks = data.tasks || [];
@@ -153,15 +168,29 @@ export function render(main, params) {
     if (!state.disposed && seq === state.loadSeq) schedule();
   }
 
+  async function readToken() {
+    try { return (await get('api/v1/tasks/changes')).token; } catch { return null; }
+  }
+
+  async function tick() {
+    const seq = state.loadSeq;
+    const token = await readToken();
+    if (state.disposed || seq !== state.loadSeq) return;
+    if (token === null || token !== state.token) { await load({ quiet: true }); return; }
+    await refreshExpanded();
+    if (!state.disposed && seq === state.loadSeq) schedule();
+  }
+
   function needsRefresh() {
     return state.tasks.some((x) => x.status !== 'FINISH')
       || [...state.expanded].some((id) => state.rows.get(id)?.detail?.active());
   }
 
   function schedule() {
-    const active = needsRefresh();
-    autoNote.hidden = !active;
-    if (active) state.timer = setTimeout(() => { if (document.hidden) schedule(); else load({ quiet: true }); }, REFRESH_MS);
+    autoNote.hidden = !needsRefresh();
+    clearTimeout(state.timer);
+    // A hidden tab asks nothing; it catches up on the first tick after it shows again.
+    state.timer = setTimeout(() => { if (document.hidden) schedule(); else tick(); }, REFRESH_MS);
   }
 
   async function refreshExpanded() {
@@ -180,10 +209,14 @@ export function render(main, params) {
     nextBtn.disabled = !state.nextCursor;
     if (!state.tasks.length) {
       state.rows.clear();
-      const text = state.taskId ? t('tasks.noMatchId', { id: state.taskId }) : state.status ? t('tasks.noMatchFilter') : t('tasks.empty');
-      clear(tbody, h('tr', {}, h('td', { colspan: '5', class: 'empty-cell' },
+      const filtered = state.status || state.inputPrefix || state.inputContains || state.createdFrom || state.createdTo;
+      const text = state.taskId ? t('tasks.noMatchId', { id: state.taskId }) : filtered ? t('tasks.noMatchFilter') : t('tasks.empty');
+      clear(tbody, h('tr', {}, h('td', { colspan: '6', class: 'empty-cell' },
         h('div', { class: 'empty' }, h('p', {}, text),
-          state.taskId || state.status ? button(t('tasks.clearFilters'), { onClick: () => { state.taskId = ''; state.status = ''; searchInput.value = ''; statusSelect.value = ''; resetAndLoad(); } })
+          state.taskId || filtered ? button(t('tasks.clearFilters'), { onClick: () => {
+            Object.assign(state, { taskId: '', status: '', inputPrefix: '', inputContains: '', createdFrom: '', createdTo: '' });
+            filters.clear(); statusSelect.value = ''; resetAndLoad();
+          } })
             : h('div', { class: 'empty-actions' }, button(t('tasks.upload'), { kind: 'primary', onClick: () => uploadDialog() }), button(t('tasks.create'), { onClick: () => navigate('create') }))))));
       return;
     }
@@ -206,7 +239,7 @@ export function render(main, params) {
         if (!entry.detailRow) {
           entry.detail = new TaskDetail(task.task_id, { onChanged: () => load({ quiet: true }) });
           entry.detailRow = h('tr', { class: 'detail-row', id: `detail-${cssId(task.task_id)}`, 'data-testid': 'task-detail-row' },
-            h('td', { colspan: '5' }, entry.detail.el));
+            h('td', { colspan: '6' }, entry.detail.el));
           entry.detail.refresh();
         }
         nodes.push(entry.detailRow);
@@ -223,8 +256,9 @@ export function render(main, params) {
     const expanded = state.expanded.has(task.task_id);
     const detailId = `detail-${cssId(task.task_id)}`;
     const finished = task.status === 'FINISH';
+    // Short visible labels keep the operations on one line; the accessible name stays the full one.
     const op = (label, name, opts) => {
-      const b = button(label, { kind: 'link', small: true, testid: `op-${name}`, ...opts });
+      const b = button(t(`op.short.${name}`, {}, label), { kind: 'link', small: true, testid: `op-${name}`, 'aria-label': label, title: opts.disabledReason ? undefined : label, ...opts });
       b.dataset.op = name;
       return b;
     };
@@ -268,18 +302,19 @@ export function render(main, params) {
     const done = (c.success || 0) + (c.fail || 0);
     const total = subtaskTotal(task);
     return h('tr', { class: `task-row${state.highlight === task.task_id ? ' highlight' : ''}`, 'data-testid': 'task-row', 'data-task-id': task.task_id, 'data-status': task.status, 'data-attempt': String(task.attempt) },
-      h('td', { class: 'cell-id' },
+      h('td', { class: 'cell-id', 'data-label': t('tasks.col.id') },
         h('div', { class: 'id-line' },
-          h('code', { class: 'task-id', 'data-testid': 'task-id' }, task.task_id),
-          h('button', { type: 'button', class: 'icon-btn copy', 'aria-label': t('common.copyId'), title: t('common.copyId'), onclick: () => copyText(task.task_id) }, icon('copy'))),
-        h('div', { class: 'muted small ellipsis', title: `${task.input?.bucket}/${task.input?.key}` }, task.input?.key || ''),
-        task.origin ? h('div', { class: 'muted small' }, t(`origin.${task.origin}`, {}, task.origin)) : null),
+          compactId(task.task_id),
+          h('button', { type: 'button', class: 'icon-btn copy', 'aria-label': t('common.copyId'), title: t('common.copyId'), onclick: () => copyText(task.task_id) }, icon('copy')))),
+      h('td', { class: 'cell-input', 'data-label': t('tasks.col.input') }, h('div', { class: 'input-line' },
+        h('span', { class: 'input-key', title: `${task.input?.bucket}/${task.input?.key}` }, task.input?.key || ''),
+        task.origin ? h('span', { class: 'origin-tag' }, t(`origin.${task.origin}`, {}, task.origin)) : null)),
       h('td', { class: 'cell-status', 'data-label': t('tasks.col.status') },
         h('div', { class: 'badges' }, taskStatusBadge(task.status),
-          isTerminated(task) ? h('span', { class: 'badge badge-terminated', 'data-testid': 'terminated-badge', title: task.message || '' }, t('task.terminated')) : failureBadge(task)),
-        total && task.status !== 'FINISH' ? h('div', { class: 'muted small' }, t('task.progress', { done, total })) : null),
-      h('td', { 'data-label': t('tasks.col.created') }, fmtTime(task.create_time)),
-      h('td', { 'data-label': t('tasks.col.finished') }, fmtTime(task.finish_time)),
+          isTerminated(task) ? h('span', { class: 'badge badge-terminated', 'data-testid': 'terminated-badge', title: serverText(task.message_code || task.err_code, task.message, task.message_params) }, t('task.terminated')) : failureBadge(task),
+          total && task.status !== 'FINISH' ? h('span', { class: 'muted small' }, t('task.progress', { done, total })) : null)),
+      h('td', { class: 'cell-time', 'data-label': t('tasks.col.created') }, fmtTime(task.create_time)),
+      h('td', { class: 'cell-time', 'data-label': t('tasks.col.finished') }, fmtTime(task.finish_time)),
       h('td', { class: 'cell-ops', 'data-label': t('tasks.col.ops') }, h('div', { class: 'ops' }, ops)));
   }
 

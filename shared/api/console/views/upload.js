@@ -27,21 +27,25 @@ export async function uploadDialog() {
     startBtn.disabled = true; fileInput.disabled = true;
     try {
       const ticket = await post('api/v1/uploads', { filename: file.name });
-      clear(status, t('upload.uploading', { key: ticket.key }));
+      // The key is known before a byte is sent, so the dry run says at once whether a task will start.
+      const matched = await post('api/v1/workflows/match', { bucket: ticket.bucket, key: ticket.key })
+        .then((m) => (m.matches || []).length > 0).catch(() => true);
+      clear(status, matched ? t('upload.uploading', { key: ticket.key })
+        : h('span', { 'data-testid': 'upload-no-workflow' }, t('upload.noWorkflow', { name: file.name })));
       upload = uploadTo(ticket.upload_url, ticket.method, file, (loaded, total) => {
         clear(progress, progressBar(Math.floor((loaded / total) * 100), t('upload.progress')));
       });
       await upload.promise;
       upload = null;
-      clear(status, h('span', {}, t('upload.waitingTask', { key: ticket.key })));
-      const task = await findTaskFor(ticket.key, () => !dlg.el.isConnected);
+      if (matched) clear(status, h('span', {}, t('upload.waitingTask', { key: ticket.key })));
+      const task = matched ? await findTaskFor(ticket.key, () => !dlg.el.isConnected) : null;
       if (!dlg.el.isConnected) return;
       if (task) {
         toast(t('upload.taskCreated', { id: task.task_id }), 'success');
         dlg.close();
         navigate('tasks', { expand: task.task_id });
       } else {
-        clear(status, h('div', {}, h('p', {}, t('upload.noTask')),
+        clear(status, h('div', {}, h('p', {}, matched ? t('upload.noTask') : t('upload.noWorkflow', { name: file.name })),
           button(t('upload.createManually'), { kind: 'primary', onClick: () => { dlg.close(); navigate('create', { bucket: ticket.bucket, key: ticket.key }); } })));
       }
     } catch (err) {
