@@ -32,6 +32,7 @@ OPTIONAL = {
     "OPENMPS_TABLE_SECRET_ACCESS_KEY",
     "OPENMPS_TABLE_PREFIX",
     "OPENMPS_PUBLIC_URL",
+    "OPENMPS_NOTIFY_ALLOW_PRIVATE",  # empty: receivers on private addresses are refused in the cloud
 }
 # Shown, not refused, when the variable is empty.
 NOTES = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain.media_errors import TERMINATED
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus
 
 
@@ -56,6 +57,7 @@ class Task:
     session_id: str | None = None
     session_context: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    notify: NotifyConfig | None = None  # event notifications the task sends (MPS TaskNotifyConfig)
 
     @property
     def has_failed(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from shared.domain.errors import BadInputError
 from shared.domain.kinds import snapshot, transcode
+from shared.domain.notify import NotifyConfig
 from shared.domain.subtask_spec import MAX_SUBTASKS, SubtaskSpec, parse_specs
 
 MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v", "mp3", "wav", "m4a", "aac", "flac")
@@ -27,6 +28,7 @@ class Workflow:
     enabled: bool = True
     create_time: str = ""
     update_time: str = ""
+    notify: NotifyConfig | None = None  # copied to every task the workflow creates
 
     def matches(self, bucket: str, key: str) -> bool:
         if not self.enabled or bucket != self.bucket or not key.startswith(self.prefix):

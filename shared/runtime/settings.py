@@ -96,6 +96,13 @@ class Settings(BaseModel):
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
+    # Event notifications: may receivers be on loopback, link-local or private addresses? Unset: yes
+    # with local storage (the receivers run on the same machine), no with COS (the cloud).
+    notify_allow_private: bool | None = None
+    # Seconds before each retry after a failed try (the last repeats) and when to give up (dead letter).
+    notify_retry_delays: str = Field("10,30,120,600,1800,3600", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")
+    notify_give_up_after_seconds: float = Field(24 * 3600, gt=0)
+    notify_timeout_seconds: float = Field(5.0, gt=0, le=30)
 
     @field_validator("public_url")
     @classmethod
@@ -128,6 +135,14 @@ class Settings(BaseModel):
         if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
             raise ValueError("must be a sha256: 64 hexadecimal digits")
         return value.lower()
+
+    @property
+    def notify_private_allowed(self) -> bool:
+        return self.storage == "local" if self.notify_allow_private is None else self.notify_allow_private
+
+    @property
+    def notify_retry_delay_seconds(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in self.notify_retry_delays.split(","))
 
     # ---- cloud credentials ------------------------------------------------------------------
     def cos_credentials(self) -> CloudCredentials:

@@ -16,9 +16,9 @@ from shared.domain.ids import is_task_id, random_task_id
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.domain.workflow import parse_specs, render_output_dir
-from shared.services.aggregate import aggregate_task
 from shared.services.create import create_and_dispatch, dispatch, new_task
 from shared.services.deps import Deps
+from shared.services.notify_outbox import aggregate_and_notify
 from shared.services.requests import CreateTaskRequest
 from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket, check_key
@@ -167,7 +167,7 @@ def finish_reopen(deps: Deps, task: Task) -> None:
             sub.attempt, sub.status = task.attempt, SubtaskStatus.WAITING
             queued.append(sub)
     dispatch(deps.invoker, queued)
-    aggregate_task(deps.tasks, task.task_id)
+    aggregate_and_notify(deps, task.task_id)
 
 
 def terminate(deps: Deps, account: str, task_id: str) -> Task:
@@ -202,4 +202,4 @@ def cancel_queued(deps: Deps, task_id: str) -> None:
                 media_errors.CANCELLED,
                 "cancelled: the task was terminated",
             )
-    aggregate_task(deps.tasks, task_id)  # counts follow the subtasks; the task is FINISH already
+    aggregate_and_notify(deps, task_id)  # counts follow the subtasks; the task is FINISH already

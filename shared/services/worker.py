@@ -59,9 +59,9 @@ def notify_aggregator(deps: Deps, task_id: str) -> None:
     try:
         deps.invoker.invoke_async("aggregator", {"task_id": task_id})
     except (RetryableProcessingError, PermanentInvokeError):
-        from shared.services.aggregate import aggregate_task  # fall back to aggregating here
+        from shared.services.notify_outbox import aggregate_and_notify  # fall back to aggregating here
 
-        aggregate_task(deps.tasks, task_id)
+        aggregate_and_notify(deps, task_id)
 
 
 def run_subtask(

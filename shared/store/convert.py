@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.domain.model import Subtask, Task
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus
 from shared.store.models import SubtaskModel, TaskModel
 
@@ -33,6 +34,7 @@ def task_from_item(item: TaskModel) -> Task:
         session_id=item.session_id,
         session_context=item.session_context,
         history=list(item.history or []),
+        notify=NotifyConfig.from_dict(item.notify),
     )
 
 
@@ -64,6 +66,7 @@ def task_to_item(task: Task) -> TaskModel:
         session_id=task.session_id,
         session_context=task.session_context,
         history=task.history or None,
+        notify=task.notify.to_dict() if task.notify else None,
         open_shard=None if task.status == TaskStatus.FINISH else OPEN_SHARD,
         failed_account=task.account if task.has_failed else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.domain.notify import NotifyConfig
 from shared.domain.workflow import SubtaskSpec, Workflow
 from shared.runtime.settings import Settings
 from shared.store.models import SubtaskSpecMap, WorkflowModel, bind_models
@@ -24,6 +25,7 @@ def _from_item(item: WorkflowModel) -> Workflow:
         enabled=bool(item.enabled),
         create_time=item.create_time,
         update_time=item.update_time or item.create_time,
+        notify=NotifyConfig.from_dict(item.notify),
     )
 
 
@@ -44,6 +46,7 @@ def _to_item(wf: Workflow) -> WorkflowModel:
         enabled=wf.enabled,
         create_time=wf.create_time,
         update_time=wf.update_time or wf.create_time,
+        notify=wf.notify.to_dict() if wf.notify else None,
     )
 
 

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "shared.store": 2,
     "shared.storage": 2,
     "shared.invoke": 2,
+    "shared.notify": 2,
     "shared.media": 2,
     # Fetches ffmpeg through the storage port; an adapter that only lives in runtime/ for now.
     "shared.runtime.ffmpeg_provision": 2,
