@@ -103,6 +103,7 @@ class TaskOut(BaseModel):
     message: str | None
     session_id: str | None = None
     session_context: str | None = None
+    notify: dict[str, Any] | None = None
     subtasks: list[SubtaskOut] | None = None
     history: list[dict[str, Any]] | None = None
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from shared.domain import clock
-from shared.domain.errors import BadInputError
+from shared.domain.errors import BadInputError, RetryableProcessingError
 from shared.domain.notify import (
     DELIVERED,
     EVENT_ID_HEADER,
@@ -31,6 +31,7 @@ from shared.domain.notify import (
     permanent_status,
 )
 from shared.domain.status import TaskStatus
+from shared.invoke.port import PermanentInvokeError
 from shared.runtime.observability import logger
 from shared.services.deps import Deps
 from shared.store.notifications import Notification
@@ -132,6 +133,6 @@ def redrive_due(deps: Deps, limit: int = 500) -> list[str]:
     for task_id in task_ids:
         try:
             deps.invoker.invoke_async("notifier", {"task_id": task_id})
-        except Exception as exc:  # noqa: BLE001 - a hint; the next run tries again
+        except (RetryableProcessingError, PermanentInvokeError) as exc:  # a hint; the next run tries again
             logger.warning("notifier not invoked", extra={"task_id": task_id, "error": str(exc)})
     return task_ids

@@ -15,6 +15,7 @@ from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.ids import is_task_id, random_task_id
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
+from shared.domain.url_policy import check_url
 from shared.domain.workflow import parse_specs, render_output_dir
 from shared.services.create import create_and_dispatch, dispatch, new_task
 from shared.services.deps import Deps
@@ -70,6 +71,9 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
     catalog = TemplateCatalog(deps.templates, deps.counters)
     specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(request.subtasks)]
     origin = request.origin
+    notify = request.notify.config() if request.notify else None
+    if notify:
+        check_url(notify.url, deps.settings.notify_private_allowed)
     session_id, session_context = request.session_id, request.session_context
 
     task_id = random_task_id(deps.accounts.appid_for(account))
@@ -99,6 +103,7 @@ def create_task(deps: Deps, account: str, request: CreateTaskRequest) -> tuple[d
         specs=specs,
         session_id=session_id,
         session_context=session_context,
+        notify=notify,
     )
     create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
     return task_view(task, subtasks), True

@@ -10,6 +10,7 @@ from shared.domain import clock, kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.naming import input_name, output_stem
 from shared.domain.templates import Template
+from shared.domain.url_policy import check_url
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
 from shared.services.deps import Deps
 from shared.services.requests import WorkflowOutput, WorkflowRequest
@@ -31,6 +32,7 @@ def workflow_view(wf: Workflow) -> dict[str, Any]:
         "enabled": wf.enabled,
         "create_time": wf.create_time,
         "update_time": wf.update_time or wf.create_time,
+        "notify": wf.notify.public_view() if wf.notify else None,
     }
 
 
@@ -61,6 +63,9 @@ def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str,
         )
     check_bucket(out_bucket)
     render_output_dir(output.dir, "x")  # rejects '..'
+    notify = body.notify.config() if body.notify else None
+    if notify:
+        check_url(notify.url, deps.settings.notify_private_allowed)
     return Workflow(
         workflow_id=workflow_id,
         account=account,
@@ -74,6 +79,7 @@ def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str,
         enabled=body.enabled,
         create_time=create_time,
         update_time=clock.now_iso(),
+        notify=notify,
     )
 
 
@@ -116,6 +122,9 @@ def create_workflow(deps: Deps, account: str, body: WorkflowRequest) -> dict[str
 def update_workflow(deps: Deps, account: str, workflow_id: str, body: WorkflowRequest) -> dict[str, Any]:
     old = _owned(deps, account, workflow_id)
     wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time)
+    if wf.notify and body.notify and body.notify.key is None and body.notify.key_set and old.notify:
+        # A workflow read back shows only whether a key is set; putting it back keeps the key.
+        wf = replace(wf, notify=replace(wf.notify, key=old.notify.key))
     _check_loops(deps, account, wf)
     if not deps.workflows.save(wf, create=False):
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
