@@ -54,8 +54,9 @@ def run_subtask(deps: Deps, task: Task, index: int, status: SubtaskStatus = Subt
     token = f"tok-{index}"
     assert deps.tasks.claim_subtask(task.task_id, index, current.attempt, token, clock.now_iso())
     aggregate_and_notify(deps, task.task_id)
-    outputs = [{"bucket": task.output_bucket, "key": f"output/x/{index}.mp4"}] if status == SubtaskStatus.SUCCESS else []
-    err = {} if status == SubtaskStatus.SUCCESS else {"err_code": "FailedOperation.Media", "message": "boom"}
+    ok = status == SubtaskStatus.SUCCESS
+    outputs = [{"bucket": task.output_bucket, "key": f"output/x/{index}.mp4"}] if ok else []
+    err = {} if ok else {"err_code": "FailedOperation.Media", "message": "boom"}
     assert deps.tasks.finish_subtask(
         task.task_id, index, token, status=status, now=clock.now_iso(), outputs=outputs, **err
     )

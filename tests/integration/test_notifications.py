@@ -206,9 +206,10 @@ def test_an_event_recorded_before_a_crashed_write_waits_until_the_task_shows_it(
 
 def test_notify_is_validated_and_shown_without_its_key(api, deps, account, receiver):
     deps.storage.put_stream(deps.settings.input_bucket, "input/n/clip.mp4", io.BytesIO(b"x" * 10))
-    base = {"input": {"bucket": deps.settings.input_bucket, "key": "input/n/clip.mp4"}, "subtasks": [
-        {"type": "Transcode", "definition": 100030}
-    ]}
+    base = {
+        "input": {"bucket": deps.settings.input_bucket, "key": "input/n/clip.mp4"},
+        "subtasks": [{"type": "Transcode", "definition": 100030}],
+    }
     for notify, code in (
         ({"url": "ftp://example.com/x"}, "InvalidParameterValue.NotifyUrl"),
         ({"url": "http://user:pw@example.com/x"}, "InvalidParameterValue.NotifyUrl"),
