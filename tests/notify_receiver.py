@@ -53,4 +53,12 @@ class ReceiverProcess:
     def received(self) -> list[dict[str, Any]]:
         if not self.record.exists():
             return []
-        return [json.loads(line) for line in self.record.read_text().splitlines() if line.strip()]
+        lines = [json.loads(line) for line in self.record.read_text().splitlines() if line.strip()]
+        return [r for r in lines if "arrived" not in r]
+
+    def arrived(self) -> list[str]:
+        """Event ids of requests the receiver holds open (hang_seconds), received or not."""
+        if not self.record.exists():
+            return []
+        lines = [json.loads(line) for line in self.record.read_text().splitlines() if line.strip()]
+        return [r["arrived"] for r in lines if "arrived" in r]

@@ -54,10 +54,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, text: str = "") -> None:
         data = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up (timeout) or died: it will send the event again
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -73,6 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
                 srv.fail_next -= 1
             status = 500 if failing else srv.status
         if hang:
+            if srv.record is not None:  # so a test can kill the sender while this request is open
+                with srv.lock, srv.record.open("a") as f:
+                    f.write(json.dumps({"arrived": self.headers.get(EVENT_ID_HEADER)}) + "\n")
             time.sleep(hang)
         report = check_event(body, self.headers, srv.key)
         report.update(received_at=time.time(), answered=status)

@@ -36,7 +36,6 @@ from shared.runtime.observability import logger
 from shared.services.deps import Deps
 from shared.store.notifications import Notification
 
-LEASE_SECONDS = 30.0
 NOT_YET_VISIBLE_RETRY_SECONDS = 5.0
 
 
@@ -103,7 +102,9 @@ def deliver_task_events(deps: Deps, task_id: str) -> DeliveryReport:
         if ev.next_try_at > now:
             break  # waits for its retry (or another notifier holds it): later events wait too
         token = secrets.token_hex(8)
-        if not deps.notifications.claim(ev.event_id, token, now, _later(LEASE_SECONDS)):
+        # The lease outlives one try (its timeout) with room to record it.
+        lease = max(10.0, 3 * deps.settings.notify_timeout_seconds)
+        if not deps.notifications.claim(ev.event_id, token, now, _later(lease)):
             break  # another notifier took it; it carries on from here
         if not _transition_visible(deps, ev):
             deps.notifications.postpone(ev.event_id, token, _later(NOT_YET_VISIBLE_RETRY_SECONDS))

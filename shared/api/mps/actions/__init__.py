@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.api.mps.actions import describe_tasks, manage_task
+from shared.api.mps.actions import describe_tasks, manage_task, parse_notification
 from shared.api.mps.context import ActionContext
 from shared.api.mps.params import Params
 
@@ -20,4 +20,5 @@ Action = Callable[[ActionContext, Params], dict[str, Any]]
 ACTIONS: dict[str, Action] = {
     "DescribeTasks": describe_tasks.run,
     "ManageTask": manage_task.run,
+    "ParseNotification": parse_notification.run,
 }
