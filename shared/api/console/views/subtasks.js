@@ -5,6 +5,7 @@ import { get } from '../api.js';
 import { h, clear, button, openDialog, toast, toastError, errorPanel, loading, fmtTime, fmtSize, fmtSeconds, fmtValue, kvList, progressBar, startDownload } from '../ui.js';
 import { subtaskStatusBadge, taskStatusBadge, typeName, templateLabel, HAS_FILES } from './common.js';
 import { playerDialog } from './player.js';
+import { notificationsSection } from './notifications.js';
 import { galleryDialog, reviewDialog, analysisDialog, resultDialog, enhancementSummary } from './results.js';
 
 const enc = encodeURIComponent;
@@ -67,7 +68,8 @@ export class TaskDetail {
       h('ol', { class: 'history-list' }, task.history.map((e) => h('li', {}, historyLine(e))))) : null;
     clear(this.el, facts,
       subs.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, t('sub.none')),
-      history);
+      history,
+      task.notify ? (this.notifications ||= notificationsSection(task.task_id)) : null);
     if (focus?.op) this.el.querySelector(`tr[data-index="${focus.index}"] [data-op="${focus.op}"]`)?.focus();
   }
 
