@@ -28,8 +28,15 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/x", "file:///etc/passwd", "http://user:pw@example.com/", "http://user@example.com/", "http:///x",
-     "javascript:alert(1)", "http://example.com:0/"],
+    [
+        "ftp://example.com/x",
+        "file:///etc/passwd",
+        "http://user:pw@example.com/",
+        "http://user@example.com/",
+        "http:///x",
+        "javascript:alert(1)",
+        "http://example.com:0/",
+    ],
 )
 def test_urls_openmps_never_calls(url):
     with pytest.raises(BadInputError) as caught:
@@ -39,8 +46,17 @@ def test_urls_openmps_never_calls(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8099/x", "http://localhost/x", "http://10.0.0.5/", "http://192.168.1.1/", "http://169.254.169.254/",
-     "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://100.64.0.1/"],
+    [
+        "http://127.0.0.1:8099/x",
+        "http://localhost/x",
+        "http://10.0.0.5/",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+    ],
 )
 def test_private_addresses_are_refused_unless_allowed(url):
     with pytest.raises(BadInputError, match="not allowed here"):
@@ -90,9 +106,19 @@ def test_notify_config_round_trips_and_hides_its_key():
 
 
 def _task(mode, status=TaskStatus.PROCESSING):
-    return Task("t", "a", "2026-01-01T00:00:00.000000Z", "in", "k", "out", "o/", "api", status=status,
-                finish_time="2026-01-01T00:00:09.000000Z" if status == TaskStatus.FINISH else None,
-                notify=NotifyConfig("http://x/", mode))
+    return Task(
+        "t",
+        "a",
+        "2026-01-01T00:00:00.000000Z",
+        "in",
+        "k",
+        "out",
+        "o/",
+        "api",
+        status=status,
+        finish_time="2026-01-01T00:00:09.000000Z" if status == TaskStatus.FINISH else None,
+        notify=NotifyConfig("http://x/", mode),
+    )
 
 
 def _sub(i, status, begin=None, end=None):
