@@ -224,3 +224,31 @@ def test_notify_is_validated_and_shown_without_its_key(api, deps, account, recei
     assert reply.body["notify"] == {"url": receiver.url, "mode": "change", "key_set": True}
     assert deps.tasks.get_task(reply.body["task_id"]).notify == NotifyConfig(receiver.url, "change", KEY)
     assert EVENT_ID_HEADER == "X-Openmps-Event-Id"
+
+
+def test_a_workflow_passes_its_notify_config_to_the_tasks_it_creates(api, deps, account, receiver, tmp_path):
+    # GIVEN a workflow with a notify config, set over REST
+    body = {
+        "name": "notify",
+        "prefix": f"wfn-{account}/",
+        "subtasks": [{"type": "Transcode", "definition": 100030}],
+        "notify": {"url": receiver.url, "mode": "change", "key": KEY},
+    }
+    created = api.post("/api/v1/workflows", body)
+    assert created.status in (200, 201), created.body
+    wf = created.body
+    assert wf["notify"] == {"url": receiver.url, "mode": "change", "key_set": True}
+    # a workflow read back and put back keeps its key
+    again = api.put(f"/api/v1/workflows/{wf['workflow_id']}", {**body, "notify": wf["notify"]})
+    assert again.status == 200, again.body
+    assert deps.workflows.get(wf["workflow_id"]).notify == NotifyConfig(receiver.url, "change", KEY)
+    # WHEN an upload matches it
+    from tests.integration.pipeline_helpers import trigger, upload
+
+    clip = tmp_path / "c.mp4"
+    clip.write_bytes(b"not really a clip")
+    [task_id] = trigger(deps, upload(deps, clip, f"wfn-{account}/c.mp4"))
+    # THEN the task carries the workflow's config
+    assert deps.tasks.get_task(task_id).notify == NotifyConfig(receiver.url, "change", KEY)
+    bad = api.post("/api/v1/workflows", {**body, "name": "bad", "notify": {"url": "gopher://x"}})
+    assert bad.status == 400 and bad.body["error"]["code"] == "InvalidParameterValue.NotifyUrl"
