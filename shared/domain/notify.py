@@ -50,6 +50,35 @@ class NotifyConfig:
             raise BadInputError(f"notify mode must be one of {NOTIFY_MODES}", code="InvalidParameterValue.NotifyMode")
         return cls(url=str(data["url"]), mode=cast(NotifyMode, mode), key=data.get("key") or None)
 
+    @classmethod
+    def from_mps(cls, config: Any, *, code: str = "InvalidParameterValue.TaskNotifyConfig") -> NotifyConfig | None:
+        """MPS's TaskNotifyConfig (ProcessMedia, CreateWorkflow) as openmps stores it. Only NotifyType
+        URL is supported; MPS's default when NotifyType is empty is TDMQ-CMQ, so it must be given."""
+        if not config:
+            return None
+        if not isinstance(config, dict):
+            raise BadInputError("TaskNotifyConfig must be an object", code=code)
+        notify_type = config.get("NotifyType") or ""
+        if notify_type != "URL":
+            shown_type = notify_type or "empty (TDMQ-CMQ in MPS)"
+            raise BadInputError(
+                f"NotifyType {shown_type} is not supported: openmps sends notifications with NotifyType URL "
+                "(an HTTP POST to NotifyUrl) only",
+                code="InvalidParameterValue.NotifyType",
+            )
+        url = config.get("NotifyUrl")
+        if not isinstance(url, str) or not url or len(url) > NOTIFY_URL_MAX:
+            raise BadInputError("NotifyUrl must be an http(s) URL", code="InvalidParameterValue.NotifyUrl")
+        mode = {"": "finish", "Finish": "finish", "Change": "change"}.get(config.get("NotifyMode") or "")
+        if mode is None:
+            raise BadInputError("NotifyMode must be Finish or Change", code="InvalidParameterValue.NotifyMode")
+        key = config.get("NotifyKey") or None
+        if key is not None and (not isinstance(key, str) or len(key) > NOTIFY_KEY_MAX):
+            raise BadInputError(
+                "NotifyKey must be a string of at most 256 characters", code="InvalidParameterValue.NotifyKey"
+            )
+        return cls(url=url, mode=cast(NotifyMode, mode), key=key)
+
     def public_view(self) -> dict[str, Any]:
         """What the API shows: the key is a shared secret, so only whether one is set."""
         return {"url": self.url, "mode": self.mode, "key_set": bool(self.key)}

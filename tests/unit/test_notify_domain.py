@@ -141,3 +141,18 @@ def test_the_event_plan_in_order_of_what_happened():
         "subtask-1-FAIL",
         "FINISH",
     ]
+
+
+def test_mps_task_notify_config_maps_to_the_stored_shape_and_other_types_are_refused():
+    mps = {"NotifyType": "URL", "NotifyUrl": "https://x.example/h", "NotifyMode": "Change", "NotifyKey": "k"}
+    cfg = NotifyConfig.from_mps(mps)
+    assert cfg == NotifyConfig("https://x.example/h", "change", "k")
+    assert NotifyConfig.from_mps({"NotifyType": "URL", "NotifyUrl": "https://x.example/h"}).mode == "finish"
+    assert NotifyConfig.from_mps(None) is None
+    for other in ("CMQ", "TDMQ-CMQ", "SCF", "AWS-SQS", ""):
+        with pytest.raises(BadInputError, match="NotifyType URL") as caught:
+            NotifyConfig.from_mps({"NotifyType": other, "NotifyUrl": "https://x.example/h"})
+        assert caught.value.code == "InvalidParameterValue.NotifyType"
+    with pytest.raises(BadInputError) as caught:
+        NotifyConfig.from_mps({"NotifyType": "URL", "NotifyUrl": "https://x.example/h", "NotifyMode": "Often"})
+    assert caught.value.code == "InvalidParameterValue.NotifyMode"
