@@ -32,6 +32,7 @@ def test_create_a_task_with_a_notify_url_see_the_event_and_resend_it(page, stack
     sign_in(page, stack)
     # WHEN the create form is sent with a notify URL and key
     page.goto(f"{stack.url}/#/create?bucket={ticket['bucket']}&key={ticket['key']}")
+    expect(page.get_by_text("Sampled · every 10% · JPG")).to_be_visible(timeout=30_000)  # templates loaded
     page.get_by_test_id("create-notify-url").fill(receiver.url)
     page.get_by_test_id("create-notify-key").fill(KEY)
     page.get_by_test_id("create-submit").click()
