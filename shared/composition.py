@@ -11,12 +11,15 @@ from functools import lru_cache
 
 from shared.invoke.local import LocalHttpInvoker
 from shared.invoke.port import Invoker
+from shared.notify.http import HttpWebhookSender
+from shared.notify.port import WebhookSender
 from shared.runtime.settings import Settings, get_settings
 from shared.services.deps import Deps
 from shared.storage.local import LocalStorage
 from shared.storage.port import Storage
 from shared.store.accounts import AccountStore
 from shared.store.counters import CounterStore
+from shared.store.notifications import NotificationStore
 from shared.store.repo import TaskStore
 from shared.store.templates import TemplateStore
 from shared.store.workflows import WorkflowStore
@@ -38,7 +41,13 @@ def build_invoker(settings: Settings) -> Invoker:
     return LocalHttpInvoker(settings.invoke_url, settings.invoke_secret)
 
 
-def build_deps(settings: Settings, *, storage: Storage | None = None, invoker: Invoker | None = None) -> Deps:
+def build_deps(
+    settings: Settings,
+    *,
+    storage: Storage | None = None,
+    invoker: Invoker | None = None,
+    webhooks: WebhookSender | None = None,
+) -> Deps:
     return Deps(
         settings=settings,
         tasks=TaskStore(settings),
@@ -48,6 +57,8 @@ def build_deps(settings: Settings, *, storage: Storage | None = None, invoker: I
         counters=CounterStore(settings),
         storage=storage or build_storage(settings),
         invoker=invoker or build_invoker(settings),
+        notifications=NotificationStore(settings),
+        webhooks=webhooks or HttpWebhookSender(settings.private_urls_allowed),
     )
 
 

@@ -30,6 +30,7 @@ OPTIONAL = {
     "OPENMPS_TABLE_SECRET_ACCESS_KEY",
     "OPENMPS_TABLE_PREFIX",
     "OPENMPS_PUBLIC_URL",
+    "OPENMPS_ALLOW_PRIVATE_URLS",  # empty: URL inputs and receivers on private addresses are refused in the cloud
 }
 # Shown, not refused, when the variable is empty.
 NOTES = {

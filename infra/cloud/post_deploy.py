@@ -16,7 +16,17 @@ from pathlib import Path
 from infra.serverless_yml import read_document
 
 REPO = Path(__file__).resolve().parents[2]
-ASYNC_FUNCTIONS = ("transcode", "snapshot", "review", "analysis", "enhance", "aggregator", "trigger", "reconciler")
+ASYNC_FUNCTIONS = (
+    "transcode",
+    "snapshot",
+    "review",
+    "analysis",
+    "enhance",
+    "aggregator",
+    "trigger",
+    "reconciler",
+    "notifier",
+)
 RETRY = {"RetryConfig": [{"RetryNum": 2}], "MsgTTL": 6 * 3600}  # SCF's defaults, made explicit
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from infra.local.admin import add_parsers as add_admin_parsers
 from infra.local.client import ApiError, Client
 from infra.local.discovery import find_stack
+from infra.local.notify_cli import add_parsers as add_notify_parsers
 from infra.local.task_lines import task_lines, task_table
 
 console = Console()
@@ -311,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     wf.add_argument("--bucket")
     wf.set_defaults(func=cmd_workflows)
     add_admin_parsers(sub, _data_dir())
+    add_notify_parsers(sub, _client)
     args = parser.parse_args(argv)
     if getattr(args, "action", None) == "match":
         args.key = args.workflow_id

@@ -121,6 +121,12 @@ class Client:
     def match(self, bucket: str, key: str) -> dict[str, Any]:
         return self._call("POST", "/api/v1/workflows/match", json={"bucket": bucket, "key": key})
 
+    def notifications(self, task_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/tasks/{task_id}/notifications")
+
+    def resend_notification(self, event_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/notifications/{event_id}/resend")
+
     def config(self) -> dict[str, Any]:
         return self._call("GET", "/api/v1/config")
 

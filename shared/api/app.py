@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from shared.api.auth import authenticate
 from shared.api.deps import deps
 from shared.api.errors import register_error_handlers
-from shared.api.routes import console, objects, tasks, templates, uploads, workflows
+from shared.api.routes import console, notifications, objects, tasks, templates, uploads, workflows
 from shared.api.schemas import Health
 
 TITLE = "openmps"
@@ -25,7 +25,7 @@ def build_app() -> APIGatewayRestResolver:
     def healthz() -> Health:
         return Health(status="ok")
 
-    for module in (uploads, tasks, templates, workflows, objects):
+    for module in (uploads, tasks, notifications, templates, workflows, objects):
         app.include_router(module.router)
     app.include_router(console.router)
     app.enable_swagger(

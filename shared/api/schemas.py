@@ -111,6 +111,7 @@ class TaskOut(BaseModel):
     message_params: dict[str, Any] = Field(default_factory=dict, description="values the message quotes")
     session_id: str | None = None
     session_context: str | None = None
+    notify: dict[str, Any] | None = None
     subtasks: list[SubtaskOut] | None = None
     history: list[dict[str, Any]] | None = None
 

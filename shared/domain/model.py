@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain.media_errors import TERMINATED
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus
 
 
@@ -57,9 +58,9 @@ class Task:
     session_context: str | None = None
     input_url: str | None = None  # an http(s) input (MPS UrlInputInfo); then input_key only names it
     priority: int = 0  # MPS TasksPriority, -10..10
-    notify: dict[str, Any] | None = None  # MPS TaskNotifyConfig as sent (delivery: the notifier)
     metadata: dict[str, Any] | None = None  # the input's probe, written by the first worker to probe it
     history: list[dict[str, Any]] = field(default_factory=list)
+    notify: NotifyConfig | None = None  # event notifications the task sends (MPS TaskNotifyConfig)
 
     @property
     def has_failed(self) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shared.domain.errors import BadInputError
 from shared.domain.kinds import snapshot, transcode
+from shared.domain.notify import NotifyConfig
 from shared.domain.subtask_spec import MAX_SUBTASKS, SubtaskSpec, parse_specs
 
 MEDIA_SUFFIXES = ("mp4", "mov", "mkv", "avi", "flv", "webm", "ts", "m4v", "mp3", "wav", "m4a", "aac", "flac")
@@ -30,9 +31,8 @@ class Workflow:
     # What the MPS API 3.0 names a workflow by (an int; ours is a string): given once, never reused.
     # 0 until the first MPS call that needs it (rules made before the API 3.0, the default rule).
     mps_id: int = 0
-    # Kept as MPS's TaskNotifyConfig and TaskPriority say them, for the tasks the rule creates.
-    notify: dict[str, str] = field(default_factory=dict)
-    priority: int = 0
+    notify: NotifyConfig | None = None  # copied to every task the workflow creates
+    priority: int = 0  # MPS TaskPriority, kept for the tasks the rule creates
 
     def matches(self, bucket: str, key: str) -> bool:
         if not self.enabled or bucket != self.bucket or not key.startswith(self.prefix):

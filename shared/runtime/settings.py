@@ -96,11 +96,16 @@ class Settings(BaseModel):
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
-    # URLs callers name (ProcessMedia URL input, callbacks) may reach loopback, link-local and private
-    # addresses only if this allows it; unset: allowed with local storage, refused with COS
-    # (shared/runtime/url_policy.py).
+    # URLs callers name (ProcessMedia URL input, notification receivers) may reach loopback, link-local
+    # and private addresses only if this allows it; unset: allowed with local storage (the receivers
+    # and clips are on the same machine), refused with COS (shared/runtime/url_policy.py).
     allow_private_urls: bool | None = None
     url_fetch_timeout_seconds: float = Field(600.0, gt=0)
+    # Event notifications: seconds before each retry after a failed try (the last repeats) and when to
+    # give up (dead letter).
+    notify_retry_delays: str = Field("10,30,120,600,1800,3600", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")
+    notify_give_up_after_seconds: float = Field(24 * 3600, gt=0)
+    notify_timeout_seconds: float = Field(5.0, gt=0, le=30)
 
     @field_validator("public_url")
     @classmethod
@@ -137,6 +142,10 @@ class Settings(BaseModel):
     @property
     def private_urls_allowed(self) -> bool:
         return self.storage == "local" if self.allow_private_urls is None else self.allow_private_urls
+
+    @property
+    def notify_retry_delay_seconds(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in self.notify_retry_delays.split(","))
 
     # ---- cloud credentials ------------------------------------------------------------------
     def cos_credentials(self) -> CloudCredentials:

@@ -1,5 +1,5 @@
 """Which http(s) URLs openmps may reach, and fetching one safely: the one policy for every URL a
-caller hands us (ProcessMedia's UrlInputInfo now, notification callback URLs next).
+caller hands us: ProcessMedia's UrlInputInfo and the notification receivers (shared/notify/http.py).
 
 A URL a caller names is a request our servers make on their behalf (SSRF): loopback, link-local
 (the cloud metadata service at 169.254.169.254), private, shared, multicast and reserved addresses
@@ -48,8 +48,8 @@ class Target:
     address: str  # the checked address the connection goes to
 
 
-def refused(url: str, reason: str) -> BadInputError:
-    return BadInputError(f"the URL {url!r} is refused: {reason}", code="InvalidParameter.InvalidUrl")
+def refused(url: str, reason: str, code: str = "InvalidParameter.InvalidUrl") -> BadInputError:
+    return BadInputError(f"the URL {url!r} is refused: {reason}", code=code)
 
 
 def _address_allowed(address: str) -> bool:
@@ -59,33 +59,44 @@ def _address_allowed(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> Target:
-    """The target of ``url`` if the policy allows it, else BadInputError(InvalidParameter.InvalidUrl)."""
+def check_url(
+    url: str, *, allow_private: bool, resolver: Resolver = resolve, code: str = "InvalidParameter.InvalidUrl"
+) -> Target:
+    """The target of ``url`` if the policy allows it, else BadInputError with ``code`` (each caller
+    names its field: InvalidParameter.InvalidUrl, InvalidParameterValue.NotifyUrl, ...)."""
     if len(url) > URL_MAX:
-        raise refused(url[:80] + "...", f"longer than {URL_MAX} characters")
+        raise refused(url[:80] + "...", f"longer than {URL_MAX} characters", code)
     if any(c.isspace() or ord(c) < 0x20 for c in url):
-        raise refused(url, "it contains spaces or control characters")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise refused(url, "only http and https URLs are supported")
-    if not parts.hostname:
-        raise refused(url, "it names no host")
-    if parts.username or parts.password:
-        raise refused(url, "credentials in the URL are not supported")
+        raise refused(url, "it contains spaces or control characters", code)
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - a malformed IPv6 literal raises here
     except ValueError:
-        raise refused(url, "its port is not a number between 0 and 65535") from None
+        raise refused(url, "it is not a URL", code) from None
+    if parts.scheme not in ("http", "https"):
+        raise refused(url, "only http and https URLs are supported", code)
+    if not parts.hostname:
+        raise refused(url, "it names no host", code)
+    if parts.username or parts.password:
+        raise refused(url, "credentials in the URL are not supported", code)
+    try:
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise refused(url, "its port is not a number between 1 and 65535", code) from None
+    if port == 0:
+        raise refused(url, "its port is not a number between 1 and 65535", code)
     try:
         addresses = resolver(parts.hostname, port)
     except OSError:
-        raise refused(url, f"the host {parts.hostname} cannot be resolved") from None
+        raise refused(url, f"the host {parts.hostname} cannot be resolved", code) from None
     if not addresses:
-        raise refused(url, f"the host {parts.hostname} cannot be resolved")
+        raise refused(url, f"the host {parts.hostname} cannot be resolved", code)
     if not allow_private:
         bad = [a for a in addresses if not _address_allowed(a)]
         if bad:
-            raise refused(url, f"{parts.hostname} is a loopback, link-local, private or reserved address ({bad[0]})")
+            raise refused(
+                url, f"{parts.hostname} is a loopback, link-local, private or reserved address ({bad[0]})", code
+            )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(url, parts.scheme, parts.hostname, port, path, addresses[0])
 

@@ -9,7 +9,7 @@ move to FINISH happens in exactly one successful write.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -19,6 +19,9 @@ from shared.domain.model import Task
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus, advance, derive_task_status
 from shared.runtime.observability import logger
 from shared.store.repo import TaskStore
+
+if TYPE_CHECKING:
+    from shared.services.notify_outbox import Outbox
 
 MAX_ROUNDS = 20
 
@@ -34,7 +37,7 @@ def parse_aggregator_event(event: Any) -> AggregatorEvent:
         raise BadInputError("aggregator events carry a task_id", code="InvalidParameter.AggregatorEvent") from exc
 
 
-def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:
+def aggregate_task(tasks: TaskStore, task_id: str, outbox: Outbox | None = None) -> Task | None:
     for _ in range(MAX_ROUNDS):
         task = tasks.get_task(task_id)
         if task is None:
@@ -60,6 +63,8 @@ def aggregate_task(tasks: TaskStore, task_id: str) -> Task | None:
                 begin_process_time=task.begin_process_time or (now if status != TaskStatus.WAITING else None),
                 finish_time=now if status == TaskStatus.FINISH else None,
             )
+        if outbox is not None:  # notifications: recorded before the write that makes them true
+            outbox.record(updated, subtasks)
         if tasks.save_aggregate(updated, expected_rev=task.rev):
             if status == TaskStatus.FINISH and task.status != TaskStatus.FINISH:
                 logger.info(

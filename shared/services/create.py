@@ -8,6 +8,7 @@ from typing import Any
 from shared.domain import clock, kinds
 from shared.domain.errors import RetryableProcessingError
 from shared.domain.model import Subtask, Task
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskCounts
 from shared.domain.templates import Template
 from shared.domain.workflow import SubtaskSpec
@@ -32,6 +33,7 @@ def new_task(
     workflow_id: str | None = None,
     session_id: str | None = None,
     session_context: str | None = None,
+    notify: NotifyConfig | None = None,
 ) -> tuple[Task, list[Subtask]]:
     """The records of a new task; each subtask keeps a snapshot of its template's parameters."""
     now = clock.now_iso()
@@ -49,6 +51,7 @@ def new_task(
         workflow_id=workflow_id,
         session_id=session_id,
         session_context=session_context,
+        notify=notify,
     )
     task.counts = SubtaskCounts(waiting=len(specs))
     subtasks = [

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.invoke.port import Invoker
+from shared.notify.port import WebhookSender
 from shared.runtime.settings import Settings
 from shared.storage.port import Storage
 from shared.store.accounts import AccountStore
 from shared.store.counters import CounterStore
+from shared.store.notifications import NotificationStore
 from shared.store.repo import TaskStore
 from shared.store.templates import TemplateStore
 from shared.store.workflows import WorkflowStore
@@ -28,3 +30,5 @@ class Deps:
     counters: CounterStore
     storage: Storage
     invoker: Invoker
+    notifications: NotificationStore
+    webhooks: WebhookSender

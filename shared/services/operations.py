@@ -16,11 +16,13 @@ from shared.domain import clock, media_errors
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.ids import is_task_id, random_task_id
 from shared.domain.model import Subtask, Task
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.domain.workflow import parse_specs, render_output_dir
-from shared.services.aggregate import aggregate_task
+from shared.runtime.url_policy import check_url
 from shared.services.create import create_and_dispatch, dispatch, new_task
 from shared.services.deps import Deps
+from shared.services.notify_outbox import aggregate_and_notify
 from shared.services.requests import CreateTaskRequest
 from shared.services.templates import TemplateCatalog
 from shared.storage.port import check_bucket, check_key
@@ -58,7 +60,7 @@ class TaskOptions:
 
     input_url: str | None = None
     priority: int = 0
-    notify: dict[str, Any] | None = None
+    notify: NotifyConfig | None = None
 
 
 def create_task(
@@ -93,6 +95,10 @@ def create_task(
     catalog = TemplateCatalog(deps.templates, deps.counters)
     specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(request.subtasks)]
     origin = request.origin
+    notify = options.notify  # checked by the MPS API's own parser
+    if notify is None and request.notify:
+        notify = request.notify.config()
+        check_url(notify.url, allow_private=deps.settings.private_urls_allowed, code="InvalidParameterValue.NotifyUrl")
     session_id, session_context = request.session_id, request.session_context
 
     task_id = random_task_id(deps.accounts.appid_for(account))
@@ -122,8 +128,9 @@ def create_task(
         specs=specs,
         session_id=session_id,
         session_context=session_context,
+        notify=notify,
     )
-    task.input_url, task.priority, task.notify = options.input_url, options.priority, options.notify
+    task.input_url, task.priority = options.input_url, options.priority
     create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
     return task_view(task, subtasks), True
 
@@ -204,7 +211,7 @@ def finish_reopen(deps: Deps, task: Task) -> None:
             sub.attempt, sub.status = task.attempt, SubtaskStatus.WAITING
             queued.append(sub)
     dispatch(deps.invoker, queued)
-    aggregate_task(deps.tasks, task.task_id)
+    aggregate_and_notify(deps, task.task_id)
 
 
 def terminate(deps: Deps, account: str, task_id: str) -> Task:
@@ -240,4 +247,4 @@ def cancel_queued(deps: Deps, task_id: str) -> None:
                 media_errors.CANCELLED,
                 "cancelled: the task was terminated",
             )
-    aggregate_task(deps.tasks, task_id)  # counts follow the subtasks; the task is FINISH already
+    aggregate_and_notify(deps, task_id)  # counts follow the subtasks; the task is FINISH already

@@ -57,6 +57,7 @@ def task_view(task: Task, subtasks: list[Subtask] | None = None, *, history: boo
         view["history"] = task.history
     view["session_id"] = task.session_id
     view["session_context"] = task.session_context
+    view["notify"] = task.notify.public_view() if task.notify else None
     return view
 
 

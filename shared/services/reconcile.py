@@ -4,6 +4,7 @@
 - A queued subtask nobody picked up is invoked again (invocations are only hints).
 - A queued subtask of a terminated task is cancelled (terminate stopped half-way).
 - An unfinished task is re-aggregated (its aggregator invocation may have been lost).
+- A notification event that is due (a retry, or a lost notifier invocation) is handed to the notifier.
 Every change is a conditional write, so a worker that is alive after all always wins.
 """
 
@@ -17,6 +18,7 @@ from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.runtime.observability import logger
 from shared.services.create import dispatch
 from shared.services.deps import Deps
+from shared.services.notifier import redrive_due
 from shared.services.operations import finish_reopen
 
 LOST_RUNS_BEFORE_FAIL = 2  # the first lost run is retried once; the second one fails
@@ -29,6 +31,7 @@ class ReconcileReport:
     reinvoked: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     reaggregated: list[str] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
 
 
 def _ago(seconds: float) -> str:
@@ -99,6 +102,7 @@ def reconcile(
         after = tasks.get_task(task_id)
         if after and (after.status, after.counts) != (before.status, before.counts):
             report.reaggregated.append(task_id)
+    report.notified = redrive_due(deps, limit=batch)
     if any(vars(report).values()):
         logger.info("reconciled", extra={k: v for k, v in vars(report).items() if v})
     return report

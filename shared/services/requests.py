@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool
 
 from shared.domain import clock
+from shared.domain.notify import NOTIFY_KEY_MAX, NOTIFY_URL_MAX, NotifyConfig
 from shared.domain.status import TaskStatus
 from shared.domain.subtask_spec import SubtaskEntries
 from shared.services.contract import RequestModel, coded
@@ -76,12 +77,41 @@ SessionContext = Annotated[
 ]
 
 
+class NotifyRequest(RequestModel):
+    """MPS TaskNotifyConfig with NotifyType URL: an HTTP POST of the event to ``url``."""
+
+    url: Annotated[
+        str,
+        Field(min_length=1, max_length=NOTIFY_URL_MAX),
+        coded("InvalidParameterValue.NotifyUrl", "notify url must be an http(s) URL"),
+    ] = Field(description="http(s) URL that receives a POST of each event")
+    mode: Annotated[
+        Literal["finish", "change"],
+        coded("InvalidParameterValue.NotifyMode", "notify mode must be finish or change"),
+    ] = Field("finish", description="finish: one event when the task finishes; change: every subtask change too")
+    key: Annotated[
+        str | None,
+        Field(max_length=NOTIFY_KEY_MAX),
+        coded("InvalidParameterValue.NotifyKey", "notify key must be a string of at most 256 characters"),
+    ] = Field(None, description="signs events: MPS Sign (MD5) and X-Openmps-Signature (HMAC-SHA256)")
+    key_set: bool | None = Field(None, description="read-only (GET shows it instead of the key); ignored")
+
+    def config(self) -> NotifyConfig:
+        return NotifyConfig(url=self.url, mode=self.mode, key=self.key or None)
+
+
+NotifyField = Annotated[
+    NotifyRequest | None, coded("InvalidParameter.Notify", "notify must be an object with url, mode and key")
+]
+
+
 class CreateTaskRequest(RequestModel):
     input: TaskInput = Field(description='{"bucket", "key"} of an existing object')
     output: TaskOutput = Field(default_factory=TaskOutput, description='{"bucket", "dir"}; dir may contain {task_id}')
     subtasks: SubtaskEntries = Field(description=SUBTASKS_HELP)
     session_id: SessionId = Field(None, description="the same id within 3 days returns the first task")
     session_context: SessionContext = None
+    notify: NotifyField = Field(None, description='{"url", "mode": "finish" | "change", "key"}: event notifications')
     origin: Annotated[
         Literal["api", "console"],
         coded("InvalidParameterValue.Origin", "origin must be one of ('api', 'console')"),
@@ -177,6 +207,7 @@ class WorkflowRequest(RequestModel):
         WorkflowOutput | None, coded("InvalidParameter.Output", "output must be an object with bucket and dir")
     ] = None
     enabled: Annotated[StrictBool, coded("InvalidParameterValue.Enabled", "enabled must be true or false")] = True
+    notify: NotifyField = Field(None, description="event notifications of the tasks the workflow creates")
     # What GET shows besides the rule; accepted so a workflow read back can be put back.
     workflow_id: str | None = Field(None, description="read-only; ignored")
     create_time: str | None = Field(None, description="read-only; ignored")

@@ -67,6 +67,7 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
             origin="upload",
             specs=specs,
             workflow_id=rule.workflow_id,
+            notify=rule.notify,
         )
         created = create_and_dispatch(deps.tasks, deps.invoker, task, subtasks)
         logger.info(

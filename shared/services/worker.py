@@ -31,7 +31,6 @@ from shared.invoke.port import PermanentInvokeError
 from shared.media.contract import Engine
 from shared.runtime.observability import logger
 from shared.runtime.url_policy import fetch_to_file
-from shared.services.aggregate import aggregate_task
 from shared.services.deps import Deps
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.input_metadata import keep_input_metadata
@@ -59,7 +58,9 @@ def notify_aggregator(deps: Deps, task_id: str) -> None:
     try:
         deps.invoker.invoke_async("aggregator", {"task_id": task_id})
     except (RetryableProcessingError, PermanentInvokeError):
-        aggregate_task(deps.tasks, task_id)  # fall back to aggregating here
+        from shared.services.notify_outbox import aggregate_and_notify  # fall back to aggregating here
+
+        aggregate_and_notify(deps, task_id)
 
 
 def run_subtask(

@@ -9,8 +9,10 @@ from typing import Any
 from shared.domain import clock, kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
 from shared.domain.naming import input_name, output_stem
+from shared.domain.notify import NotifyConfig
 from shared.domain.templates import Template
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
+from shared.runtime.url_policy import check_url
 from shared.services.deps import Deps
 from shared.services.requests import WorkflowOutput, WorkflowRequest
 from shared.services.templates import TemplateCatalog
@@ -32,6 +34,7 @@ def workflow_view(wf: Workflow) -> dict[str, Any]:
         "enabled": wf.enabled,
         "create_time": wf.create_time,
         "update_time": wf.update_time or wf.create_time,
+        "notify": wf.notify.public_view() if wf.notify else None,
     }
 
 
@@ -62,6 +65,9 @@ def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str,
         )
     check_bucket(out_bucket)
     render_output_dir(output.dir, "x")  # rejects '..'
+    notify = body.notify.config() if body.notify else None
+    if notify:
+        check_url(notify.url, allow_private=deps.settings.private_urls_allowed, code="InvalidParameterValue.NotifyUrl")
     return Workflow(
         workflow_id=workflow_id,
         account=account,
@@ -75,6 +81,7 @@ def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str,
         enabled=body.enabled,
         create_time=create_time,
         update_time=clock.now_iso(),
+        notify=notify,
     )
 
 
@@ -106,15 +113,17 @@ def get_workflow(deps: Deps, account: str, workflow_id: str) -> dict[str, Any]:
 
 
 def create_workflow(
-    deps: Deps, account: str, body: WorkflowRequest, *, notify: dict[str, str] | None = None, priority: int = 0
+    deps: Deps, account: str, body: WorkflowRequest, *, notify: NotifyConfig | None = None, priority: int = 0
 ) -> dict[str, Any]:
-    """A new rule; ``notify`` and ``priority`` are MPS's TaskNotifyConfig and TaskPriority."""
+    """A new rule; ``notify`` and ``priority`` come from the MPS API (TaskNotifyConfig, TaskPriority);
+    REST callers give the notify config in the body."""
     if len(deps.workflows.for_account(account)) >= MAX_WORKFLOWS:
         raise ConflictError(f"at most {MAX_WORKFLOWS} workflows", code="LimitExceeded.Workflows")
     wf = _parse(deps, account, body, workflow_id="wf-" + secrets.token_hex(6), create_time=clock.now_iso())
     _check_loops(deps, account, wf)
     mps_id = deps.counters.next_value(MPS_WORKFLOW_IDS)
-    deps.workflows.save(replace(wf, mps_id=mps_id, notify=dict(notify or {}), priority=priority), create=True)
+    wf = replace(wf, mps_id=mps_id, notify=notify or wf.notify, priority=priority)
+    deps.workflows.save(wf, create=True)
     return workflow_view(wf)
 
 
@@ -124,18 +133,22 @@ def update_workflow(
     workflow_id: str,
     body: WorkflowRequest,
     *,
-    notify: dict[str, str] | None = None,
+    notify: NotifyConfig | None = None,
     priority: int | None = None,
 ) -> dict[str, Any]:
-    """Replace a rule; its MPS id stays, and so do its notify config and priority unless given."""
+    """Replace a rule (the notify config from the body, or ``notify`` from the MPS API); its MPS id
+    stays, and so does its priority unless given."""
     old = _owned(deps, account, workflow_id)
     wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time)
     wf = replace(
         wf,
         mps_id=old.mps_id,
-        notify=old.notify if notify is None else dict(notify),
+        notify=wf.notify if notify is None else notify,
         priority=old.priority if priority is None else priority,
     )
+    if wf.notify and body.notify and body.notify.key is None and body.notify.key_set and old.notify:
+        # A workflow read back shows only whether a key is set; putting it back keeps the key.
+        wf = replace(wf, notify=replace(wf.notify, key=old.notify.key))
     _check_loops(deps, account, wf)
     if not deps.workflows.save(wf, create=False):
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.domain.model import Subtask, Task
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskCounts, SubtaskStatus, TaskStatus
 from shared.store.models import SubtaskModel, TaskModel
 
@@ -34,9 +35,9 @@ def task_from_item(item: TaskModel) -> Task:
         session_context=item.session_context,
         input_url=item.input_url,
         priority=int(item.priority or 0),
-        notify=item.notify,
         metadata=item.metadata,
         history=list(item.history or []),
+        notify=NotifyConfig.from_dict(item.notify),
     )
 
 
@@ -69,9 +70,9 @@ def task_to_item(task: Task) -> TaskModel:
         session_context=task.session_context,
         input_url=task.input_url,
         priority=task.priority or None,
-        notify=task.notify,
         metadata=task.metadata,
         history=task.history or None,
+        notify=task.notify.to_dict() if task.notify else None,
         open_shard=None if task.status == TaskStatus.FINISH else OPEN_SHARD,
         failed_account=task.account if task.has_failed else None,
     )

@@ -12,6 +12,9 @@ Tables (names prefixed by settings.table_prefix):
 - keys       hash secret_id -> account, sealed secret key, enabled; GSI by_account (account, create_time).
 - templates  hash account, range definition: custom templates.
 - counters   hash name: atomic counters and session-id claims.
+- notifications  hash event_id (deterministic: task, attempt, transition): the outbox of event
+             notifications; GSI by_task (task_id, order) lists a task's events in order, the
+             sparse by_due (due, next_try_at) lets the reconciler find the events to send.
 """
 
 from __future__ import annotations
@@ -100,9 +103,9 @@ class TaskModel(Model):
     session_context = UnicodeAttribute(null=True)
     input_url = UnicodeAttribute(null=True)
     priority = NumberAttribute(null=True)
-    notify = JSONAttribute(null=True)
     metadata = JSONAttribute(null=True)
     history = JSONAttribute(null=True)
+    notify = JSONAttribute(null=True)  # NotifyConfig.to_dict()
     # Sparse: present until the task is FINISH, so the reconciler finds unfinished tasks.
     open_shard = UnicodeAttribute(null=True)
     # Sparse: the account, while the task is FINISH with failed subtasks ("finished with failures").
@@ -193,7 +196,7 @@ class WorkflowModel(Model):
     create_time = UnicodeAttribute()
     update_time = UnicodeAttribute(null=True)
     mps_id = NumberAttribute(null=True)  # the MPS API 3.0 WorkflowId
-    notify = JSONAttribute(null=True)  # MPS TaskNotifyConfig
+    notify = JSONAttribute(null=True)  # NotifyConfig.to_dict(), copied to the tasks it creates
     priority = NumberAttribute(null=True)
 
     by_bucket = WorkflowsByBucket()
@@ -276,6 +279,52 @@ class CounterModel(Model):
     time = UnicodeAttribute(null=True)
 
 
+class NotificationsByTask(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_task"
+
+    task_id = UnicodeAttribute(hash_key=True)
+    order = UnicodeAttribute(range_key=True)
+
+
+class DueNotifications(_Index):
+    class Meta(_Index.Meta):
+        index_name = "by_due"
+
+    due = UnicodeAttribute(hash_key=True)
+    next_try_at = UnicodeAttribute(range_key=True)
+
+
+class NotificationModel(Model):
+    """The notification outbox: an event is recorded here before anyone tries to send it."""
+
+    class Meta:
+        table_name = "openmps-notifications"
+        billing_mode = "PAY_PER_REQUEST"
+
+    event_id = UnicodeAttribute(hash_key=True)
+    task_id = UnicodeAttribute()
+    account = UnicodeAttribute()
+    attempt = NumberAttribute()
+    transition = UnicodeAttribute()
+    order = UnicodeAttribute()
+    url = UnicodeAttribute()
+    key = UnicodeAttribute(null=True)
+    body = JSONAttribute()
+    state = UnicodeAttribute()  # pending | delivered | failed
+    tries = ListAttribute(of=UnicodeAttribute, default=list)  # JSON of {at, status | error, duration_ms}
+    n_tries = NumberAttribute(default=0)
+    recorded_at = UnicodeAttribute()
+    delivered_at = UnicodeAttribute(null=True)
+    lease_token = UnicodeAttribute(null=True)
+    # Sparse: present while the event still has to go out.
+    due = UnicodeAttribute(null=True)
+    next_try_at = UnicodeAttribute(null=True)
+
+    by_task = NotificationsByTask()
+    by_due = DueNotifications()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     TaskModel,
     SubtaskModel,
@@ -285,6 +334,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CounterModel,
     AccountModel,
     AccessKeyModel,
+    NotificationModel,
 )
 _BASE_NAMES = {
     TaskModel: "tasks",
@@ -295,6 +345,7 @@ _BASE_NAMES = {
     CounterModel: "counters",
     AccountModel: "accounts",
     AccessKeyModel: "keys",
+    NotificationModel: "notifications",
 }
 _bound: tuple[str | None, str, str] | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.domain.notify import NotifyConfig
 from shared.domain.workflow import SubtaskSpec, Workflow
 from shared.runtime.settings import Settings
 from shared.store.models import SubtaskSpecMap, WorkflowModel, bind_models
@@ -25,7 +26,7 @@ def _from_item(item: WorkflowModel) -> Workflow:
         create_time=item.create_time,
         update_time=item.update_time or item.create_time,
         mps_id=int(item.mps_id or 0),
-        notify=dict(item.notify or {}),
+        notify=NotifyConfig.from_dict(item.notify),
         priority=int(item.priority or 0),
     )
 
@@ -48,7 +49,7 @@ def _to_item(wf: Workflow) -> WorkflowModel:
         create_time=wf.create_time,
         update_time=wf.update_time or wf.create_time,
         mps_id=wf.mps_id or None,
-        notify=wf.notify or None,
+        notify=wf.notify.to_dict() if wf.notify else None,
         priority=wf.priority,
     )
 

@@ -140,7 +140,7 @@ def test_the_openapi_documents_every_field_of_a_task_request():
     request = _schema(doc, body["$ref"])
     assert request["additionalProperties"] is False
     props = request["properties"]
-    assert set(props) == {"input", "output", "subtasks", "session_id", "session_context", "origin"}
+    assert set(props) == {"input", "output", "subtasks", "session_id", "session_context", "notify", "origin"}
     task_input = _schema(doc, props["input"]["$ref"])
     assert set(task_input["properties"]) == {"bucket", "key"} and set(task_input["required"]) == {"bucket", "key"}
     assert task_input["properties"]["key"]["type"] == "string" and task_input["additionalProperties"] is False

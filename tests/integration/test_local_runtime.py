@@ -174,8 +174,11 @@ def test_load_the_real_serverless_yml():
         "analysis",
         "enhance",
         "aggregator",
+        "notifier",
         "reconciler",
     ]
+    notifier = specs["notifier"]
+    assert (notifier.handler, notifier.concurrency) == ("functions.notifier.index.main_handler", 2)
     transcode = specs["transcode"]
     assert (transcode.key, transcode.name, transcode.handler) == (
         "transcode",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shared.domain import clock
+from shared.domain.notify import NotifyConfig
 from shared.domain.workflow import SubtaskSpec, Workflow
 from shared.services.requests import WorkflowRequest
 from shared.services.workflows import (
@@ -21,12 +22,13 @@ RULE = {"name": "cams", "prefix": "cams/", "subtasks": [{"type": "Transcode", "d
 
 def test_a_new_workflow_gets_an_mps_id_and_keeps_it_and_its_notify_config_through_rest_changes(deps, account):
     # GIVEN a workflow made with a notify config and a priority
-    notify = {"NotifyType": "URL", "NotifyUrl": "https://example.invalid/hook"}
+    notify = NotifyConfig(url="http://127.0.0.1:9/hook", mode="change", key="k")
     made = create_workflow(deps, account, WorkflowRequest.model_validate(RULE), notify=notify, priority=3)
     wf = find_by_id_or_none(deps, account, made["workflow_id"])
     assert wf is not None and wf.mps_id > 0 and wf.notify == notify and wf.priority == 3
-    # WHEN the REST API replaces the rule and disables it
-    update_workflow(deps, account, wf.workflow_id, WorkflowRequest.model_validate({**RULE, "name": "cams-2"}))
+    # WHEN the REST API replaces the rule with what it read back (the key shows only as set) and disables it
+    read_back = {**RULE, "name": "cams-2", "notify": made["notify"]}
+    update_workflow(deps, account, wf.workflow_id, WorkflowRequest.model_validate(read_back))
     set_enabled(deps, account, wf.workflow_id, False)
     # THEN its MPS id, notify config and priority are unchanged, and the id finds it
     again = find_by_mps_id(deps, account, wf.mps_id)

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "shared.store": 2,
     "shared.storage": 2,
     "shared.invoke": 2,
+    "shared.notify": 2,
     "shared.media": 2,
     "shared.services": 3,
     COMPOSITION_ROOT: 4,

@@ -9,10 +9,11 @@ import pytest
 from tencentcloud.mps.v20190612 import models
 
 from shared.api.mps.task_input import mps_fields
-from shared.api.mps.task_view import task_detail
-from shared.api.mps.views import subtask_types
 from shared.domain import kinds
 from shared.domain.model import Subtask, Task
+from shared.domain.mps.task_view import task_detail
+from shared.domain.mps.views import subtask_types
+from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskStatus, TaskStatus
 
 pytestmark = pytest.mark.unit
@@ -80,7 +81,7 @@ def the_task(**kw):
         session_id="s1",
         session_context="ctx",
         priority=-3,
-        notify={"NotifyType": "URL", "NotifyMode": "Change", "NotifyUrl": "https://x.example/cb", "NotifyKey": "k"},
+        notify=NotifyConfig(url="https://x.example/cb", mode="change", key="k"),
         metadata={
             "size": 99999,
             "container": "mov,mp4",

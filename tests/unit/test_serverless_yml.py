@@ -332,8 +332,13 @@ def test_cam_policies_follow_the_trigger_and_the_functions(raw: dict[str, Any]) 
     # Whoever starts subtasks may invoke every worker function (and the aggregator); workers only the aggregator.
     fn = "qcs::scf:${REGION}:uin/${UIN}:namespace/${NAMESPACE}/function/${PREFIX}"
     starters = {fn + key for key in [*(k.function for k in kinds.all_kinds()), "aggregator"]}
-    for role in ("api", "trigger", "reconciler"):
-        assert _allowed(role, "scf:InvokeFunction") == starters, role
-    assert _allowed("worker", "scf:InvokeFunction") == {fn + "aggregator"}
+    # Whoever aggregates (api: restart/terminate, reconciler, a worker's fallback, the aggregator) may
+    # invoke the notifier; the trigger never aggregates.
+    notifier = fn + "notifier"
+    for role in ("api", "reconciler"):
+        assert _allowed(role, "scf:InvokeFunction") == starters | {notifier}, role
+    assert _allowed("trigger", "scf:InvokeFunction") == starters
+    assert _allowed("worker", "scf:InvokeFunction") == {fn + "aggregator", notifier}
+    assert _allowed("aggregator", "scf:InvokeFunction") == {notifier}
     workers = {key for key, f in raw["inputs"]["functions"].items() if f["role"] == "${env:OPENMPS_ROLE_WORKER}"}
     assert workers == {k.function for k in kinds.all_kinds()}

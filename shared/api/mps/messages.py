@@ -52,6 +52,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The request body is {size} bytes; at most {limit} bytes are allowed.",
         "请求包大小为 {size} 字节，超过上限 {limit} 字节。",
     ),
+    "bad_notification": (
+        "Content is not an event notification: {detail}.",
+        "Content 不是合法的事件通知：{detail}。",
+    ),
     "bad_json": ("The request body is not a JSON object: {detail}.", "请求体不是合法的 JSON 对象：{detail}。"),
     "missing_parameter": ("The parameter {name} is required.", "缺少必填参数 {name}。"),
     "bad_type": ("The parameter {name} must be {kind}.", "参数 {name} 的类型必须是 {kind}。"),

@@ -264,4 +264,10 @@ export const en = {
   'label.audio-only': 'audio only',
   'label.short': 'short',
   'label.long': 'long',
+  'notify.legend': 'Event notifications', 'notify.help': 'openmps POSTs each event (the MPS ParseNotification object) to this URL, signed with the key, and retries for 24 h.',
+  'notify.url': 'Notify URL', 'notify.mode': 'Notify when', 'notify.mode.finish': 'the task finishes', 'notify.mode.change': 'any subtask changes',
+  'notify.key': 'Notify key', 'notify.keyHint': 'Signs events (Sign and X-Openmps-Signature). Optional.', 'notify.keyKept': 'set — leave empty to keep it',
+  'notify.section': 'Notifications', 'notify.none': 'No events yet.', 'notify.target': 'To {url} when {mode}.', 'notify.finish': 'Task finished',
+  'notify.col.event': 'Event ID', 'notify.col.transition': 'Event', 'notify.col.state': 'State', 'notify.col.tries': 'Tries', 'notify.col.next': 'Next try', 'notify.col.ops': 'Operations',
+  'notify.state.pending': 'Pending', 'notify.state.delivered': 'Delivered', 'notify.state.failed': 'Failed', 'notify.resend': 'Resend', 'notify.resent': 'Queued to send again',
 };

@@ -264,4 +264,10 @@ export const zhCN = {
   'label.audio-only': '纯音频',
   'label.short': '短视频',
   'label.long': '长视频',
+  'notify.legend': '事件通知', 'notify.help': 'openmps 会将每个事件（MPS ParseNotification 对象）以 POST 发送到该地址，并使用密钥签名，失败时在 24 小时内重试。',
+  'notify.url': '通知地址', 'notify.mode': '通知时机', 'notify.mode.finish': '任务完成时', 'notify.mode.change': '任一子任务状态变化时',
+  'notify.key': '通知密钥', 'notify.keyHint': '用于事件签名（Sign 与 X-Openmps-Signature），可选。', 'notify.keyKept': '已设置，留空则保持不变',
+  'notify.section': '事件通知', 'notify.none': '暂无事件。', 'notify.target': '发送到 {url}，时机：{mode}。', 'notify.finish': '任务完成',
+  'notify.col.event': '事件 ID', 'notify.col.transition': '事件', 'notify.col.state': '状态', 'notify.col.tries': '发送记录', 'notify.col.next': '下次发送', 'notify.col.ops': '操作',
+  'notify.state.pending': '待发送', 'notify.state.delivered': '已送达', 'notify.state.failed': '失败', 'notify.resend': '重新发送', 'notify.resent': '已重新加入发送队列',
 };

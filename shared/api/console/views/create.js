@@ -5,6 +5,7 @@ import { get, post, uploadTo, describeError } from '../api.js';
 import { h, clear, button, field, uid, loading, errorPanel, progressBar, fmtSize, fmtTime, toast } from '../ui.js';
 import { navigate, config } from '../router.js';
 import { specList } from './specs.js';
+import { notifyFields } from './notifications.js';
 
 export function render(main, params) {
   const state = { input: params.key ? { bucket: params.bucket, key: params.key } : null, disposed: false, upload: null };
@@ -113,6 +114,10 @@ function build(main, cfg, state, params) {
     h('p', { class: 'muted small' }, t('create.subtasksHelp')),
     specs.el);
 
+  // ---- notifications -------------------------------------------------------------------------
+  const notify = notifyFields(null, 'create');
+  const notifySection = h('section', { class: 'card' }, notify.el);
+
   // ---- submit ---------------------------------------------------------------------------------
   const formError = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'create-error' });
   const submit = button(t('create.submit'), { kind: 'primary', type: 'submit', testid: 'create-submit' });
@@ -127,6 +132,7 @@ function build(main, cfg, state, params) {
     try {
       const task = await post('api/v1/tasks', {
         input: state.input, output: { bucket: outBucket.value.trim(), dir: outDir.value.trim() }, subtasks, origin: 'console',
+        ...(notify.value() ? { notify: notify.value() } : {}),
       });
       toast(t('create.created', { id: task.task_id }), 'success');
       navigate('tasks', { expand: task.task_id });
@@ -134,7 +140,7 @@ function build(main, cfg, state, params) {
       formError.textContent = describeError(err);
       submit.disabled = false;
     }
-  } }, inputSection, outputSection, specSection,
+  } }, inputSection, outputSection, specSection, notifySection,
   h('div', { class: 'form-actions' }, formError, button(t('common.cancel'), { onClick: () => navigate('tasks') }), submit));
   clear(main, h('div', { class: 'page-head' }, h('h1', {}, t('create.title'))), h('p', { class: 'muted' }, t('create.help')), form);
   if (params.key) browse();

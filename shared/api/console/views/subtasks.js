@@ -7,6 +7,7 @@ import { subtaskStatusBadge, taskStatusBadge, typeName, templateLabel, HAS_FILES
 import { playerDialog } from './player.js';
 import { historyTable } from './history.js';
 import { paramRows, readable, containerName } from './params_view.js';
+import { notificationsSection } from './notifications.js';
 import { galleryDialog, reviewDialog, analysisDialog, resultDialog, enhancementSummary } from './results.js';
 
 const enc = encodeURIComponent;
@@ -69,7 +70,8 @@ export class TaskDetail {
       historyTable(task.history)) : null;
     clear(this.el, facts,
       subs.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, t('sub.none')),
-      history);
+      history,
+      task.notify ? (this.notifications ||= notificationsSection(task.task_id)) : null);
     if (focus?.op) this.el.querySelector(`tr[data-index="${focus.index}"] [data-op="${focus.op}"]`)?.focus();
   }
 

@@ -6,6 +6,7 @@ import { h, clear, button, field, openDialog, confirmDialog, toast, toastError, 
 import { config } from '../router.js';
 import { typeName } from './common.js';
 import { specList } from './specs.js';
+import { notifyFields } from './notifications.js';
 
 export function render(main) {
   let disposed = false;
@@ -93,6 +94,7 @@ async function editor(w, reload) {
   const outDir = h('input', { type: 'text', value: v.output?.dir || 'output/{task_id}/', spellcheck: false, 'data-testid': 'wf-out-dir' });
   const enabled = h('input', { type: 'checkbox', id: 'wf-enabled', checked: v.enabled !== false, 'data-testid': 'wf-enabled' });
   const specs = specList(v.subtasks || []);
+  const notify = notifyFields(v.notify, 'wf');
   const error = h('div', { class: 'form-error', role: 'alert' });
   const save = button(t('common.save'), { kind: 'primary', testid: 'wf-save', onClick: async () => {
     clear(error);
@@ -103,6 +105,7 @@ async function editor(w, reload) {
       name: name.value.trim(), bucket: bucket.value.trim(), prefix: prefix.value.trim(),
       suffixes: suffixes.value.split(/[\s,]+/).map((s) => s.replace(/^\./, '').trim()).filter(Boolean),
       subtasks, output: { bucket: outBucket.value.trim(), dir: outDir.value.trim() }, enabled: enabled.checked,
+      notify: notify.value(),
     };
     save.disabled = true;
     try {
@@ -122,6 +125,7 @@ async function editor(w, reload) {
       h('fieldset', {}, h('legend', {}, t('wf.processing')), specs.el),
       h('fieldset', {}, h('legend', {}, t('wf.output')),
         h('div', { class: 'form-row' }, field(t('create.outputBucket'), outBucket, { required: true }), field(t('create.outputDir'), outDir, { hint: t('create.outputDirHint') }))),
+      notify.el,
       h('div', { class: 'check' }, enabled, h('label', { for: 'wf-enabled' }, t('wf.enabled'))),
       error),
     actions: (d) => [button(t('common.cancel'), { onClick: () => d.close() }), save],

@@ -1,4 +1,4 @@
-"""DescribeTaskDetail: one of the caller's tasks as MPS's WorkflowTask (shared.api.mps.task_view).
+"""DescribeTaskDetail: one of the caller's tasks as MPS's WorkflowTask (shared.domain.mps.task_view).
 
 Any task of the account answers, whatever made it (ProcessMedia, an upload, the console, REST);
 another account's task id answers as unknown, the same as one that never existed."""
@@ -10,8 +10,8 @@ from typing import Any
 from shared.api.mps.context import ActionContext
 from shared.api.mps.errors import MpsError
 from shared.api.mps.params import Params
-from shared.api.mps.task_view import task_detail
 from shared.domain.ids import is_task_id
+from shared.domain.mps.task_view import task_detail
 
 
 def run(ctx: ActionContext, params: Params) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from shared.api.mps import scroll_token
 from shared.api.mps.context import ActionContext
 from shared.api.mps.errors import MpsError
 from shared.api.mps.params import Params
-from shared.api.mps.views import task_simple_info
 from shared.domain.model import Task
+from shared.domain.mps.views import task_simple_info
 from shared.domain.status import TaskStatus
 
 STATUSES = tuple(s.value for s in TaskStatus)

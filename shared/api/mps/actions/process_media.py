@@ -19,6 +19,7 @@ from shared.api.mps.errors import MpsError
 from shared.api.mps.params import Params
 from shared.api.mps.task_input import refuse_unsupported, subtask_entries
 from shared.domain.errors import BadInputError
+from shared.domain.notify import NotifyConfig
 from shared.runtime.url_policy import check_url
 from shared.services.contract import parse_request
 from shared.services.operations import TaskOptions, create_task
@@ -128,7 +129,7 @@ def _output_dir(params: Params, input_key: str) -> str:
     return out_dir[1:]
 
 
-def _notify(ctx: ActionContext, value: Any) -> dict[str, Any] | None:
+def _notify(ctx: ActionContext, value: Any) -> NotifyConfig | None:
     if value is None:
         return None
     config = _object(ctx, "TaskNotifyConfig", value, ("NotifyType", "NotifyMode", "NotifyUrl", "NotifyKey"))
@@ -148,7 +149,7 @@ def _notify(ctx: ActionContext, value: Any) -> dict[str, Any] | None:
     key = config.get("NotifyKey") or ""
     if not isinstance(key, str):
         raise MpsError("InvalidParameterValue", "bad_type", name="TaskNotifyConfig.NotifyKey", kind="a string")
-    return {"NotifyType": "URL", "NotifyMode": mode, "NotifyUrl": url, "NotifyKey": key}
+    return NotifyConfig(url=url, mode="change" if mode == "Change" else "finish", key=key or None)
 
 
 def run(ctx: ActionContext, params: Params) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from shared.api.mps.errors import MpsError
 from shared.api.mps.params import Params
 from shared.api.mps.templates.family import TemplateFamily
 from shared.api.mps.templates.fields import Fields
-from shared.api.mps.views import mps_time
 from shared.domain import kinds
 from shared.domain.errors import BadInputError, ConflictError, NotFoundError
+from shared.domain.mps.views import mps_time
 from shared.services.templates import (
     CUSTOM_DEFINITION_BASE,
     MAX_CUSTOM_TEMPLATES,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api.mps.views import mps_time
 from shared.api.mps.workflows.tasks import task_fields
+from shared.domain.mps.views import mps_time
 from shared.domain.workflow import Workflow
 
 
@@ -31,5 +31,5 @@ def workflow_info(wf: Workflow, region: str) -> dict[str, Any]:
         "UpdateTime": mps_time(wf.update_time or wf.create_time),
     }
     if wf.notify:
-        info["TaskNotifyConfig"] = dict(wf.notify)
+        info["TaskNotifyConfig"] = wf.notify.to_mps()
     return info

@@ -20,6 +20,7 @@ from shared.api.mps.errors import MpsError
 from shared.api.mps.templates.fields import Fields
 from shared.api.mps.workflows.tasks import subtask_entries
 from shared.domain.errors import BadInputError
+from shared.domain.notify import NotifyConfig
 from shared.domain.workflow import MEDIA_SUFFIXES
 from shared.services.contract import parse_request
 from shared.services.requests import WorkflowRequest
@@ -83,25 +84,20 @@ def _output(ctx: ActionContext, fields: Fields) -> dict[str, Any]:
     return output
 
 
-def notify_config(fields: Fields) -> dict[str, str]:
+def notify_config(fields: Fields) -> NotifyConfig | None:
     notify = fields.obj("TaskNotifyConfig")
     if notify is None:
-        return {}
+        return None
     notify.choice("NotifyType", ("URL",), "InvalidParameterValue.NotifyType", required=True)
     notify.refuse(_NOTIFY_REFUSED, "openmps notifies by URL callback only")
-    config = {"NotifyType": "URL", "NotifyMode": "Finish"}
     mode = notify.choice("NotifyMode", ("Finish", "Change"), "InvalidParameterValue.NotifyMode")
     url = notify.text("NotifyUrl", "InvalidParameterValue.NotifyUrl", required=True) or ""
     if not url.startswith(("http://", "https://")):
         raise MpsError(
             "InvalidParameterValue.NotifyUrl", "bad_choice", name="TaskNotifyConfig.NotifyUrl", choices="http(s) URLs"
         )
-    config.update(
-        NotifyMode=mode or "Finish",
-        NotifyUrl=url,
-        NotifyKey=notify.text("NotifyKey", "InvalidParameterValue.NotifyKey") or "",
-    )
-    return config
+    key = notify.text("NotifyKey", "InvalidParameterValue.NotifyKey") or None
+    return NotifyConfig(url=url, mode="change" if mode == "Change" else "finish", key=key)
 
 
 def priority(fields: Fields) -> int:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api.mps.ai_results import ai_analysis_results, ai_review_results
-from shared.api.mps.views import TASK_TYPE, mps_name, mps_time
 from shared.domain import kinds
 from shared.domain.model import Subtask, Task
+from shared.domain.mps.ai_results import ai_analysis_results, ai_review_results
+from shared.domain.mps.views import TASK_TYPE, mps_name, mps_time
 from shared.domain.status import SubtaskStatus, TaskStatus
 
 # MPS's deprecated integer ErrCode beside ErrCodeExt: 0 ok, 40000 bad input, 70000 internal.
@@ -224,5 +224,5 @@ def task_detail(task: Task, subtasks: list[Subtask], region: str) -> dict[str, A
         "SessionContext": task.session_context or "",
     }
     if task.notify:
-        detail["TaskNotifyConfig"] = dict(task.notify)
+        detail["TaskNotifyConfig"] = task.notify.to_mps()
     return detail
