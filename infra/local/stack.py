@@ -21,6 +21,7 @@ from pathlib import Path
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
 from infra.local.runtime import LocalRuntime, load_serverless
+from infra.local.table_supervisor import TableSupervisor, sweep_work_dir
 from infra.local.watcher import FolderWatcher
 from shared.composition import build_deps
 from shared.domain import clock
@@ -131,11 +132,19 @@ class Stack:
         self.watcher: FolderWatcher | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self.table_supervisor: TableSupervisor | None = None
+        # Set when the stack can no longer work (the table server keeps dying): run_forever stops.
+        self.failed = threading.Event()
+        self.failure = ""
 
     # ---- start -----------------------------------------------------------------------------
     def start(self) -> None:
-        self.dynalite.start()
+        self.dynalite.start()  # stops a table server an earlier, killed stack left on this data
+        # We own the data dir now, so what is in the work dir was left by killed runs.
+        sweep_work_dir(self.data / "work")
         create_missing_tables(self.settings)
+        self.table_supervisor = TableSupervisor(self.dynalite, on_fatal=self._fail)
+        self.table_supervisor.start()
         for bucket in (self.settings.input_bucket, self.settings.output_bucket):
             self.storage.ensure_bucket(bucket)
         deps = build_deps(self.settings, storage=self.storage)
@@ -222,8 +231,15 @@ class Stack:
         self._emit_created(self.storage.head(self.settings.input_bucket, key))
 
     # ---- stop ------------------------------------------------------------------------------
+    def _fail(self, message: str) -> None:
+        self.failure = message
+        print(f"openmps: {message}; stopping", file=sys.stderr, flush=True)
+        self.failed.set()
+
     def stop(self) -> None:
         self._stopping.set()
+        if self.table_supervisor:
+            self.table_supervisor.stop()
         if self.watcher:
             self.watcher.stop()
         if self.gateway:
@@ -265,9 +281,9 @@ def run_forever(config: StackConfig) -> int:
         stack.stop()
         return 1
     print(stack.banner(), flush=True)
-    while not stopped.wait(0.5):
+    while not stopped.wait(0.5) and not stack.failed.is_set():
         pass
     print("openmps: stopping ...", flush=True)
     stack.stop()
     print("openmps: stopped", flush=True)
-    return 0
+    return 1 if stack.failed.is_set() else 0
