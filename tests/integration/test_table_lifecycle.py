@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from infra.local.dynalite import DYNALITE_CLI, Dynalite, TableServerBusy, free_port, holders
 from infra.local.harness import wait_for
 from infra.local.table_supervisor import TableSupervisor, sweep_work_dir
+from shared.services.health import Health, check_health
 
 
 def test_an_orphaned_table_server_of_an_older_stack_is_stopped_at_start(tmp_path):
@@ -115,6 +117,25 @@ def test_a_table_server_that_keeps_dying_stops_the_stack_loudly(tmp_path):
     finally:
         supervisor.stop()
         server.stop()
+
+
+class _UnreachableTable:
+    def get_task(self, task_id: str) -> None:
+        raise ConnectionError("Could not connect to the endpoint URL")
+
+
+class _UnreachableStorage:
+    def list(self, bucket: str, prefix: str = "", limit: int = 1000) -> list:
+        raise OSError("connection reset by peer")
+
+
+def test_health_says_whether_the_table_and_the_buckets_answer(deps, tmp_path):
+    # GIVEN the test table and buckets: both answer
+    assert check_health(deps) == Health(table="ok", storage="ok")
+    # WHEN neither the table nor the object storage answers
+    broken = replace(deps, tasks=_UnreachableTable(), storage=_UnreachableStorage())
+    # THEN each part says so
+    assert check_health(broken) == Health(table="unavailable", storage="unavailable")
 
 
 def test_the_sweep_removes_killed_runs_work_folders_but_keeps_the_ffmpeg_cache(tmp_path):
