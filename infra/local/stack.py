@@ -36,6 +36,7 @@ from shared.store.models import create_missing_tables
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_ACCOUNT = "local"
+TRIGGER_RETRY_DELAYS = (5.0, 15.0, 0.0)  # after the 1st and 2nd failed run; none after the 3rd
 
 
 @dataclass
@@ -196,10 +197,11 @@ class Stack:
         assert self.runtime is not None
         return self.runtime
 
-    def _spawn(self, target, name: str) -> None:
+    def _spawn(self, target, name: str, keep: bool = True) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
-        self._threads.append(thread)
+        if keep:
+            self._threads.append(thread)
 
     def _tick(self, function: str, name: str, every: float) -> None:
         while not self._stopping.wait(every):
@@ -208,6 +210,11 @@ class Stack:
 
     # ---- uploads -> COS events ----------------------------------------------------------
     def _emit_created(self, info: ObjectInfo) -> None:
+        """Run the trigger for a new object, and tell the watcher once it ran: an event still in
+        the in-memory queue when the stack is killed would be lost, and the upload with it."""
+        self._spawn(lambda: self._deliver_created(info), f"trigger-{info.key[-40:]}", keep=False)
+
+    def _deliver_created(self, info: ObjectInfo) -> None:
         event = build_cos_event(
             appid=self.settings.appid,
             bucket=info.bucket,
@@ -218,7 +225,16 @@ class Stack:
             event_time=int(time.time()),
             content_type=info.content_type,
         )
-        self._runtime().invoke_async("trigger", event)
+        for delay in TRIGGER_RETRY_DELAYS:  # SCF retries a failed event-mode trigger twice, too
+            try:
+                self._runtime().invoke_sync("trigger", event)
+            except Exception:  # noqa: BLE001 - any failure: retry, else the next start announces it again
+                if self._stopping.wait(delay):
+                    return
+                continue
+            if self.watcher:
+                self.watcher.confirm(info.key)
+            return
 
     def _on_upload(self, info: ObjectInfo) -> None:
         if info.bucket != self.settings.input_bucket:

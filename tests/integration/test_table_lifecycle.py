@@ -14,6 +14,7 @@ import pytest
 from infra.local.dynalite import DYNALITE_CLI, Dynalite, TableServerBusy, free_port, holders
 from infra.local.harness import wait_for
 from infra.local.table_supervisor import TableSupervisor, sweep_work_dir
+from infra.local.watcher import FolderWatcher
 from shared.services.health import Health, check_health
 
 
@@ -144,3 +145,20 @@ def test_the_sweep_removes_killed_runs_work_folders_but_keeps_the_ffmpeg_cache(t
         (tmp_path / name / "part.mp4").write_bytes(b"x" * 10)
     assert sweep_work_dir(tmp_path) == ["openmps-abc", "openmps-def"]
     assert [p.name for p in tmp_path.iterdir()] == ["openmps-ffmpeg"]
+
+
+def test_a_watched_key_whose_trigger_never_ran_is_announced_again_after_a_restart(tmp_path):
+    # GIVEN an upload the stack marked as seen, killed before its trigger ran
+    folder, state = tmp_path / "input", tmp_path / "state.json"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(b"a")
+    (folder / "b.mp4").write_bytes(b"b")
+    first = FolderWatcher(folder, state, announce=lambda key: None)
+    first.mark_seen("a.mp4")
+    first.mark_seen("b.mp4")
+    first.confirm("b.mp4")  # b's trigger ran
+    # WHEN a new stack's watcher polls the folder twice (a file must hold still for one poll)
+    second = FolderWatcher(folder, state, announce=lambda key: None)
+    announced = second.poll_once() + second.poll_once()
+    # THEN only the unconfirmed one is announced again
+    assert announced == ["a.mp4"]
