@@ -84,7 +84,7 @@ def test_no_interleaving_makes_a_task_go_backwards(deps, account, plans):
     stop.set()
     observer.join()
     # THEN no read ever saw the attempt go down, or a kept history entry vanish before the cap
-    for (a1, h1), (a2, h2) in zip(seen, seen[1:]):
+    for (a1, h1), (a2, h2) in zip(seen, seen[1:], strict=False):
         assert a2 >= a1, f"attempt went from {a1} to {a2}"
         assert h2[: len(h1)] == h1 or len(h2) == 20, f"history went from {h1} to {h2}"
     # AND once quiet (a reconciler pass completes any half-done restart) the task agrees with its subtasks
