@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 PY_TREES := shared functions infra tests bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test check lint fmt unit openapi clean package
+.PHONY: install run test check lint fmt unit openapi clean package soak-crash
 
 $(PYSTAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -52,6 +52,10 @@ fmt: install
 ## make unit: the fast tests only (pure, no table server, no stack, no browser)
 unit: install
 	$(VENV)/bin/pytest -m unit -q
+
+## make soak-crash: 20 x (start, upload, kill -9 of the whole stack at a random moment), then check (not in CI)
+soak-crash: install
+	OPENMPS_CRASH_ROUNDS=20 .venv/bin/pytest -q -s -p no:cacheprovider tests/e2e/test_crash_restart.py
 
 ## make openapi: rewrite the committed openapi.json from the code
 openapi: install

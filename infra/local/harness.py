@@ -58,7 +58,11 @@ class RunningStack:
         return pids
 
 
-def start_stack(data_dir: Path, token: str, extra_env: dict[str, str] | None = None) -> RunningStack:
+def start_stack(
+    data_dir: Path, token: str, extra_env: dict[str, str] | None = None, *, own_group: bool = False
+) -> RunningStack:
+    """``own_group``: run it in a process group of its own, as `make run` does in a terminal, so
+    that a test can kill the whole group (see kill_group)."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-stack-{port}.log"
     env = {
@@ -76,6 +80,7 @@ def start_stack(data_dir: Path, token: str, extra_env: dict[str, str] | None = N
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
+        start_new_session=own_group,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -100,6 +105,30 @@ def stop_stack(stack: RunningStack) -> int:
         stack.proc.kill()
         stack.proc.wait()
         raise
+
+
+def kill_group(stack: RunningStack) -> None:
+    """kill -9 of the stack's whole process group (it must have been started with own_group)."""
+    os.killpg(stack.proc.pid, signal.SIGKILL)
+    stack.proc.wait()
+
+
+def processes_of(data_dir: Path) -> list[int]:
+    """Live processes (table server, workers, ffmpeg) whose command line or environment names
+    ``data_dir``: after a stack is gone there must be none."""
+    needle = str(data_dir.resolve()).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            if needle in (entry / "cmdline").read_bytes() or needle in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 90, every: float = 0.3) -> Any:

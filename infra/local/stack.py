@@ -24,6 +24,7 @@ from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
 from infra.local.log_view import LogView
 from infra.local.runtime import LocalRuntime
+from infra.local.table_supervisor import TableSupervisor, sweep_work_dir
 from infra.local.watcher import FolderWatcher
 from infra.serverless_yml import load_serverless
 from shared.composition import build_deps
@@ -40,6 +41,7 @@ from shared.store.models import create_missing_tables
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_ACCOUNT = "local"
+TRIGGER_RETRY_DELAYS = (5.0, 15.0, 0.0)  # after the 1st and 2nd failed run; none after the 3rd
 
 
 @dataclass
@@ -136,11 +138,19 @@ class Stack:
         self.watcher: FolderWatcher | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self.table_supervisor: TableSupervisor | None = None
+        # Set when the stack can no longer work (the table server keeps dying): run_forever stops.
+        self.failed = threading.Event()
+        self.failure = ""
 
     # ---- start -----------------------------------------------------------------------------
     def start(self) -> None:
-        self.dynalite.start()
+        self.dynalite.start()  # stops a table server an earlier, killed stack left on this data
+        # We own the data dir now, so what is in the work dir was left by killed runs.
+        sweep_work_dir(self.data / "work")
         create_missing_tables(self.settings)
+        self.table_supervisor = TableSupervisor(self.dynalite, on_fatal=self._fail)
+        self.table_supervisor.start()
         for bucket in (self.settings.input_bucket, self.settings.output_bucket):
             self.storage.ensure_bucket(bucket)
         deps = build_deps(self.settings, storage=self.storage)
@@ -199,10 +209,11 @@ class Stack:
         assert self.runtime is not None
         return self.runtime
 
-    def _spawn(self, target, name: str) -> None:
+    def _spawn(self, target, name: str, keep: bool = True) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
-        self._threads.append(thread)
+        if keep:
+            self._threads.append(thread)
 
     def _tick(self, function: str, name: str, every: float) -> None:
         while not self._stopping.wait(every):
@@ -211,6 +222,11 @@ class Stack:
 
     # ---- uploads -> COS events ----------------------------------------------------------
     def _emit_created(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
+        """Run the trigger for a new object, and tell the watcher once it ran: an event still in
+        the in-memory queue when the stack is killed would be lost, and the upload with it."""
+        self._spawn(lambda: self._deliver_created(info, event_name), f"trigger-{info.key[-40:]}", keep=False)
+
+    def _deliver_created(self, info: ObjectInfo, event_name: str) -> None:
         event = build_cos_event(
             appid=self.settings.appid,
             bucket=info.bucket,
@@ -222,7 +238,16 @@ class Stack:
             content_type=info.content_type,
             event_name=event_name,
         )
-        self._runtime().invoke_async("trigger", event)
+        for delay in TRIGGER_RETRY_DELAYS:  # SCF retries a failed event-mode trigger twice, too
+            try:
+                self._runtime().invoke_sync("trigger", event)
+            except Exception:  # noqa: BLE001 - any failure: retry, else the next start announces it again
+                if self._stopping.wait(delay):
+                    return
+                continue
+            if self.watcher:
+                self.watcher.confirm(info.key)
+            return
 
     def _on_upload(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
         if info.bucket != self.settings.input_bucket:
@@ -235,8 +260,15 @@ class Stack:
         self._emit_created(self.storage.head(self.settings.input_bucket, key))
 
     # ---- stop ------------------------------------------------------------------------------
+    def _fail(self, message: str) -> None:
+        self.failure = message
+        print(f"openmps: {message}; stopping", file=sys.stderr, flush=True)
+        self.failed.set()
+
     def stop(self) -> None:
         self._stopping.set()
+        if self.table_supervisor:
+            self.table_supervisor.stop()
         if self.watcher:
             self.watcher.stop()
         if self.gateway:
@@ -281,9 +313,9 @@ def run_forever(config: StackConfig) -> int:
         return 1
     record_stack(stack.public_url, stack.data)  # so `openmps` commands find it from any directory
     print(stack.banner(), flush=True)
-    while not stopped.wait(0.5):
+    while not stopped.wait(0.5) and not stack.failed.is_set():
         pass
     print("openmps: stopping ...", flush=True)
     stack.stop()
     print("openmps: stopped", flush=True)
-    return 0
+    return 1 if stack.failed.is_set() else 0

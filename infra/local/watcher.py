@@ -4,7 +4,9 @@ Polls the folder (no inotify dependency; works on any filesystem). A file is ann
 size and mtime held still for one poll (a copy in progress is not announced half-written), and
 at most once per version: what was announced is kept in a state file, so a restart of the
 stack does not announce old files again, and a file dropped while the stack was down is
-announced when it comes back up.
+announced when it comes back up. An announcement counts only once the stack confirms that its
+trigger ran: until then the key is kept as unconfirmed, and a stack killed in between announces
+it again at the next start (the trigger is idempotent, so a repeat creates nothing new).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ Version = tuple[int, int]  # (size, mtime_ns)
 class FolderWatcher:
     def __init__(self, folder: Path, state_file: Path, announce: Callable[[str], None], interval: float = 1.0) -> None:
         self.folder, self.state_file, self.announce, self.interval = folder, state_file, announce, interval
+        self._unconfirmed: set[str] = set()
         self._seen: dict[str, Version] = self._load()
         self._pending: dict[str, Version] = {}
         self._lock = threading.Lock()
@@ -30,15 +33,28 @@ class FolderWatcher:
         self._thread = threading.Thread(target=self._run, name="folder-watcher", daemon=True)
 
     def _load(self) -> dict[str, Version]:
+        """The announced versions, less those never confirmed (announced again after start)."""
         try:
-            return {k: (int(v[0]), int(v[1])) for k, v in json.loads(self.state_file.read_text()).items()}
-        except (FileNotFoundError, ValueError, TypeError, IndexError):
+            state = json.loads(self.state_file.read_text())
+            if "seen" not in state:  # the older format: the seen map alone
+                state = {"seen": state, "unconfirmed": []}
+            seen = {k: (int(v[0]), int(v[1])) for k, v in state["seen"].items()}
+            self._unconfirmed = set(state.get("unconfirmed", []))
+        except (FileNotFoundError, ValueError, TypeError, IndexError, KeyError, AttributeError):
             return {}
+        return {k: v for k, v in seen.items() if k not in self._unconfirmed}
 
     def _save(self) -> None:
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._seen))
+        tmp.write_text(json.dumps({"seen": self._seen, "unconfirmed": sorted(self._unconfirmed)}))
         os.replace(tmp, self.state_file)
+
+    def confirm(self, key: str) -> None:
+        """The trigger for ``key`` ran: a restart need not announce it again."""
+        with self._lock:
+            if key in self._unconfirmed:
+                self._unconfirmed.discard(key)
+                self._save()
 
     def mark_seen(self, key: str) -> None:
         """An upload through a signed URL already emitted its event: do not announce it again."""
@@ -48,6 +64,7 @@ class FolderWatcher:
             return
         with self._lock:
             self._seen[key] = (stat.st_size, stat.st_mtime_ns)
+            self._unconfirmed.add(key)
             self._pending.pop(key, None)
             self._save()
 
@@ -77,11 +94,13 @@ class FolderWatcher:
                 if self._pending.get(key) == version:
                     ready.append(key)
                     self._seen[key] = version
+                    self._unconfirmed.add(key)
                     self._pending.pop(key)
                 else:
                     self._pending[key] = version
             for key in [k for k in self._seen if k not in current]:
                 del self._seen[key]
+                self._unconfirmed.discard(key)
             if ready:
                 self._save()
         return ready

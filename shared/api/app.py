@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shared.api.auth import authenticate
@@ -12,6 +12,7 @@ from shared.api.deps import deps
 from shared.api.errors import register_error_handlers
 from shared.api.routes import console, notifications, objects, tasks, templates, uploads, workflows
 from shared.api.schemas import Health
+from shared.services.health import check_health
 
 TITLE = "openmps"
 VERSION = "1.0.0"
@@ -21,9 +22,19 @@ def build_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     register_error_handlers(app)
 
-    @app.get("/healthz", summary="Liveness", tags=["health"])
-    def healthz() -> Health:
-        return Health(status="ok")
+    @app.get(
+        "/healthz",
+        summary="Readiness: do the table and the buckets answer? (no token needed)",
+        tags=["health"],
+        responses={200: {"description": "all parts answer"}, 503: {"description": "a part does not answer"}},
+    )
+    def healthz() -> Response[Health]:
+        health = check_health(deps())
+        return Response(
+            status_code=200 if health.ok else 503,
+            content_type=content_types.APPLICATION_JSON,
+            body=Health(status="ok" if health.ok else "degraded", table=health.table, storage=health.storage),
+        )
 
     for module in (uploads, tasks, notifications, templates, workflows, objects):
         app.include_router(module.router)

@@ -130,4 +130,6 @@ class TaskList(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded when a part does not answer")
+    table: str = Field(description="ok | unavailable")
+    storage: str = Field(description="ok | unavailable")

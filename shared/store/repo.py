@@ -14,6 +14,7 @@ from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, Update
 from pynamodb.expressions.condition import Condition
 
 from shared.domain.errors import BadInputError
+from shared.domain.history import append_attempt
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.runtime.observability import logger
@@ -430,7 +431,8 @@ class TaskStore:
     # ---- restart / retry-failed ----------------------------------------------------------
     def reopen_task(self, task: Task, *, only_failed: bool, history_entry: dict[str, Any], now: str) -> bool:
         """Open a new attempt of a FINISH task. Conditional on the attempt the caller saw, so two
-        restarts racing each other make one new attempt, not two."""
+        restarts racing each other make one new attempt, not two. The history keeps only the last
+        attempts (shared/domain/history.py), so no number of restarts can outgrow the item."""
         condition = (TaskModel.status == TaskStatus.FINISH.value) & (TaskModel.attempt == task.attempt)
         if only_failed:
             condition &= TaskModel.n_fail > 0
@@ -450,7 +452,7 @@ class TaskStore:
                 TaskModel.n_processing.set(0),
                 TaskModel.n_success.set(success),
                 TaskModel.n_fail.set(0),
-                TaskModel.history.set([*task.history, history_entry]),
+                TaskModel.history.set(append_attempt(task.history, history_entry)),
                 TaskModel.open_shard.set(OPEN_SHARD),
                 TaskModel.failed_account.remove(),
                 TaskModel.rev.add(1),

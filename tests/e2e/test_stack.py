@@ -56,7 +56,7 @@ def test_upload_of_a_phone_video_gives_720p_mp4_and_snapshots(stack, tmp_path):
 
 
 def test_every_route_but_healthz_needs_a_valid_token(stack):
-    assert requests.get(stack.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    assert requests.get(stack.url + "/healthz", timeout=5).json() == {"status": "ok", "table": "ok", "storage": "ok"}
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}):
         resp = requests.get(stack.url + "/api/v1/tasks", headers=headers, timeout=5)
         assert resp.status_code == 401

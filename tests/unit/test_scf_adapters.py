@@ -109,13 +109,17 @@ def test_base64_flag_as_string_or_bool(flag: object, expected: bool) -> None:
     assert apigw_to_rest_event(event)["isBase64Encoded"] is expected
 
 
-def test_the_api_function_answers_a_gateway_event_with_an_integration_response() -> None:
+def test_the_api_function_answers_a_gateway_event_with_an_integration_response(monkeypatch) -> None:
     from functions.api.index import main_handler
+    from shared.api import app
+    from shared.services.health import Health
 
+    # /healthz probes the table and the buckets; a unit test has neither, so they answer from here.
+    monkeypatch.setattr(app, "check_health", lambda _deps: Health(table="ok", storage="ok"))
     response = main_handler(fixture("apigw_get.json"), fixture("context.json"))
     assert set(response) == {"isBase64Encoded", "statusCode", "headers", "body"}
     assert response["statusCode"] == 200 and isinstance(response["body"], str)
-    assert json.loads(response["body"]) == {"status": "ok"}
+    assert json.loads(response["body"]) == {"status": "ok", "table": "ok", "storage": "ok"}
     json.dumps(response)  # SCF needs a JSON-serialisable return value
     # A base64 POST to a protected route resolves (decoded, validated, then 401 without a token).
     denied = main_handler(fixture("apigw_post_base64.json"), fixture("context.json"))
