@@ -60,19 +60,24 @@ def parse_concurrency(text: str) -> dict[str, int]:
     return overrides
 
 
-def cmd_upload(args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    if not path.is_file():
-        raise SystemExit(f"openmps: no such file: {path}")
-    client = _client()
-    with Progress(
+def _transfer_bar() -> Progress:
+    """One progress bar for uploads and downloads: bytes, speed, gone when done."""
+    return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
         console=console,
         transient=True,
-    ) as bar:
+    )
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise SystemExit(f"openmps: no such file: {path}")
+    client = _client()
+    with _transfer_bar() as bar:
         job = bar.add_task(f"uploading {path.name}", total=path.stat().st_size)
         ticket = client.upload(path, args.key, lambda sent, total: bar.update(job, completed=sent))
     deadline = time.monotonic() + args.wait
@@ -162,14 +167,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     client = _client()
     link = client.download_link(args.task_id, args.index)
     dest = _download_target(args.output, link["filename"])
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with _transfer_bar() as bar:
         job = bar.add_task(f"downloading {dest.name}", total=None)
         size = client.fetch(link["url"], dest, lambda done, total: bar.update(job, completed=done, total=total))
     console.print(f"{dest} ({size} bytes, {link['files']} file{'s' if link['files'] != 1 else ''})")
