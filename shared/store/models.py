@@ -1,5 +1,9 @@
 """pynamodb models: the only module that knows the table layout.
 
+Longer than our ~300 lines on purpose: every table and index the deployment creates
+(infra/cloud/tables.py, create_missing_tables) is declared here, so the whole layout and its
+capacity questions are read in one place.
+
 Tables (names prefixed by settings.table_prefix):
 - tasks      hash task_id; GSIs by_account (account, create_time) and by_status
              (account_status, create_time) serve the task list without a scan; the sparse
