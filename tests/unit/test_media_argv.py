@@ -481,11 +481,32 @@ def test_sprite_plan() -> None:
     assert (plan.sprite.cell_width, plan.sprite.cell_height) == (142, 80)
     argv = plan.argvs[0]
     assert argv[:6] == PREFIX
-    assert value_after(argv, "-vf") == "fps=1/10:eof_action=pass,scale=142:80,setsar=1,tile=10x10"
+    # 3 cells of a 10x10 grid: the one sheet is sized to them (3x1), not a 10x10 picture almost all black
+    assert value_after(argv, "-filter_complex") == (
+        "[0:V:0]fps=1/10:eof_action=pass,scale=142:80,setsar=1,trim=start_frame=0,tile=3x1[s0]"
+    )
+    assert value_after(argv, "-map") == "[s0]"
     assert value_after(argv, "-frames:v") == "1"
-    assert argv[-1] == f"{OUT}/sp_%d.jpg"
+    assert argv[-1] == f"{OUT}/sp_0.jpg"
     assert plan.files == [("sp_0.jpg", 0.0)]
     assert plan.sprite.vtt_name == "sp.vtt"
+
+
+def test_sprite_plan_sizes_the_last_sheet_to_its_cells() -> None:
+    # 22 cells in 3x3 sheets: two full sheets, then a last one sized to its 4 cells (3x2)
+    params = SnapshotParams(kind="sprite", width=40, height=30, rows=3, columns=3, sample_type="time", interval=1)
+    argv = snapshot_plan(FF, SRC, info(duration=21.5), params, OUT, "sp").argvs[0]
+    assert value_after(argv, "-filter_complex") == (
+        "[0:V:0]fps=1/1:eof_action=pass,scale=40:30,setsar=1,split=2[a0][a1];"
+        "[a0]trim=end_frame=18,tile=3x3[s0];[a1]trim=start_frame=18,tile=3x2[s1]"
+    )
+    tail = argv[argv.index("-filter_complex") + 2 :]
+    assert tail == [
+        "-map", "[s0]", "-frames:v", "2", "-start_number", "0", "-c:v", "mjpeg", "-q:v", "2", f"{OUT}/sp_%d.jpg",
+        "-map", "[s1]", "-frames:v", "1", "-update", "1", "-c:v", "mjpeg", "-q:v", "2", f"{OUT}/sp_2.jpg",
+    ]  # fmt: skip
+    full = snapshot_plan(FF, SRC, info(duration=18.0), params, OUT, "sp").argvs[0]
+    assert value_after(full, "-filter_complex").endswith(",trim=end_frame=18,tile=3x3[s0]")
 
 
 def test_sprite_sheets_are_capped() -> None:
