@@ -13,11 +13,12 @@ from shared.domain.errors import BadInputError, MediaError
 from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams
 from shared.domain.kinds.transcode import PRESETS, TranscodeParams
 from shared.domain.kinds.transcode_rules import validate_transcode_params
+from shared.domain.sprite_track import SpriteCue, parse_sprite_webvtt, sprite_webvtt
 from shared.media.ffmpeg.argv import plan_dimensions, transcode_argv
 from shared.media.ffmpeg.command import parse_time_offset
 from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 from shared.media.ffmpeg.runner import with_progress
-from shared.media.ffmpeg.snapshot_argv import snapshot_plan, sprite_webvtt
+from shared.media.ffmpeg.snapshot_argv import snapshot_plan
 
 pytestmark = pytest.mark.unit
 
@@ -562,3 +563,15 @@ def test_progress_flags_go_after_global_options() -> None:
     assert argv[:4] == PREFIX[:4]
     assert argv[4:10] == ["-progress", "pipe:1", "-stats_period", "0.25", "-nostats", "-protocol_whitelist"]
     assert with_progress(argv) == argv
+
+
+def test_sprite_webvtt_reads_back() -> None:
+    text = sprite_webvtt(["s_0.jpg", "s_1.jpg"], 100, 50, 2, 1, [0.0, 10.0, 3661.5], 3662.0)
+    assert parse_sprite_webvtt(text) == [
+        SpriteCue(0.0, 10.0, "s_0.jpg", 0, 0, 100, 50),
+        SpriteCue(10.0, 3661.5, "s_0.jpg", 100, 0, 100, 50),
+        SpriteCue(3661.5, 3662.0, "s_1.jpg", 0, 0, 100, 50),
+    ]
+    # what is not one of our cues is skipped, not an error
+    assert parse_sprite_webvtt("WEBVTT\n\n00:00:01.000 --> x\ns.jpg#xywh=0,0,1,1\n\nnonsense\n") == []
+    assert len(parse_sprite_webvtt(text, limit=2)) == 2

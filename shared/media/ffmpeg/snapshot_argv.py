@@ -223,42 +223,6 @@ def _sprite_outputs(
     return argv
 
 
-def sprite_webvtt(
-    sheet_names: list[str],
-    cell_w: int,
-    cell_h: int,
-    cols: int,
-    rows: int,
-    times: list[float] | tuple[float, ...],
-    duration: float,
-) -> str:
-    """WebVTT thumbnail track: one cue per cell, pointing at its rectangle in its sheet.
-
-    Cells whose sheet is missing from ``sheet_names`` are left out.
-    """
-    per_sheet = cols * rows
-    lines = ["WEBVTT", ""]
-    for i, start in enumerate(times):
-        sheet, pos = divmod(i, per_sheet)
-        if sheet >= len(sheet_names):
-            break
-        end = times[i + 1] if i + 1 < len(times) else max(duration, start)
-        x, y = (pos % cols) * cell_w, (pos // cols) * cell_h
-        lines += [
-            f"{_vtt_time(start)} --> {_vtt_time(end)}",
-            f"{sheet_names[sheet]}#xywh={x},{y},{cell_w},{cell_h}",
-            "",
-        ]
-    return "\n".join(lines)
-
-
-def _vtt_time(seconds: float) -> str:
-    millis = int(round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def _every(interval: float, end: float) -> list[float]:
     count = max(1, math.ceil(end / interval - 1e-9)) if end > 0 else 1
     return [round(i * interval, 3) for i in range(count)]
