@@ -85,6 +85,12 @@ export const en = {
 
   'gallery.label': 'Snapshots ({n})', 'gallery.count': '{n} pictures. Select one to enlarge it.', 'gallery.open': 'Enlarge {name}',
   'gallery.lightbox': 'Snapshot', 'gallery.prev': 'Previous picture', 'gallery.next': 'Next picture', 'gallery.original': 'Open original',
+  'sub.spriteFiles': '{n} files: {sheets} + WebVTT track', 'sprite.count': '{files} files: {sheets} holding {cells} thumbnails, and the WebVTT track that times them.',
+  'sprite.cellAt': 'Thumbnail at {time}', 'sprite.cueRange': '{start} – {end} · {sheet}', 'sprite.scrub': 'Time: move to preview the thumbnail',
+  'sprite.col.time': 'Time', 'sprite.col.thumb': 'Thumbnail', 'sprite.col.sheet': 'Where',
+  'sprite.where': '{sheet} at x {x}, y {y}', 'sprite.cues': 'Thumbnails by time ({n})', 'sprite.sheets': 'Sprite sheets ({n})',
+  'sprite.oneSheet': '1 sprite sheet', 'sprite.nSheets': '{n} sprite sheets',
+  'sprite.track': 'WebVTT track {name}',
 
   'review.overall': 'Overall suggestion', 'review.suggestion': 'Suggestion', 'review.confidence': 'Confidence', 'review.label': 'Label',
   'review.duration': 'Media duration', 'review.frames': 'Frames reviewed', 'review.segments': 'Segments', 'review.timeline': 'Timeline',

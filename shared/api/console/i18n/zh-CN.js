@@ -85,6 +85,12 @@ export const zhCN = {
 
   'gallery.label': '截图（{n}）', 'gallery.count': '共 {n} 张图片，点击可放大查看。', 'gallery.open': '放大 {name}',
   'gallery.lightbox': '截图', 'gallery.prev': '上一张', 'gallery.next': '下一张', 'gallery.original': '查看原图',
+  'sub.spriteFiles': '{n} 个文件：{sheets} + WebVTT 轨道', 'sprite.count': '共 {files} 个文件：{sheets}，含 {cells} 个缩略图，另有为其标注时间的 WebVTT 轨道。',
+  'sprite.cellAt': '{time} 处的缩略图', 'sprite.cueRange': '{start} – {end} · {sheet}', 'sprite.scrub': '时间：拖动可预览缩略图',
+  'sprite.col.time': '时间', 'sprite.col.thumb': '缩略图', 'sprite.col.sheet': '位置',
+  'sprite.where': '{sheet}，x {x}，y {y}', 'sprite.cues': '按时间排列的缩略图（{n}）', 'sprite.sheets': '雪碧图（{n}）',
+  'sprite.oneSheet': '1 张雪碧图', 'sprite.nSheets': '{n} 张雪碧图',
+  'sprite.track': 'WebVTT 轨道 {name}',
 
   'review.overall': '总体建议', 'review.suggestion': '建议', 'review.confidence': '置信度', 'review.label': '标签',
   'review.duration': '媒体时长', 'review.frames': '已审核帧数', 'review.segments': '片段数', 'review.timeline': '时间轴',
