@@ -110,6 +110,8 @@ export const en = {
   'enhance.changes': 'What changed', 'enhance.before': 'Before', 'enhance.after': 'After', 'enhance.delta': 'Change',
   'param.range': 'Loudness range (LU)', 'param.threshold': 'Gate threshold (LUFS)', 'param.activity': 'Activity', 'param.scene_index': 'Scene',
   'param.resolution': 'Resolution', 'param.noise': 'Noise', 'param.integrated_loudness': 'Integrated loudness (LUFS)',
+  'param.output_noise': 'Noise of the output file', 'param.sharpness': 'Sharpness (edge contrast)',
+  'enhance.noiseNote': 'Noise is measured after denoising and before sharpening: that is what denoising improves. Sharpening then raises the detail (sharpness) and with it the grain left, so the output file\'s noise can be higher than the input\'s.',
   'param.noise_floor': 'Noise floor (dB)', 'param.shake_jitter': 'Shake',
 
   'create.title': 'Create task', 'create.help': 'Pick a media file, where the results go, and what to do with it. The task starts as soon as it is created.',

@@ -110,6 +110,8 @@ export const zhCN = {
   'enhance.changes': '增强效果', 'enhance.before': '增强前', 'enhance.after': '增强后', 'enhance.delta': '变化',
   'param.range': '响度范围（LU）', 'param.threshold': '门限（LUFS）', 'param.activity': '活跃度', 'param.scene_index': '场景',
   'param.resolution': '分辨率', 'param.noise': '噪声', 'param.integrated_loudness': '综合响度（LUFS）',
+  'param.output_noise': '输出文件的噪声', 'param.sharpness': '锐度（边缘对比度）',
+  'enhance.noiseNote': '噪声在降噪之后、锐化之前测量，这正是降噪所改善的部分。之后的锐化会提升细节（锐度），同时放大残留的颗粒，因此输出文件的噪声可能高于输入。',
   'param.noise_floor': '底噪（dB）', 'param.shake_jitter': '抖动',
 
   'create.title': '创建任务', 'create.help': '选择媒体文件、输出位置以及处理方式。任务创建后立即开始执行。',

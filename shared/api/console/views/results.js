@@ -208,7 +208,10 @@ export function enhancementSummary(result) {
     h('thead', {}, h('tr', {}, [t('param.label'), t('enhance.before'), t('enhance.after'), t('enhance.delta')].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, Object.entries(changes).map(([k, v]) => h('tr', {}, h('td', {}, t(`param.${k}`, {}, k)),
       h('td', {}, fmtValue(v?.before)), h('td', {}, fmtValue(v?.after)), h('td', {}, fmtValue(v?.delta))))))) : null;
+  // Sharpening after denoising raises the grain left along with the detail: say which figure is which.
+  const note = changes?.noise?.measured === 'after_denoise_before_sharpen'
+    ? h('p', { class: 'muted small', 'data-testid': 'enhance-noise-note' }, t('enhance.noiseNote')) : null;
   const rest = otherResults(result, ['changes', 'type', 'files']);
   if (!table && !rest) return null;
-  return h('div', { class: 'enhance-summary' }, table ? h('h3', {}, t('enhance.changes')) : null, table, rest);
+  return h('div', { class: 'enhance-summary' }, table ? h('h3', {}, t('enhance.changes')) : null, table, note, rest);
 }
