@@ -155,6 +155,7 @@ def test_analysis_finds_three_shots(tmp_path, media) -> None:
     assert (cover_meta["width"], cover_meta["height"]) == (640, 360)
     assert result["loudness"]["integrated"] < -10 and result["highlights"]
     assert "3 scenes" in result["summary"]
+    assert "3 个场景" in result["summary_zh"] and summary["summary_zh"] == result["summary_zh"]
     types = [item["type"] for item in result["result_set"]]
     assert types == ["Cover", "Tag", "Highlight", "SegmentRecognition", "Description"]
     assert result["result_set"][0]["cover_task"]["output"]["cover_set"][0]["cover_path"] == "an_cover_0.jpg"
