@@ -26,6 +26,7 @@ export const en = {
   'hist.outcome.col': 'Result', 'hist.outcome': '{ok} succeeded, {fail} failed', 'hist.then': 'Then',
   'hist.op.restart': 'Restarted {at}', 'hist.op.retry_failed': 'Failed subtasks retried {at}',
   'create.outputPath': 'Output object path (optional)', 'create.outputPathHint': 'Relative to the output folder. Placeholders: {inputName}, {definition}, {number} (needed for several files), {format}.', 'tasks.createdFrom': 'Created from', 'tasks.createdTo': 'Created until', 'tasks.col.input': 'Input',
+  'tasks.run': 'Run {n}', 'tasks.runStartedTitle': 'Run {n} started at {started}; the task was created at {created}',
   'tasks.col.id': 'Task ID', 'tasks.col.status': 'Status', 'tasks.col.created': 'Created', 'tasks.col.finished': 'Finished', 'tasks.col.ops': 'Operations',
   'tasks.empty': 'No tasks yet. Upload a media file or create a task to get started.',
   'tasks.noMatchId': 'No task with ID {id}.', 'tasks.noMatchFilter': 'No task matches this filter.', 'tasks.clearFilters': 'Clear filters',

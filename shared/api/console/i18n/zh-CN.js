@@ -26,6 +26,7 @@ export const zhCN = {
   'hist.outcome.col': '结果', 'hist.outcome': '{ok} 个成功，{fail} 个失败', 'hist.then': '后续操作',
   'hist.op.restart': '{at} 重启', 'hist.op.retry_failed': '{at} 重试失败子任务',
   'create.outputPath': '输出对象路径（可选）', 'create.outputPathHint': '相对于输出目录。可用占位符：{inputName}、{definition}、{number}（多个文件时必填）、{format}。', 'tasks.createdFrom': '创建时间起', 'tasks.createdTo': '创建时间止', 'tasks.col.input': '输入文件',
+  'tasks.run': '第 {n} 次', 'tasks.runStartedTitle': '第 {n} 次执行开始于 {started}；任务创建于 {created}',
   'tasks.col.id': '任务 ID', 'tasks.col.status': '任务状态', 'tasks.col.created': '创建时间', 'tasks.col.finished': '结束时间', 'tasks.col.ops': '操作',
   'tasks.empty': '暂无任务。上传一个媒体文件或创建任务即可开始。',
   'tasks.noMatchId': '没有 ID 为 {id} 的任务。', 'tasks.noMatchFilter': '没有符合筛选条件的任务。', 'tasks.clearFilters': '清除筛选',
