@@ -37,11 +37,27 @@ class ViewItem(BaseModel):
     content_type: str
 
 
+class SpriteCueOut(BaseModel):
+    start: float = Field(description="seconds into the input where this cell's time begins")
+    end: float
+    sheet: str = Field(description="file name of the sheet holding the cell (an item's name)")
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class SpriteThumbnails(BaseModel):
+    track: ViewItem = Field(description="the WebVTT thumbnail track itself")
+    cues: list[SpriteCueOut]
+
+
 class ViewOut(BaseModel):
     kind: str
     items: list[ViewItem]
     result: dict[str, Any] | None = Field(None, description="the summary kept on the subtask")
     result_url: str | None = Field(None, description="signed URL of the full result JSON")
+    thumbnails: SpriteThumbnails | None = Field(None, description="a sprite's cells by time, from its WebVTT")
     expires_in: int
 
 

@@ -21,6 +21,7 @@ from shared.domain.status import SubtaskStatus
 from shared.services.deps import Deps
 from shared.services.operations import owned_task
 from shared.services.queries import subtask_view
+from shared.services.sprite_view import sprite_thumbnails
 from shared.services.stored_zip import stored_zip_download
 from shared.storage.port import guess_type
 
@@ -98,7 +99,9 @@ def view(deps: Deps, account: str, task_id: str, index: int, expires_in: int | N
     kind = kinds.get(sub.type).view_kind
     full = next((o for o in [*_result_files(sub), *sub.outputs] if o["key"].endswith("_result.json")), None)
     result_url = deps.storage.presign(full["bucket"], full["key"], "GET", life) if full else None
-    return {"kind": kind, "items": items, "result": sub.result, "result_url": result_url, "expires_in": life}
+    shown = {"kind": kind, "items": items, "result": sub.result, "result_url": result_url, "expires_in": life}
+    thumbnails = sprite_thumbnails(deps, sub, life)
+    return shown if thumbnails is None else {**shown, "thumbnails": thumbnails}
 
 
 # ---- HLS playlists ---------------------------------------------------------------------------

@@ -28,7 +28,9 @@ def test_per_subtask_output_object_path_is_sent(page, stack):
     page.goto(f"{stack.url}/#/create?bucket=openmps-input-1250000000&key=input/x/clip.mp4")
     rows = page.get_by_test_id("spec-row")
     expect(rows).to_have_count(2)
+    # both rows' templates load on their own; a row still loading is left out of the request
     expect(rows.nth(0).get_by_test_id("spec-template")).not_to_have_value("")
+    expect(rows.nth(1).get_by_test_id("spec-template")).not_to_have_value("")
     # WHEN the user names the transcode output and leaves the snapshot default
     rows.nth(0).get_by_label("Output object path (optional)").fill("{inputName}_hd.{format}")
     page.get_by_test_id("create-submit").click()

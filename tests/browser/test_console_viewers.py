@@ -204,7 +204,17 @@ def fake_task(stack: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             "kind": "video",
             "result": {
                 "type": "Enhancement",
-                "changes": {"integrated_loudness": {"before": -30.1, "after": -16.0, "delta": 14.1}},
+                "changes": {
+                    "integrated_loudness": {"before": -30.1, "after": -16.0, "delta": 14.1},
+                    "noise": {
+                        "before": 0.372,
+                        "after": 0.31,
+                        "delta": -0.062,
+                        "measured": "after_denoise_before_sharpen",
+                    },
+                    "output_noise": {"before": 0.372, "after": 0.4585, "delta": 0.0865},
+                    "sharpness": {"before": 150.0, "after": 190.0, "delta": 40.0},
+                },
             },
             "items": [{"url": source["url"], "name": "clip_enhance_30.mp4", "content_type": "video/mp4"}],
         },
@@ -289,6 +299,10 @@ def test_enhancement_plays_with_its_before_after_summary(page, ai_task):
     dialog = page.get_by_test_id("output-player")
     page.wait_for_function("() => document.querySelector('[data-testid=output-player] video')?.duration > 0")
     expect(dialog.get_by_test_id("enhance-changes")).to_contain_text("-16")
+    # a grainier output after sharpening is explained, and the denoise step's own figure is the "Noise"
+    expect(dialog.get_by_test_id("enhance-changes")).to_contain_text("Noise of the output file")
+    expect(dialog.get_by_test_id("enhance-changes")).to_contain_text("Sharpness")
+    expect(dialog.get_by_test_id("enhance-noise-note")).to_contain_text("after denoising and before sharpening")
     page.keyboard.press("Escape")
 
 

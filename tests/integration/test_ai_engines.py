@@ -155,6 +155,7 @@ def test_analysis_finds_three_shots(tmp_path, media) -> None:
     assert (cover_meta["width"], cover_meta["height"]) == (640, 360)
     assert result["loudness"]["integrated"] < -10 and result["highlights"]
     assert "3 scenes" in result["summary"]
+    assert "3 个场景" in result["summary_zh"] and summary["summary_zh"] == result["summary_zh"]
     types = [item["type"] for item in result["result_set"]]
     assert types == ["Cover", "Tag", "Highlight", "SegmentRecognition", "Description"]
     assert result["result_set"][0]["cover_task"]["output"]["cover_set"][0]["cover_path"] == "an_cover_0.jpg"
@@ -200,12 +201,24 @@ def test_denoise_lowers_the_noise(tmp_path, media) -> None:
     files, summary = run_result.outputs, run_result.result
     noise = summary["changes"]["noise"]
     assert noise["after"] < noise["before"]
+    assert summary["changes"]["output_noise"]["after"] < noise["before"]  # the encoded output is cleaner too
     out = next(f for f in files if f.name == "dn.mp4")
     info = probe(out.path)
     assert info.video is not None and info.video.codec == "h264" and info.audio is not None
     assert out.metadata["md5"] == md5_file(out.path) and out.metadata["duration"] == pytest.approx(3.0, abs=0.15)
     assert [op["name"] for op in summary["operations"]] == ["denoise", "sharpen"]
     only_final_files(tmp_path)
+
+
+def test_denoise_and_sharpen_reports_what_each_step_did(tmp_path, media) -> None:
+    # GIVEN a clean clip, where the sharpening after the denoise raises the output's measured grain
+    summary = run_enhancement(media["benign"], preset("Enhancement", 10), tmp_path, "ds", timeout=120).result
+    changes = summary["changes"]
+    # THEN the reported noise is the denoise step's, and it goes down; the sharpening shows as sharpness
+    assert changes["noise"]["measured"] == "after_denoise_before_sharpen"
+    assert changes["noise"]["after"] < changes["noise"]["before"]
+    assert changes["sharpness"]["after"] > changes["sharpness"]["before"]
+    assert changes["output_noise"]["before"] == changes["noise"]["before"]
 
 
 @pytest.mark.parametrize("key", ["quiet", "quiet_m4a"])

@@ -280,6 +280,26 @@ def test_source_view_download_and_zip(api, deps, invoker, tmp_path, storage):
     assert api.get(f"/api/v1/tasks/{task_id}/source?expires_in=99999999").code == "InvalidParameterValue.ExpiresIn"
 
 
+def test_sprite_view_carries_its_thumbnail_track(api, deps, invoker, tmp_path):
+    # GIVEN a finished 16 s sprite (the 10 s preset: 2 cells in one sheet)
+    key = put_input(deps, tmp_path, seconds=16, width=320, height=180)
+    task_id = create(api, deps, key, [{"type": "Snapshot", "definition": 10, "kind": "sprite"}]).body["task_id"]
+    drain(deps, invoker)
+    # WHEN the viewer asks what to show
+    view = api.get(f"/api/v1/tasks/{task_id}/subtasks/1/view").body
+    # THEN it gets the one sheet, and the track's cues pointing into it with their times
+    assert [i["name"] for i in view["items"]] == ["clip_imageSprite_10_0.jpg"]
+    assert (view["items"][0]["width"], view["items"][0]["height"]) == (284, 80)
+    thumbs = view["thumbnails"]
+    assert thumbs["track"]["name"] == "clip_imageSprite_10.vtt" and "method=GET" in thumbs["track"]["url"]
+    sheet = "clip_imageSprite_10_0.jpg"
+    assert thumbs["cues"] == [
+        {"start": 0.0, "end": 10.0, "sheet": sheet, "x": 0, "y": 0, "w": 142, "h": 80},
+        {"start": 10.0, "end": 16.0, "sheet": sheet, "x": 142, "y": 0, "w": 142, "h": 80},
+    ]
+    assert "thumbnails" not in api.get(f"/api/v1/tasks/{task_id}/subtasks/1").body
+
+
 def test_failed_subtask_has_nothing_to_view_or_download(api, deps, invoker, tmp_path):
     key = put_input(deps, tmp_path, name="bad.mp4", maker=make_garbage)
     task_id = create(api, deps, key, [SNAP]).body["task_id"]

@@ -314,6 +314,35 @@ def test_sprite_last_partial_interval_gets_a_picture(tmp_path, media) -> None:
     assert frame[:, 32:].mean() > 20  # testsrc2 is colourful; a missing cell is black
 
 
+def test_sprite_sheet_is_sized_to_the_cells_it_holds(tmp_path) -> None:
+    # GIVEN a 16 s clip and the 10 s sprite preset (10x10 cells of 142x80)
+    clip = make_clip(tmp_path / "sixteen.mp4", seconds=16, width=320, height=180, audio=False)
+    params = SNAPSHOT_PRESETS[("sprite", 10)].params
+    assert isinstance(params, SnapshotParams)
+    # WHEN the sprite is made
+    outputs = run_snapshot(clip, params, tmp_path / "out", "sp", timeout=60).outputs
+    # THEN its one sheet holds its 2 cells in the one row they use, not a 1420x800 picture of black
+    assert [o.name for o in outputs] == ["sp.vtt", "sp_0.jpg"]
+    assert (outputs[1].metadata["width"], outputs[1].metadata["height"]) == (2 * 142, 1 * 80)
+    assert outputs[0].metadata["cells"] == 2
+    vtt = outputs[0].path.read_text()
+    assert vtt.count("#xywh=") == 2 and "sp_0.jpg#xywh=142,0,142,80" in vtt
+
+
+def test_sprite_last_sheet_is_smaller(tmp_path, media) -> None:
+    # 4 s every 1 s in 3x1 sheets: one full sheet of 3 cells, then a last sheet of its 1 cell
+    params = SnapshotParams(
+        kind="sprite", width=32, height=18, sample_type="time", interval=1, rows=1, columns=3, format="png"
+    )
+    outputs = run_snapshot(media["long"], params, tmp_path, "sp", timeout=60).outputs
+    assert [o.name for o in outputs] == ["sp.vtt", "sp_0.png", "sp_1.png"]
+    assert [(o.metadata["width"], o.metadata["height"]) for o in outputs[1:]] == [(96, 18), (32, 18)]
+    for sheet in outputs[1:]:
+        with av.open(str(sheet.path)) as opened:
+            frame = next(opened.decode(video=0)).to_ndarray(format="gray")
+        assert frame[:, -32:].mean() > 20  # no black cell left over at the end of either sheet
+
+
 def test_snapshot_errors(tmp_path, media) -> None:
     params = SNAPSHOT_PRESETS[("sampled", 10)].params
     assert isinstance(params, SnapshotParams)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -10,7 +11,8 @@ from shared.domain.errors import MediaError
 from shared.domain.kinds.enhancement import PRESETS as AI_PRESETS
 from shared.domain.kinds.enhancement import EnhanceParams
 from shared.media.ai.decode import filter_path, fit_size, rate_text
-from shared.media.ai.enhance.measure import changes, noise_sigma, shake_from_frames
+from shared.media.ai.enhance.denoise_step import sharpened_denoise
+from shared.media.ai.enhance.measure import changes, noise_sigma, shake_from_frames, sharpness
 from shared.media.ai.enhance.plan import denoise_filter, loudnorm_filter, plan_enhancement
 from shared.media.ai.ports import EngineChoice, engine_for, register_engine
 from shared.media.ai.run import MISSING_AUDIO
@@ -175,6 +177,32 @@ def test_changes_report_deltas() -> None:
     out = changes(before, after)
     assert out["resolution"] == {"before": "640x360", "after": "1280x720"}
     assert out["noise"]["delta"] == -3.5 and out["integrated_loudness"]["delta"] == pytest.approx(23.8)
+
+
+def test_changes_take_the_denoise_step_apart_from_sharpening() -> None:
+    # GIVEN a denoise-and-sharpen run whose output came out grainier than its input
+    before = {"noise": 0.372, "sharpness": 150.0}
+    after = {"noise": 0.4585, "sharpness": 190.0, "denoised": {"noise": 0.31}}
+    # WHEN its changes are reported
+    out = changes(before, after)
+    # THEN "noise" is what denoising left, and the output's noise and the sharpness stand apart
+    assert out["noise"] == {"before": 0.372, "after": 0.31, "delta": -0.062, "measured": "after_denoise_before_sharpen"}
+    assert out["output_noise"]["delta"] == pytest.approx(0.0865)
+    assert out["sharpness"]["delta"] == 40.0
+
+
+def test_only_a_denoise_followed_by_sharpening_is_measured_apart() -> None:
+    dn, sh = {"name": "denoise", "filter": "hqdn3d=4"}, {"name": "sharpen", "filter": "unsharp"}
+    assert sharpened_denoise([dn, sh]) == "hqdn3d=4"
+    assert sharpened_denoise([dn, {"name": "super_resolution", "filter": "scale"}]) == "hqdn3d=4"
+    assert sharpened_denoise([sh, dn]) is None and sharpened_denoise([dn]) is None and sharpened_denoise([sh]) is None
+
+
+def test_sharpness_rises_with_unsharp_edges() -> None:
+    rng = np.random.default_rng(3)
+    soft = np.clip(np.cumsum(rng.normal(0, 1, (64, 64)), axis=1) + 128, 0, 255).astype(np.uint8)
+    crisp = np.clip(soft * 2.0 - cv2.GaussianBlur(soft, (5, 5), 0), 0, 255).astype(np.uint8)
+    assert sharpness(crisp) > sharpness(soft) > 0
 
 
 def test_filter_path_escapes_both_levels() -> None:

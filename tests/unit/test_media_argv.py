@@ -13,11 +13,12 @@ from shared.domain.errors import BadInputError, MediaError
 from shared.domain.kinds.snapshot import SNAPSHOT_PRESETS, SnapshotParams
 from shared.domain.kinds.transcode import PRESETS, TranscodeParams
 from shared.domain.kinds.transcode_rules import validate_transcode_params
+from shared.domain.sprite_track import SpriteCue, parse_sprite_webvtt, sprite_webvtt
 from shared.media.ffmpeg.argv import plan_dimensions, transcode_argv
 from shared.media.ffmpeg.command import parse_time_offset
 from shared.media.ffmpeg.probe import AudioStream, MediaInfo, VideoStream
 from shared.media.ffmpeg.runner import with_progress
-from shared.media.ffmpeg.snapshot_argv import snapshot_plan, sprite_webvtt
+from shared.media.ffmpeg.snapshot_argv import snapshot_plan
 
 pytestmark = pytest.mark.unit
 
@@ -481,11 +482,32 @@ def test_sprite_plan() -> None:
     assert (plan.sprite.cell_width, plan.sprite.cell_height) == (142, 80)
     argv = plan.argvs[0]
     assert argv[:6] == PREFIX
-    assert value_after(argv, "-vf") == "fps=1/10:eof_action=pass,scale=142:80,setsar=1,tile=10x10"
+    # 3 cells of a 10x10 grid: the one sheet is sized to them (3x1), not a 10x10 picture almost all black
+    assert value_after(argv, "-filter_complex") == (
+        "[0:V:0]fps=1/10:eof_action=pass,scale=142:80,setsar=1,trim=start_frame=0,tile=3x1[s0]"
+    )
+    assert value_after(argv, "-map") == "[s0]"
     assert value_after(argv, "-frames:v") == "1"
-    assert argv[-1] == f"{OUT}/sp_%d.jpg"
+    assert argv[-1] == f"{OUT}/sp_0.jpg"
     assert plan.files == [("sp_0.jpg", 0.0)]
     assert plan.sprite.vtt_name == "sp.vtt"
+
+
+def test_sprite_plan_sizes_the_last_sheet_to_its_cells() -> None:
+    # 22 cells in 3x3 sheets: two full sheets, then a last one sized to its 4 cells (3x2)
+    params = SnapshotParams(kind="sprite", width=40, height=30, rows=3, columns=3, sample_type="time", interval=1)
+    argv = snapshot_plan(FF, SRC, info(duration=21.5), params, OUT, "sp").argvs[0]
+    assert value_after(argv, "-filter_complex") == (
+        "[0:V:0]fps=1/1:eof_action=pass,scale=40:30,setsar=1,split=2[a0][a1];"
+        "[a0]trim=end_frame=18,tile=3x3[s0];[a1]trim=start_frame=18,tile=3x2[s1]"
+    )
+    tail = argv[argv.index("-filter_complex") + 2 :]
+    assert tail == [
+        "-map", "[s0]", "-frames:v", "2", "-start_number", "0", "-c:v", "mjpeg", "-q:v", "2", f"{OUT}/sp_%d.jpg",
+        "-map", "[s1]", "-frames:v", "1", "-update", "1", "-c:v", "mjpeg", "-q:v", "2", f"{OUT}/sp_2.jpg",
+    ]  # fmt: skip
+    full = snapshot_plan(FF, SRC, info(duration=18.0), params, OUT, "sp").argvs[0]
+    assert value_after(full, "-filter_complex").endswith(",trim=end_frame=18,tile=3x3[s0]")
 
 
 def test_sprite_sheets_are_capped() -> None:
@@ -541,3 +563,15 @@ def test_progress_flags_go_after_global_options() -> None:
     assert argv[:4] == PREFIX[:4]
     assert argv[4:10] == ["-progress", "pipe:1", "-stats_period", "0.25", "-nostats", "-protocol_whitelist"]
     assert with_progress(argv) == argv
+
+
+def test_sprite_webvtt_reads_back() -> None:
+    text = sprite_webvtt(["s_0.jpg", "s_1.jpg"], 100, 50, 2, 1, [0.0, 10.0, 3661.5], 3662.0)
+    assert parse_sprite_webvtt(text) == [
+        SpriteCue(0.0, 10.0, "s_0.jpg", 0, 0, 100, 50),
+        SpriteCue(10.0, 3661.5, "s_0.jpg", 100, 0, 100, 50),
+        SpriteCue(3661.5, 3662.0, "s_1.jpg", 0, 0, 100, 50),
+    ]
+    # what is not one of our cues is skipped, not an error
+    assert parse_sprite_webvtt("WEBVTT\n\n00:00:01.000 --> x\ns.jpg#xywh=0,0,1,1\n\nnonsense\n") == []
+    assert len(parse_sprite_webvtt(text, limit=2)) == 2

@@ -18,11 +18,12 @@ from shared.domain import media_errors
 from shared.domain.errors import EngineError, EngineTimeoutError, MediaError
 from shared.domain.kinds.snapshot import SnapshotParams
 from shared.domain.kinds.transcode_rules import TranscodeParams
+from shared.domain.sprite_track import sprite_webvtt
 from shared.media.contract import EngineResult, OutputFile, Progress
 from shared.media.ffmpeg.argv import kept_streams, transcode_argv
 from shared.media.ffmpeg.probe import MediaInfo, probe_input
 from shared.media.ffmpeg.runner import ffmpeg_exe, run_ffmpeg
-from shared.media.ffmpeg.snapshot_argv import SnapshotPlan, snapshot_plan, sprite_webvtt
+from shared.media.ffmpeg.snapshot_argv import SnapshotPlan, snapshot_plan
 from shared.media.outputs import check_complete, md5_file, probe_output, publish, work_dir
 
 _NO_PICTURE = ("received no packets", "nothing was written", "output file is empty")

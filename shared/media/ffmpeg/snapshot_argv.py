@@ -160,7 +160,8 @@ def _sprite_plan(
     sheets = math.ceil(len(times) / per_sheet)
     _check_count(sheets, max_images)
     cell_w, cell_h = _cell_size(info, params.width, params.height)
-    sheet_w, sheet_h = cell_w * params.columns, cell_h * params.rows
+    grid_cols, grid_rows = sprite_sheet_grid(min(len(times), per_sheet), params.columns)
+    sheet_w, sheet_h = cell_w * grid_cols, cell_h * grid_rows
     if max(sheet_w, sheet_h) > MAX_SPRITE_SIDE:
         # One side left at 0 follows the input's shape, so only now is the sheet's size known.
         raise MediaError(
@@ -168,25 +169,10 @@ def _sprite_plan(
             f"{MAX_SPRITE_SIDE} px either way",
             code=media_errors.MEDIA_TOO_LARGE,
         )
-    # eof_action=pass: the last, partial interval gets its cell too (the default drops it, and with it the
-    # only cell of an input shorter than one interval).
-    vf = (
-        f"fps=1/{fmt_seconds(interval)}:eof_action=pass,scale={cell_w}:{cell_h},setsar=1,"
-        f"tile={params.columns}x{params.rows}"
-    )
     argv = base_argv(ffmpeg) + [
         "-i",
         str(src),
-        "-map",
-        "0:V:0",
-        "-vf",
-        vf,
-        "-frames:v",
-        str(sheets),
-        "-start_number",
-        "0",
-        *_CODECS[ext],
-        str(out_dir / f"{stem}_%d.{ext}"),
+        *_sprite_outputs(interval, (cell_w, cell_h), params, len(times), out_dir, stem, ext),
     ]
     files = [(f"{stem}_{k}.{ext}", times[k * per_sheet]) for k in range(sheets)]
     layout = SpriteLayout(
@@ -201,40 +187,40 @@ def _sprite_plan(
     return SnapshotPlan(argvs=[argv], files=files, sprite=layout)
 
 
-def sprite_webvtt(
-    sheet_names: list[str],
-    cell_w: int,
-    cell_h: int,
-    cols: int,
-    rows: int,
-    times: list[float] | tuple[float, ...],
-    duration: float,
-) -> str:
-    """WebVTT thumbnail track: one cue per cell, pointing at its rectangle in its sheet.
-
-    Cells whose sheet is missing from ``sheet_names`` are left out.
-    """
-    per_sheet = cols * rows
-    lines = ["WEBVTT", ""]
-    for i, start in enumerate(times):
-        sheet, pos = divmod(i, per_sheet)
-        if sheet >= len(sheet_names):
-            break
-        end = times[i + 1] if i + 1 < len(times) else max(duration, start)
-        x, y = (pos % cols) * cell_w, (pos // cols) * cell_h
-        lines += [
-            f"{_vtt_time(start)} --> {_vtt_time(end)}",
-            f"{sheet_names[sheet]}#xywh={x},{y},{cell_w},{cell_h}",
-            "",
-        ]
-    return "\n".join(lines)
+def sprite_sheet_grid(cells: int, columns: int) -> tuple[int, int]:
+    """Columns and rows a sheet holding ``cells`` cells really uses: a grid sized for more would
+    leave the rest of the sheet black (2 cells of a 10x10 preset in a 1420x800 picture)."""
+    return min(cells, columns), math.ceil(cells / columns)
 
 
-def _vtt_time(seconds: float) -> str:
-    millis = int(round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+def _sprite_outputs(
+    interval: float, cell: tuple[int, int], params: SnapshotParams, cells: int, out_dir: Path, stem: str, ext: str
+) -> list[str]:
+    """Filter graph and outputs of one decoding pass: the full sheets through one tile filter, and a
+    last sheet with fewer cells through a tile filter sized to them, so it is smaller, not padded."""
+    per_sheet = params.columns * params.rows
+    full, rest = divmod(cells, per_sheet)
+    # eof_action=pass: the last, partial interval gets its cell too (the default drops it, and with it the
+    # only cell of an input shorter than one interval).
+    graph = f"[0:V:0]fps=1/{fmt_seconds(interval)}:eof_action=pass,scale={cell[0]}:{cell[1]},setsar=1"
+    branches = []
+    if full:
+        branches.append((f"trim=end_frame={full * per_sheet},tile={params.columns}x{params.rows}", full))
+    if rest:
+        cols, rows = sprite_sheet_grid(rest, params.columns)
+        branches.append((f"trim=start_frame={full * per_sheet},tile={cols}x{rows}", 1))
+    if len(branches) == 1:
+        graph += f",{branches[0][0]}[s0]"
+    else:
+        graph += ",split=2[a0][a1];" + ";".join(f"[a{i}]{b}[s{i}]" for i, (b, _n) in enumerate(branches))
+    argv = ["-filter_complex", graph]
+    for i, (_b, frames) in enumerate(branches):
+        argv += ["-map", f"[s{i}]", "-frames:v", str(frames)]
+        if i == 0 and full:
+            argv += ["-start_number", "0", *_CODECS[ext], str(out_dir / f"{stem}_%d.{ext}")]
+        else:
+            argv += ["-update", "1", *_CODECS[ext], str(out_dir / f"{stem}_{full}.{ext}")]
+    return argv
 
 
 def _every(interval: float, end: float) -> list[float]:

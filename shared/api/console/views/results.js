@@ -1,6 +1,6 @@
 // Viewers for subtask outputs: snapshot gallery with a lightbox, the review timeline and the
 // analysis results.
-import { t } from '../i18n.js';
+import { t, getLang } from '../i18n.js';
 import { h, clear, openDialog, fmtSeconds, fmtValue, kvList } from '../ui.js';
 import { generatedLabel } from './common.js';
 
@@ -139,7 +139,10 @@ export function analysisDialog({ title, result, items }) {
     sceneCount !== undefined ? [t('analysis.scenes'), sceneCount] : null,
     engine && typeof engine === 'object' ? [t('analysis.engine'), Object.values(engine).filter(Boolean).join(' · ')] : null,
   ], { class: 'kv kv-grid' }));
-  const summary = take('summary', 'description');
+  // Generated sentences come in both languages (summary, summary_zh); results from before that have English only.
+  const summaryZh = take('summary_zh');
+  const summary = (getLang() === 'zh-CN' && summaryZh) || take('summary', 'description');
+  used.add('summary');
   if (summary) sections.push(h('h3', {}, t('analysis.summary')), typeof summary === 'object' ? kvList(Object.entries(summary).map(([k, v]) => [t(`param.${k}`, {}, k), v])) : h('p', { 'data-testid': 'analysis-summary' }, String(summary)));
   const cover = take('cover', 'covers');
   const coverSet = take('cover_set');
@@ -208,7 +211,10 @@ export function enhancementSummary(result) {
     h('thead', {}, h('tr', {}, [t('param.label'), t('enhance.before'), t('enhance.after'), t('enhance.delta')].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, Object.entries(changes).map(([k, v]) => h('tr', {}, h('td', {}, t(`param.${k}`, {}, k)),
       h('td', {}, fmtValue(v?.before)), h('td', {}, fmtValue(v?.after)), h('td', {}, fmtValue(v?.delta))))))) : null;
+  // Sharpening after denoising raises the grain left along with the detail: say which figure is which.
+  const note = changes?.noise?.measured === 'after_denoise_before_sharpen'
+    ? h('p', { class: 'muted small', 'data-testid': 'enhance-noise-note' }, t('enhance.noiseNote')) : null;
   const rest = otherResults(result, ['changes', 'type', 'files']);
   if (!table && !rest) return null;
-  return h('div', { class: 'enhance-summary' }, table ? h('h3', {}, t('enhance.changes')) : null, table, rest);
+  return h('div', { class: 'enhance-summary' }, table ? h('h3', {}, t('enhance.changes')) : null, table, note, rest);
 }

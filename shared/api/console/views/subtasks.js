@@ -9,6 +9,7 @@ import { historyTable } from './history.js';
 import { paramRows, readable, containerName } from './params_view.js';
 import { notificationsSection } from './notifications.js';
 import { galleryDialog, reviewDialog, analysisDialog, resultDialog, enhancementSummary } from './results.js';
+import { spriteDialog, spriteCounts } from './sprite.js';
 
 const enc = encodeURIComponent;
 
@@ -114,7 +115,13 @@ function outputLocation(task, s) {
   const dir = first.key.includes('/') ? first.key.slice(0, first.key.lastIndexOf('/') + 1) : '';
   const text = outs.length === 1 ? `${first.bucket}/${first.key}` : `${first.bucket}/${dir}`;
   return h('div', {}, h('span', { class: 'break small', title: text }, text),
-    outs.length > 1 ? h('div', { class: 'muted small' }, t('sub.files', { n: outs.length })) : null);
+    outs.length > 1 ? h('div', { class: 'muted small', 'data-testid': 'output-count' }, filesLine(outs)) : null);
+}
+
+// A sprite's row names its sheets and track, in the same words as its viewer.
+function filesLine(outs) {
+  const c = spriteCounts(outs);
+  return c.tracks ? t('sub.spriteFiles', { n: c.files, sheets: c.sheetsText }) : t('sub.files', { n: c.files });
 }
 
 async function subtaskDetails(task, s) {
@@ -185,6 +192,7 @@ async function viewSubtask(task, s) {
     const items = view.items || [];
     const title = `${typeName(s.type)} · ${t('sub.col.index')} ${s.index}`;
     if (view.kind === 'video' && items.length) playerDialog({ title, items, testid: 'output-player', extra: view.result ? enhancementSummary(view.result) : null });
+    else if (view.kind === 'images' && items.length && view.thumbnails) spriteDialog({ title, items, thumbnails: view.thumbnails });
     else if (view.kind === 'images' && items.length) galleryDialog({ title, items });
     else if (s.type === 'ContentReview') reviewDialog({ title, result: view.result || {}, items });
     else if (s.type === 'ContentAnalysis') analysisDialog({ title, result: view.result || {}, items });

@@ -313,7 +313,7 @@ export function render(main, params) {
         h('div', { class: 'badges' }, taskStatusBadge(task.status),
           isTerminated(task) ? h('span', { class: 'badge badge-terminated', 'data-testid': 'terminated-badge', title: serverText(task.message_code || task.err_code, task.message, task.message_params) }, t('task.terminated')) : failureBadge(task),
           total && task.status !== 'FINISH' ? h('span', { class: 'muted small' }, t('task.progress', { done, total })) : null)),
-      h('td', { class: 'cell-time', 'data-label': t('tasks.col.created') }, fmtTime(task.create_time)),
+      h('td', { class: 'cell-time', 'data-label': t('tasks.col.created') }, startedCell(task)),
       h('td', { class: 'cell-time', 'data-label': t('tasks.col.finished') }, fmtTime(task.finish_time)),
       h('td', { class: 'cell-ops', 'data-label': t('tasks.col.ops') }, h('div', { class: 'ops' }, ops)));
   }
@@ -355,3 +355,15 @@ function subtaskTotal(task) {
 }
 
 function cssId(id) { return String(id).replace(/[^A-Za-z0-9_-]/g, '_'); }
+
+// A restarted task's row shows when this run started (the detail view does too), marked as such:
+// "created 21:21, finished 21:29" would read as an 8-minute run when the last run took one.
+function startedCell(task) {
+  const created = h('time', { dateTime: task.create_time || '', 'data-testid': 'row-time' }, fmtTime(task.create_time));
+  if (!(Number(task.attempt) > 0)) return created;
+  const started = task.begin_process_time || (task.history || []).at(-1)?.at || null;
+  const run = Number(task.attempt) + 1;
+  return h('span', { class: 'run-start', title: t('tasks.runStartedTitle', { n: run, started: fmtTime(started), created: fmtTime(task.create_time) }) },
+    h('span', { class: 'run-pill', 'data-testid': 'row-run' }, t('tasks.run', { n: run })),
+    h('time', { dateTime: started || '', 'data-testid': 'row-time' }, fmtTime(started)));
+}

@@ -23,7 +23,7 @@ from shared.domain.errors import MediaError
 from shared.domain.kinds.analysis import AnalysisParams
 from shared.media.ai import models as ai_models
 from shared.media.ai.analysis.decoding import Decoded, decode_input, write_covers
-from shared.media.ai.analysis.result import describe, result_set, summary_of
+from shared.media.ai.analysis.result import result_set, summary_of
 from shared.media.ai.analysis.signals import (
     black_frames,
     detect_cuts,
@@ -32,6 +32,7 @@ from shared.media.ai.analysis.signals import (
     runs,
     scenes_from,
 )
+from shared.media.ai.analysis.summary import describe
 from shared.media.ai.analysis.text import metadata_tags, text_segments, text_tags
 from shared.media.ai.decode import (
     SampledFrame,
@@ -168,7 +169,7 @@ class LocalAnalysisEngine(AnalysisEngine):
             result["tags"] = (ocr_tags + meta)[: params.max_tags + len(meta)]
             result["ocr_text"] = text_segments(frames_lines, d.ocr_interval, info.video_end)[:500]
         if params.summary:
-            result["summary"] = describe(result, info)
+            result.update(describe(result, info))
         result["result_set"] = result_set(result, params)
         result["files"] = [c.name for c in covers]
         return result, covers

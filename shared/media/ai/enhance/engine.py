@@ -20,6 +20,7 @@ from typing import Any
 
 from shared.domain.kinds.enhancement import EnhanceParams
 from shared.media.ai.decode import filter_path, run_decode
+from shared.media.ai.enhance.denoise_step import measure_denoise_step, sharpened_denoise
 from shared.media.ai.enhance.measure import changes, measure, noise_plan
 from shared.media.ai.enhance.plan import Plan, denoise_filter, loudnorm_filter, output_rate, plan_enhancement
 from shared.media.ai.loudness import parse_loudnorm_json
@@ -89,6 +90,9 @@ class LocalEnhanceEngine(EnhanceEngine):
                 noise_times,
                 progress.span(88, 98),
             )
+            denoise = sharpened_denoise(operations)
+            if denoise is not None and noise_size is not None:
+                after["denoised"] = measure_denoise_step(src, info, noise_size, noise_times, work, deadline, denoise)
             meta = out_info.to_metadata() | {"md5": md5_file(out_path)}
             result: dict[str, Any] = {
                 "type": "Enhancement",
