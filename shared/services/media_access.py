@@ -18,6 +18,7 @@ from shared.domain import kinds
 from shared.domain.errors import AuthError, BadInputError, ConflictError, NotFoundError
 from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus
+from shared.services.buckets import check_bucket_owner
 from shared.services.deps import Deps
 from shared.services.operations import owned_task
 from shared.services.queries import subtask_view
@@ -49,6 +50,7 @@ def source(deps: Deps, account: str, task_id: str, expires_in: int | None) -> di
     life = ttl(deps, expires_in)
     if task.input_url:  # an http(s) input (MPS URL input) is its own link
         return {"url": task.input_url, "expires_in": life, "content_type": guess_type(task.input_key)}
+    check_bucket_owner(deps, account, task.input_bucket)  # a task recorded before buckets were owned
     head = deps.storage.head(task.input_bucket, task.input_key)
     return {
         "url": deps.storage.presign(task.input_bucket, task.input_key, "GET", life),

@@ -19,6 +19,7 @@ from shared.domain.model import Subtask, Task
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.domain.workflow import parse_specs, render_output_dir
 from shared.services.aggregate import aggregate_task
+from shared.services.buckets import buckets_of, check_bucket_owner
 from shared.services.create import create_and_dispatch, dispatch, new_task
 from shared.services.deps import Deps
 from shared.services.requests import CreateTaskRequest
@@ -34,10 +35,6 @@ def owned_task(deps: Deps, account: str, task_id: str) -> Task:
     if task is None or task.account != account:
         raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound", params={"task_id": task_id})
     return task
-
-
-def allowed_buckets(deps: Deps) -> tuple[str, ...]:
-    return (deps.settings.input_bucket, deps.settings.output_bucket)
 
 
 def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> None:
@@ -74,21 +71,11 @@ def create_task(
     if options.input_url:
         etag, size = None, None  # fetched by each worker through the URL policy
     else:
-        if bucket not in allowed_buckets(deps):
-            raise BadInputError(
-                f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
-                code="InvalidParameterValue.InputBucket",
-                params={"allowed": ", ".join(allowed_buckets(deps))},
-            )
+        check_bucket_owner(deps, account, bucket, code="InvalidParameterValue.InputBucket", what="input bucket")
         head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
         etag, size = head.etag, head.size
-    out_bucket = deps.settings.output_bucket if request.output.bucket is None else request.output.bucket
-    if out_bucket not in allowed_buckets(deps):
-        raise BadInputError(
-            f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
-            code="InvalidParameterValue.OutputBucket",
-            params={"allowed": ", ".join(allowed_buckets(deps))},
-        )
+    out_bucket = buckets_of(deps, account).output if request.output.bucket is None else request.output.bucket
+    check_bucket_owner(deps, account, out_bucket, code="InvalidParameterValue.OutputBucket", what="output bucket")
     out_dir_template = request.output.dir
     catalog = TemplateCatalog(deps.templates, deps.counters)
     specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(request.subtasks)]

@@ -32,6 +32,7 @@ from shared.media.contract import Engine
 from shared.runtime.observability import logger
 from shared.runtime.url_policy import fetch_to_file
 from shared.services.aggregate import aggregate_task
+from shared.services.buckets import owns_bucket
 from shared.services.deps import Deps
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.input_metadata import keep_input_metadata
@@ -136,6 +137,7 @@ def _execute(
     task = deps.tasks.get_task(sub.task_id)
     if task is None:
         raise PermanentProcessingError("the task record is missing", code=media_errors.INTERNAL)
+    _check_buckets(deps, task)
     settings = deps.settings
     # The heartbeat covers the whole run, not only the engine: fetching a large input or the
     # engine's binary, and publishing large outputs, must not look like a dead worker.
@@ -208,3 +210,13 @@ def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
             code=media_errors.MEDIA_TOO_LARGE,
         )
     deps.storage.download(task.input_bucket, task.input_key, dest)
+
+
+def _check_buckets(deps: Deps, task: Task) -> None:
+    """Reads and writes only in the task's own account's buckets, whatever the record says."""
+    named = [task.output_bucket] if task.input_url else [task.input_bucket, task.output_bucket]
+    for bucket in named:
+        if not owns_bucket(deps, task.account, bucket):
+            raise PermanentProcessingError(
+                f"bucket {bucket} is not a bucket of account {task.account}", code=media_errors.BUCKET_NOT_OWNED
+            )
