@@ -209,7 +209,26 @@ def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
             f"the input is {head.size} bytes; the limit is {deps.settings.max_input_bytes}",
             code=media_errors.MEDIA_TOO_LARGE,
         )
+    _check_same_object(task, head.etag)
     deps.storage.download(task.input_bucket, task.input_key, dest)
+    try:  # replaced while we copied it: what we hold may be either version
+        _check_same_object(task, deps.storage.head(task.input_bucket, task.input_key).etag)
+    except NotFoundError:
+        pass  # deleted after the copy finished: the copy is the task's version
+
+
+def _etag(value: str) -> str:
+    return value.strip().strip('"').lower()
+
+
+def _check_same_object(task: Task, etag: str) -> None:
+    """A task processes the object version that made it; a newer upload has its own task."""
+    if task.input_etag and _etag(etag) != _etag(task.input_etag):
+        raise PermanentProcessingError(
+            f"the input object {task.input_key!r} was replaced after this task was created "
+            f"(etag {task.input_etag} then, {etag} now); the newer version has its own task",
+            code=media_errors.INPUT_CHANGED,
+        )
 
 
 def _check_buckets(deps: Deps, task: Task) -> None:
