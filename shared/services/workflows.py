@@ -35,8 +35,11 @@ def workflow_view(wf: Workflow) -> dict[str, Any]:
     }
 
 
+WORKFLOW_ID_MAX = 128  # ours are "wf-" + 12 hex or "default[-<appid>]"; the table refuses keys over 2 KB
+
+
 def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
-    wf = deps.workflows.get(workflow_id)
+    wf = deps.workflows.get(workflow_id) if len(workflow_id) <= WORKFLOW_ID_MAX else None
     if wf is None or wf.account != account:
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
     return wf
@@ -160,7 +163,7 @@ def mps_workflows(deps: Deps, account: str) -> list[Workflow]:
 
 
 def find_by_id_or_none(deps: Deps, account: str, workflow_id: str) -> Workflow | None:
-    wf = deps.workflows.get(workflow_id)
+    wf = deps.workflows.get(workflow_id) if len(workflow_id) <= WORKFLOW_ID_MAX else None
     return wf if wf is not None and wf.account == account else None
 
 
