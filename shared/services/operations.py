@@ -86,6 +86,7 @@ def create_task(
     out_dir = render_output_dir(out_dir_template, task_id)
     if out_dir:
         check_key(out_dir.rstrip("/"))
+    deps.storage.check_writable(out_bucket, out_dir + "output.file")  # no output dir through a file
     check_output_dir(deps, account, out_bucket, out_dir)
     if session_id:
         now = clock.now()

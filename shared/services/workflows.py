@@ -15,6 +15,7 @@ from shared.services.buckets import buckets_of, check_bucket_owner
 from shared.services.deps import Deps
 from shared.services.requests import WorkflowOutput, WorkflowRequest
 from shared.services.templates import TemplateCatalog
+from shared.storage.port import check_key
 
 MAX_WORKFLOWS = 100
 MPS_WORKFLOW_IDS = "workflow-mps-id"  # the counter MPS WorkflowIds are drawn from
@@ -60,7 +61,9 @@ def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str,
     output = body.output or WorkflowOutput()
     out_bucket = mine.output if output.bucket is None else output.bucket
     check_bucket_owner(deps, account, out_bucket, code="InvalidParameterValue.OutputBucket", what="output bucket")
-    render_output_dir(output.dir, "x")  # rejects '..'
+    rendered = render_output_dir(output.dir, f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0")  # rejects '..'
+    if rendered:
+        check_key(rendered.rstrip("/"))  # e.g. a folder name over 255 bytes, refused now, not at each run
     return Workflow(
         workflow_id=workflow_id,
         account=account,
