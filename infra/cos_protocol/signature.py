@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
 from infra.cos_protocol.errors import CosError
+from shared.domain.signatures import same_signature
 
 # How far in the future a signature may start before the request counts as a skewed clock. The SDK
 # starts its signatures 60 s in the past, so an honest clock never comes near this.
@@ -106,7 +107,7 @@ def verify(request: SignedRequest, lookup: SecretLookup, now: float) -> str:
             raise CosError("SignatureDoesNotMatch", f"signed header {name} is missing")
         headers[name] = value
     expected = cos_signature(secret_key, auth.get("q-key-time", ""), request.method, request.path, params, headers)
-    if not hmac.compare_digest(expected, auth.get("q-signature", "")):
+    if not same_signature(expected, auth.get("q-signature", "")):
         raise CosError(
             "SignatureDoesNotMatch",
             "The calculated signature does not match the provided one. "

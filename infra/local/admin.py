@@ -16,10 +16,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from shared.composition import build_deps
 from shared.domain import clock
 from shared.domain.accounts import AccessKey, new_account_id, new_appid, new_secret_id, new_secret_key
 from shared.domain.errors import OpenMpsError
-from shared.runtime.settings import settings_from_env
+from shared.runtime.settings import Settings, settings_from_env
+from shared.services.bootstrap import provision_account
+from shared.storage.local import LocalStorage
 from shared.store.accounts import AccountStore
 
 console = Console()
@@ -27,6 +30,10 @@ LOCAL_ACCOUNT = "local"
 
 
 def open_store(data_dir: Path) -> AccountStore:
+    return AccountStore(_settings(data_dir))
+
+
+def _settings(data_dir: Path) -> Settings:
     env = dict(os.environ)
     if not env.get("OPENMPS_TABLE_ENDPOINT") and env.get("OPENMPS_STORAGE") != "cos":
         endpoint_file = data_dir / "table-endpoint"
@@ -36,7 +43,18 @@ def open_store(data_dir: Path) -> AccountStore:
         kek_file = data_dir / "key-encryption-key"
         if kek_file.exists() and not env.get("OPENMPS_KEY_ENCRYPTION_KEYS"):
             env["OPENMPS_KEY_ENCRYPTION_KEYS"] = kek_file.read_text().strip()
-    return AccountStore(settings_from_env(env))
+        env.setdefault("OPENMPS_STORAGE_ROOT", str(data_dir / "buckets"))  # as the stack sets it
+    return settings_from_env(env)
+
+
+def _provision(data_dir: Path, account: str) -> dict[str, str]:
+    """The new account's buckets (local folders; in the cloud the deployer creates COS buckets)
+    and its default workflow on them."""
+    settings = _settings(data_dir)
+    deps = build_deps(settings)
+    make_bucket = deps.storage.ensure_bucket if isinstance(deps.storage, LocalStorage) else (lambda _bucket: None)
+    mine = provision_account(deps, account, make_bucket)
+    return {"input_bucket": mine.input, "output_bucket": mine.output}
 
 
 def _show(value: object, as_json: bool, table: Table | None = None) -> None:
@@ -69,6 +87,7 @@ def cmd_accounts(args: argparse.Namespace, data_dir: Path) -> int:
             "api_token": token,
             "secret_id": key.secret_id,
             "secret_key": key.secret_key,
+            **_provision(data_dir, account.account),
         }
         print(json.dumps(created, indent=2))
         if not args.json:

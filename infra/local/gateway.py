@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import base64
-import hmac
 import json
 import time
 import uuid
@@ -32,12 +31,15 @@ from shared.api.mps.handler import MAX_BODY_BYTES as API3_MAX_BODY_BYTES
 from shared.api.mps.handler import too_large as api3_too_large
 from shared.api.mps.messages import language_of
 from shared.domain.errors import BadInputError, NotFoundError, OpenMpsError, error_envelope
+from shared.domain.signatures import same_signature
 from shared.services.zipstream import stream_zip
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
 from shared.storage.signing import verify
 
 COPY_CHUNK = 256 * 1024
+IDLE_TIMEOUT_SECONDS = 20.0
+HEADER_TIMEOUT_SECONDS = 30.0
 
 
 class Gateway:
@@ -55,7 +57,10 @@ class Gateway:
         max_upload_bytes: int,
         zip_members: Callable[[str, int, int, str], list[tuple[str, str, str]]] | None = None,
         cos: CosEndpoint | None = None,
+        idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+        header_timeout: float = HEADER_TIMEOUT_SECONDS,
     ) -> None:
+        header_timeout_ = header_timeout
         self.cos = cos
         self.storage, self.signing_key, self.invoke_secret = storage, signing_key, invoke_secret
         self.zip_members = zip_members
@@ -65,6 +70,8 @@ class Gateway:
 
         class Handler(_Handler):
             owner = gateway
+            timeout = idle_timeout
+            header_timeout = header_timeout_
 
         self.server = QuietThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
@@ -83,11 +90,25 @@ class Gateway:
 
 class _Handler(BaseHTTPRequestHandler):
     owner: Gateway
+    # An idle or stalled client (a half-open connection, a body that stops coming, a reader that stops
+    # reading) is dropped after this many seconds of silence, and the request line and headers must
+    # arrive within header_timeout: a slow client holds one thread for a bounded time, never for ever.
+    timeout = IDLE_TIMEOUT_SECONDS
+    header_timeout = HEADER_TIMEOUT_SECONDS
     protocol_version = "HTTP/1.1"
     server_version = "openmps-local"
     # Headers and body leave in separate writes: with Nagle on, a keep-alive client (the SDK, a
     # requests.Session) waits for the delayed ACK, ~40 ms per response.
     disable_nagle_algorithm = True
+
+    server: QuietThreadingHTTPServer
+
+    def handle_one_request(self) -> None:
+        self.server.watchdog.watch(self.connection, self.header_timeout)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.watchdog.release(self.connection)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the api function logs requests; storage traffic would drown the console
@@ -115,7 +136,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        self.server.watchdog.release(self.connection)  # headers are in: the idle timeout paces the body
         try:
+            length = self.headers.get("Content-Length")
+            if length is not None and not length.strip().isdigit():
+                # Where this request's body ends is unknown: answer, then close the connection.
+                self.close_connection = True
+                self._error(400, "InvalidParameter.ContentLength", "Content-Length must be a whole number of bytes")
+                return
             path = urlsplit(self.path).path
             bucket = cos_bucket(self.headers.get("Host"))
             if bucket is not None and self.owner.cos is not None:
@@ -226,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- async invoke endpoint for the functions ----------------------------------------
     def _invoke(self) -> None:
         secret = self.headers.get("X-OpenMPS-Runtime-Secret", "")
-        if not hmac.compare_digest(secret, self.owner.invoke_secret):
+        if not same_signature(self.owner.invoke_secret, secret):
             self._error(403, "AuthFailure", "bad runtime secret")
             return
         function = urlsplit(self.path).path.rsplit("/", 1)[-1]

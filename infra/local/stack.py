@@ -30,9 +30,10 @@ from infra.serverless_yml import load_serverless
 from shared.composition import build_deps
 from shared.domain import clock
 from shared.domain.accounts import AccessKey, new_secret_id, new_secret_key
+from shared.domain.buckets import appid_of_bucket, bucket_for
 from shared.domain.events import build_cos_event
 from shared.runtime.settings import settings_from_env
-from shared.services.bootstrap import ensure_default_workflow, ensure_key_pair, ensure_token
+from shared.services.bootstrap import ensure_key_pair, ensure_token, provision_all_accounts
 from shared.services.media_access import zip_members
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
@@ -151,14 +152,12 @@ class Stack:
         create_missing_tables(self.settings)
         self.table_supervisor = TableSupervisor(self.dynalite, on_fatal=self._fail)
         self.table_supervisor.start()
-        for bucket in (self.settings.input_bucket, self.settings.output_bucket):
-            self.storage.ensure_bucket(bucket)
         deps = build_deps(self.settings, storage=self.storage)
-        ensure_default_workflow(deps, LOCAL_ACCOUNT)
         ensure_token(deps, self.token, LOCAL_ACCOUNT)
         ensure_key_pair(
             deps, AccessKey(LOCAL_ACCOUNT, self.settings.appid, self.secret_id, self.secret_key, enabled=True)
         )
+        provision_all_accounts(deps, self.storage.ensure_bucket)  # every account's buckets and default rule
         # Where `openmps accounts|keys` finds the table of the running stack.
         (self.data / "table-endpoint").write_text(self.dynalite.endpoint)
 
@@ -228,7 +227,7 @@ class Stack:
 
     def _deliver_created(self, info: ObjectInfo, event_name: str) -> None:
         event = build_cos_event(
-            appid=self.settings.appid,
+            appid=appid_of_bucket(info.bucket) or self.settings.appid,
             bucket=info.bucket,
             region=self.settings.region,
             key=info.key,
@@ -250,9 +249,10 @@ class Stack:
             return
 
     def _on_upload(self, info: ObjectInfo, event_name: str = "cos:ObjectCreated:Put") -> None:
-        if info.bucket != self.settings.input_bucket:
-            return  # the COS trigger is configured on the input bucket only
-        if self.watcher:
+        appid = appid_of_bucket(info.bucket) or self.settings.appid
+        if info.bucket != bucket_for(self.settings.input_bucket, self.settings.appid, appid):
+            return  # the COS trigger is configured on (every account's) input bucket only
+        if self.watcher and info.bucket == self.settings.input_bucket:  # the watched folder
             self.watcher.mark_seen(info.key)
         self._emit_created(info, event_name)
 

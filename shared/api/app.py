@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shared.api.auth import authenticate
+from shared.api.body_guard import refuse_bad_body
 from shared.api.deps import deps
 from shared.api.errors import register_error_handlers
 from shared.api.routes import console, notifications, objects, tasks, templates, uploads, workflows
@@ -57,6 +58,9 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     outcome = authenticate(event.get("path") or "/", event.get("headers"), deps().accounts)
     if isinstance(outcome, dict):
         return outcome
+    refused = refuse_bad_body(event)
+    if refused is not None:
+        return refused
     if outcome is not None:
         app.append_context(account=outcome)  # powertools clears it after resolving
     return app.resolve(event, context)

@@ -1,6 +1,8 @@
 """Stable error codes a subtask can end with (its ``err_code``)."""
 
 INPUT_NOT_FOUND = "InvalidInput.NotFound"
+INPUT_CHANGED = "InvalidInput.ObjectChanged"
+BUCKET_NOT_OWNED = "InvalidInput.BucketOfAnotherAccount"
 MEDIA_EMPTY = "InvalidMedia.Empty"
 MEDIA_UNREADABLE = "InvalidMedia.Unreadable"
 MEDIA_TRUNCATED = "InvalidMedia.Truncated"

@@ -17,7 +17,9 @@ from urllib.parse import quote
 from shared.domain import kinds
 from shared.domain.errors import AuthError, BadInputError, ConflictError, NotFoundError
 from shared.domain.model import Subtask, Task
+from shared.domain.signatures import same_signature
 from shared.domain.status import SubtaskStatus
+from shared.services.buckets import check_bucket_owner
 from shared.services.deps import Deps
 from shared.services.operations import owned_task
 from shared.services.queries import subtask_view
@@ -50,6 +52,7 @@ def source(deps: Deps, account: str, task_id: str, expires_in: int | None) -> di
     life = ttl(deps, expires_in)
     if task.input_url:  # an http(s) input (MPS URL input) is its own link
         return {"url": task.input_url, "expires_in": life, "content_type": guess_type(task.input_key)}
+    check_bucket_owner(deps, account, task.input_bucket)  # a task recorded before buckets were owned
     head = deps.storage.head(task.input_bucket, task.input_key)
     return {
         "url": deps.storage.presign(task.input_bucket, task.input_key, "GET", life),
@@ -128,7 +131,7 @@ def signed_playlist(deps: Deps, task_id: str, index: int, name: str, expires: in
         raise NotFoundError("no such playlist", code="ResourceNotFound.Playlist")
     key = match[0]["key"]
     expected = _playlist_sig(deps.settings.signing_key, task_id, index, key, expires)
-    if not hmac.compare_digest(expected, sig) or time.time() > expires:
+    if not same_signature(expected, sig) or time.time() > expires:
         raise AuthError("the playlist link is invalid or expired", code="AuthFailure.SignatureExpire")
     life = max(1, expires - int(time.time()))
     base = posixpath.dirname(key)
@@ -189,7 +192,7 @@ def zip_members(deps: Deps, task_id: str, index: int, expires: int, sig: str) ->
     if sub is None:
         raise NotFoundError("no such subtask", code="ResourceNotFound.Subtask")
     expected = _zip_sig(deps.settings.signing_key, task_id, index, sub.attempt, expires)
-    if not hmac.compare_digest(expected, sig) or time.time() > expires:
+    if not same_signature(expected, sig) or time.time() > expires:
         raise AuthError("the download link is invalid or expired", code="AuthFailure.SignatureExpire")
     return [(_name(o), o["bucket"], o["key"]) for o in sub.outputs if not o["key"].endswith("_result.json")]
 

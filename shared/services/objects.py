@@ -6,15 +6,14 @@ from typing import Any
 
 from shared.domain import clock
 from shared.domain.errors import BadInputError
+from shared.services.buckets import buckets_of, check_bucket_owner
 from shared.services.deps import Deps
 
 MAX_LIST = 1000
 
 
-def list_objects(deps: Deps, bucket: str | None, prefix: str, limit: int) -> dict[str, Any]:
-    bucket = bucket or deps.settings.input_bucket
-    if bucket not in (deps.settings.input_bucket, deps.settings.output_bucket):
-        raise BadInputError("bucket must be the input or the output bucket", code="InvalidParameterValue.Bucket")
+def list_objects(deps: Deps, account: str, bucket: str | None, prefix: str, limit: int) -> dict[str, Any]:
+    bucket = check_bucket_owner(deps, account, bucket or buckets_of(deps, account).input)
     if not 1 <= limit <= MAX_LIST:
         raise BadInputError(f"limit must be between 1 and {MAX_LIST}", code="InvalidParameterValue.Limit")
     objects = deps.storage.list(bucket, prefix=prefix, limit=limit)
@@ -34,11 +33,12 @@ def list_objects(deps: Deps, bucket: str | None, prefix: str, limit: int) -> dic
     }
 
 
-def config(deps: Deps) -> dict[str, Any]:
+def config(deps: Deps, account: str) -> dict[str, Any]:
+    mine = buckets_of(deps, account)
     return {
-        "input_bucket": deps.settings.input_bucket,
-        "output_bucket": deps.settings.output_bucket,
+        "input_bucket": mine.input,
+        "output_bucket": mine.output,
         "upload_prefix": "input/",
-        "appid": deps.settings.appid,
+        "appid": mine.appid,
         "region": deps.settings.region,
     }

@@ -20,6 +20,7 @@ from shared.domain.notify import NotifyConfig
 from shared.domain.status import SubtaskStatus, TaskStatus
 from shared.domain.workflow import parse_specs, render_output_dir
 from shared.runtime.url_policy import check_url
+from shared.services.buckets import buckets_of, check_bucket_owner
 from shared.services.create import create_and_dispatch, dispatch, new_task
 from shared.services.deps import Deps
 from shared.services.notify_outbox import aggregate_and_notify
@@ -36,10 +37,6 @@ def owned_task(deps: Deps, account: str, task_id: str) -> Task:
     if task is None or task.account != account:
         raise NotFoundError(f"no task {task_id!r}", code="ResourceNotFound.TaskNotFound", params={"task_id": task_id})
     return task
-
-
-def allowed_buckets(deps: Deps) -> tuple[str, ...]:
-    return (deps.settings.input_bucket, deps.settings.output_bucket)
 
 
 def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> None:
@@ -76,21 +73,11 @@ def create_task(
     if options.input_url:
         etag, size = None, None  # fetched by each worker through the URL policy
     else:
-        if bucket not in allowed_buckets(deps):
-            raise BadInputError(
-                f"input bucket must be one of {', '.join(allowed_buckets(deps))}",
-                code="InvalidParameterValue.InputBucket",
-                params={"allowed": ", ".join(allowed_buckets(deps))},
-            )
+        check_bucket_owner(deps, account, bucket, code="InvalidParameterValue.InputBucket", what="input bucket")
         head = deps.storage.head(check_bucket(bucket), check_key(key))  # NotFoundError -> 404
         etag, size = head.etag, head.size
-    out_bucket = deps.settings.output_bucket if request.output.bucket is None else request.output.bucket
-    if out_bucket not in allowed_buckets(deps):
-        raise BadInputError(
-            f"output bucket must be one of {', '.join(allowed_buckets(deps))}",
-            code="InvalidParameterValue.OutputBucket",
-            params={"allowed": ", ".join(allowed_buckets(deps))},
-        )
+    out_bucket = buckets_of(deps, account).output if request.output.bucket is None else request.output.bucket
+    check_bucket_owner(deps, account, out_bucket, code="InvalidParameterValue.OutputBucket", what="output bucket")
     out_dir_template = request.output.dir
     catalog = TemplateCatalog(deps.templates, deps.counters)
     specs = [(s, catalog.resolve_spec(account, s)) for s in parse_specs(request.subtasks)]
@@ -105,6 +92,7 @@ def create_task(
     out_dir = render_output_dir(out_dir_template, task_id)
     if out_dir:
         check_key(out_dir.rstrip("/"))
+    deps.storage.check_writable(out_bucket, out_dir + "output.file")  # no output dir through a file
     check_output_dir(deps, account, out_bucket, out_dir)
     if session_id:
         now = clock.now()

@@ -110,6 +110,12 @@ def list_tasks(
             code="InvalidParameterValue.Status",
         )
     start, end = _time_bound("created_from", created_from), _time_bound("created_to", created_to)
+    if start and end and start > end:
+        raise BadInputError(
+            "created_from must not be after created_to",
+            code="InvalidParameterValue.CreatedFrom",
+            params={"created_from": start, "created_to": end},
+        )
     if task_id:
         task = tasks.get_task(task_id) if is_task_id(task_id) else None
         found = (

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.domain.errors import BadInputError, NotFoundError
+from shared.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from shared.domain.events import ObjectCreated, parse_cos_event
 from shared.domain.ids import upload_task_id
 from shared.runtime.observability import logger
+from shared.services.buckets import check_bucket_owner, owns_bucket
 from shared.services.create import create_and_dispatch, new_task
 from shared.services.deps import Deps
 from shared.services.templates import TemplateCatalog
@@ -30,7 +31,13 @@ def handle_cos_event(deps: Deps, event: object) -> list[TriggerOutcome]:
 
 
 def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome]:
-    rules = [r for r in deps.workflows.for_bucket(obj.bucket) if r.matches(obj.bucket, obj.key)]
+    # A rule fires only for its own account's bucket: a rule naming another's bucket (written
+    # before buckets were owned, or by hand) must not receive that account's uploads.
+    rules = [
+        r
+        for r in deps.workflows.for_bucket(obj.bucket)
+        if r.matches(obj.bucket, obj.key) and owns_bucket(deps, r.account, obj.bucket)
+    ]
     if not rules:
         logger.info("no workflow matches", extra={"bucket": obj.bucket, "key": obj.key})
         return []
@@ -46,7 +53,8 @@ def handle_object_created(deps: Deps, obj: ObjectCreated) -> list[TriggerOutcome
     for rule in rules:
         try:
             rule.check_no_retrigger()
-        except BadInputError as exc:
+            check_bucket_owner(deps, rule.account, rule.output_bucket, code="InvalidParameterValue.OutputBucket")
+        except (BadInputError, ForbiddenError) as exc:
             logger.error("workflow skipped", extra={"workflow_id": rule.workflow_id, "error": exc.message})
             continue
         task_id = upload_task_id(deps.accounts.appid_for(rule.account), obj.bucket, obj.key, etag, rule.workflow_id)

@@ -31,6 +31,7 @@ from shared.invoke.port import PermanentInvokeError
 from shared.media.contract import Engine
 from shared.runtime.observability import logger
 from shared.runtime.url_policy import fetch_to_file
+from shared.services.buckets import owns_bucket
 from shared.services.deps import Deps
 from shared.services.heartbeat import ClaimLostError, Heartbeat
 from shared.services.input_metadata import keep_input_metadata
@@ -137,6 +138,7 @@ def _execute(
     task = deps.tasks.get_task(sub.task_id)
     if task is None:
         raise PermanentProcessingError("the task record is missing", code=media_errors.INTERNAL)
+    _check_buckets(deps, task)
     settings = deps.settings
     # The heartbeat covers the whole run, not only the engine: fetching a large input or the
     # engine's binary, and publishing large outputs, must not look like a dead worker.
@@ -208,4 +210,33 @@ def _fetch_input(deps: Deps, task: Task, dest: Path) -> None:
             f"the input is {head.size} bytes; the limit is {deps.settings.max_input_bytes}",
             code=media_errors.MEDIA_TOO_LARGE,
         )
+    _check_same_object(task, head.etag)
     deps.storage.download(task.input_bucket, task.input_key, dest)
+    try:  # replaced while we copied it: what we hold may be either version
+        _check_same_object(task, deps.storage.head(task.input_bucket, task.input_key).etag)
+    except NotFoundError:
+        pass  # deleted after the copy finished: the copy is the task's version
+
+
+def _etag(value: str) -> str:
+    return value.strip().strip('"').lower()
+
+
+def _check_same_object(task: Task, etag: str) -> None:
+    """A task processes the object version that made it; a newer upload has its own task."""
+    if task.input_etag and _etag(etag) != _etag(task.input_etag):
+        raise PermanentProcessingError(
+            f"the input object {task.input_key!r} was replaced after this task was created "
+            f"(etag {task.input_etag} then, {etag} now); the newer version has its own task",
+            code=media_errors.INPUT_CHANGED,
+        )
+
+
+def _check_buckets(deps: Deps, task: Task) -> None:
+    """Reads and writes only in the task's own account's buckets, whatever the record says."""
+    named = [task.output_bucket] if task.input_url else [task.input_bucket, task.output_bucket]
+    for bucket in named:
+        if not owns_bucket(deps, task.account, bucket):
+            raise PermanentProcessingError(
+                f"bucket {bucket} is not a bucket of account {task.account}", code=media_errors.BUCKET_NOT_OWNED
+            )

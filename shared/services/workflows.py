@@ -13,10 +13,11 @@ from shared.domain.notify import NotifyConfig
 from shared.domain.templates import Template
 from shared.domain.workflow import Workflow, parse_specs, render_output_dir
 from shared.runtime.url_policy import check_url
+from shared.services.buckets import buckets_of, check_bucket_owner
 from shared.services.deps import Deps
 from shared.services.requests import WorkflowOutput, WorkflowRequest
 from shared.services.templates import TemplateCatalog
-from shared.storage.port import check_bucket
+from shared.storage.port import check_key
 
 MAX_WORKFLOWS = 100
 MPS_WORKFLOW_IDS = "workflow-mps-id"  # the counter MPS WorkflowIds are drawn from
@@ -38,8 +39,11 @@ def workflow_view(wf: Workflow) -> dict[str, Any]:
     }
 
 
+WORKFLOW_ID_MAX = 128  # ours are "wf-" + 12 hex or "default[-<appid>]"; the table refuses keys over 2 KB
+
+
 def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
-    wf = deps.workflows.get(workflow_id)
+    wf = deps.workflows.get(workflow_id) if len(workflow_id) <= WORKFLOW_ID_MAX else None
     if wf is None or wf.account != account:
         raise NotFoundError(f"no workflow {workflow_id!r}", code="ResourceNotFound.Workflow")
     return wf
@@ -47,24 +51,22 @@ def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
 
 def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str, create_time: str) -> Workflow:
     """The rule a request describes; its shape is checked by its model, here what needs the installation."""
-    bucket = deps.settings.input_bucket if body.bucket is None else body.bucket
-    if bucket != deps.settings.input_bucket:
+    mine = buckets_of(deps, account)
+    bucket = mine.input if body.bucket is None else body.bucket
+    if bucket != mine.input:
+        check_bucket_owner(deps, account, bucket)  # another account's: 403
         # The COS trigger (serverless.yml) listens on the input bucket only.
-        raise BadInputError(
-            f"workflows watch the input bucket {deps.settings.input_bucket}", code="InvalidParameterValue.Bucket"
-        )
+        raise BadInputError(f"workflows watch the input bucket {mine.input}", code="InvalidParameterValue.Bucket")
     specs = parse_specs(body.subtasks)
     catalog = TemplateCatalog(deps.templates, deps.counters)
     for spec in specs:
         catalog.resolve_spec(account, spec)
     output = body.output or WorkflowOutput()
-    out_bucket = deps.settings.output_bucket if output.bucket is None else output.bucket
-    if out_bucket not in (deps.settings.input_bucket, deps.settings.output_bucket):
-        raise BadInputError(
-            "output bucket must be the input or the output bucket", code="InvalidParameterValue.OutputBucket"
-        )
-    check_bucket(out_bucket)
-    render_output_dir(output.dir, "x")  # rejects '..'
+    out_bucket = mine.output if output.bucket is None else output.bucket
+    check_bucket_owner(deps, account, out_bucket, code="InvalidParameterValue.OutputBucket", what="output bucket")
+    rendered = render_output_dir(output.dir, f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0")  # rejects '..'
+    if rendered:
+        check_key(rendered.rstrip("/"))  # e.g. a folder name over 255 bytes, refused now, not at each run
     notify = body.notify.config() if body.notify else None
     if notify:
         check_url(notify.url, allow_private=deps.settings.private_urls_allowed, code="InvalidParameterValue.NotifyUrl")
@@ -177,7 +179,7 @@ def mps_workflows(deps: Deps, account: str) -> list[Workflow]:
 
 
 def find_by_id_or_none(deps: Deps, account: str, workflow_id: str) -> Workflow | None:
-    wf = deps.workflows.get(workflow_id)
+    wf = deps.workflows.get(workflow_id) if len(workflow_id) <= WORKFLOW_ID_MAX else None
     return wf if wf is not None and wf.account == account else None
 
 
@@ -197,8 +199,9 @@ def delete_workflow(deps: Deps, account: str, workflow_id: str) -> None:
 
 def match(deps: Deps, account: str, bucket: str, key: str) -> dict[str, Any]:
     """Which enabled rules fire for this object, and the output keys they would write."""
+    check_bucket_owner(deps, account, bucket)
     catalog = TemplateCatalog(deps.templates, deps.counters)
-    example_id = f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0"
+    example_id = f"{deps.accounts.appid_for(account)}-WorkflowTask-{'0' * 32}t0"
     matches = []
     for wf in deps.workflows.for_bucket(bucket):
         if wf.account != account or not wf.matches(bucket, key):

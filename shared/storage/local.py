@@ -41,6 +41,20 @@ class LocalStorage(Storage):
     def _meta_path(self, bucket: str, key: str) -> Path:
         return self.root / ".meta" / bucket / (key + ".json")
 
+    def check_writable(self, bucket: str, key: str) -> str:
+        """Folders are real here: a key cannot name an existing folder, nor use a file as a folder."""
+        super().check_writable(bucket, key)
+        path, base = self.path(bucket, key), self.bucket_dir(bucket)
+        if path.is_dir():
+            raise BadInputError(f"{key!r} is a folder in bucket {bucket}", code="InvalidParameterValue.Key")
+        for parent in path.relative_to(base).parents:
+            if parent != Path(".") and (base / parent).is_file():
+                raise BadInputError(
+                    f"{parent.as_posix()!r} is a file in bucket {bucket}; it cannot hold {key!r}",
+                    code="InvalidParameterValue.Key",
+                )
+        return key
+
     def bucket_dir(self, bucket: str) -> Path:
         return self.root / check_bucket(bucket)
 

@@ -27,6 +27,7 @@ class Writer(Protocol):
     def flush(self) -> None: ...
 
 
+MAX_SEGMENT_BYTES = 255
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$")
 
 
@@ -59,6 +60,20 @@ def check_key(key: str) -> str:
         raise BadInputError(f"invalid object key {key!r}", code="InvalidParameterValue.Key")
     if any(ord(c) < 32 for c in key):
         raise BadInputError("object keys must not contain control characters", code="InvalidParameterValue.Key")
+    if any(len(part.encode()) > MAX_SEGMENT_BYTES for part in key.split("/")):
+        # COS would take it; a filesystem bucket (and most tools that mirror buckets) would not.
+        raise BadInputError(
+            f"each folder and file name in an object key is at most {MAX_SEGMENT_BYTES} bytes",
+            code="InvalidParameterValue.Key",
+        )
+    return key
+
+
+def check_object_key(key: str) -> str:
+    """A key an object can be written under: a valid key that names a file, not a folder."""
+    check_key(key)
+    if key.endswith("/"):
+        raise BadInputError(f"object key {key!r} names a folder; add a file name", code="InvalidParameterValue.Key")
     return key
 
 
@@ -93,6 +108,12 @@ class Storage(ABC):
 
     @abstractmethod
     def delete(self, bucket: str, key: str) -> None: ...
+
+    def check_writable(self, bucket: str, key: str) -> str:
+        """Refuses (BadInputError) a key this storage could not hold an object under, before anyone
+        is told to upload there; a backend with folders adds its own rules."""
+        check_bucket(bucket)
+        return check_object_key(key)
 
     @abstractmethod
     def presign(self, bucket: str, key: str, method: str, expires_in: int, download_name: str | None = None) -> str:

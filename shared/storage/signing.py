@@ -9,6 +9,8 @@ import hashlib
 import hmac
 from urllib.parse import quote
 
+from shared.domain.signatures import same_signature
+
 
 def signature(secret: str, method: str, bucket: str, key: str, expires: int, disposition: str = "") -> str:
     message = "\n".join([method.upper(), bucket, key, str(expires), disposition]).encode()
@@ -28,7 +30,7 @@ def verify(
 ) -> str | None:
     """None when valid, else the reason (for the 403 body)."""
     expected = signature(secret, method, bucket, key, expires, disposition)
-    if not hmac.compare_digest(expected, sig or ""):
+    if not same_signature(expected, sig):
         return "signature does not match"
     if now > expires:
         return "URL expired"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, QueryError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from shared.domain.errors import BadInputError
@@ -82,6 +82,17 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise BadInputError("cursor is not one this API returned", code="InvalidParameterValue.Cursor")
     return value
+
+
+def _pages_of_cursor(pages: Any, cursor: str | None) -> Any:
+    """The query's pages; a cursor the table refuses (well-formed base64 JSON, but not a key this
+    index returned, e.g. ``{"x": 1}``) is the caller's bad input, not a table fault."""
+    try:
+        yield from pages
+    except QueryError as exc:
+        if cursor and getattr(exc, "cause_response_code", None) in ("ValidationException", "SerializationException"):
+            raise BadInputError("cursor is not one this API returned", code="InvalidParameterValue.Cursor") from exc
+        raise
 
 
 class TaskStore:
@@ -176,7 +187,7 @@ class TaskStore:
         tasks: list[Task] = []
         scanned = 0
         next_key: dict[str, Any] | None = None
-        for page in pages:
+        for page in _pages_of_cursor(pages, cursor):
             items = page.get("Items", [])
             for n, raw in enumerate(items):
                 tasks.append(task_from_item(TaskModel.from_raw_data(raw)))

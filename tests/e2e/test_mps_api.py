@@ -235,8 +235,18 @@ def test_describe_tasks_pages_abort_stops_waiting_tasks_and_accounts_are_isolate
     strangers_rest = type(rest)(mps_stack.url, other["api_token"])
     with pytest.raises(Exception, match="404"):
         strangers_rest.task(victim)
+    # AND it has buckets of its own (folders under the data dir, its default workflow on them) and may
+    # not use the first account's
+    assert other["input_bucket"] == f"openmps-input-{other['appid']}"
+    assert (mps_stack.data_dir / "buckets" / other["input_bucket"]).is_dir()
+    assert (mps_stack.data_dir / "buckets" / other["output_bucket"]).is_dir()
+    assert [w["bucket"] for w in strangers_rest.workflows()] == [other["input_bucket"]]
+    with pytest.raises(Exception, match="403"):
+        strangers_rest.create_task(body)
+    own_key = strangers_rest.upload(clip, key="mps/long.mp4")["key"]
+    own_body = {**body, "input": {"bucket": other["input_bucket"], "key": own_key}}
     # AND its own task carries its own appid and is invisible to the first account
-    own = strangers_rest.create_task(body)["task_id"]
+    own = strangers_rest.create_task(own_body)["task_id"]
     assert own.startswith(other["appid"] + "-WorkflowTask-")
     assert [t.TaskId for t in describe(stranger).TaskSet] == [own]
     assert own not in [t.TaskId for t in describe(client, Limit=100).TaskSet]

@@ -557,8 +557,14 @@ def test_another_accounts_templates_and_workflows_are_not_found(stack, client, s
         code_of(stranger, "ResetWorkflow", WorkflowId=workflow_id, **_workflow("theirs", 100010))[0]
         == "ResourceNotFound"
     )
-    # nor can it use the first account's template in a workflow of its own
+    # nor the first account's buckets
+    assert code_of(stranger, "CreateWorkflow", **_workflow("theirs", 100010))[0] == "AuthFailure.UnauthorizedOperation"
+    # nor can it use the first account's template in a workflow of its own (on its own buckets)
+    [own_default] = call(stranger, "DescribeWorkflows").WorkflowInfoSet
     theirs = _workflow("theirs", 100010)
+    theirs["Trigger"]["CosFileUploadTrigger"]["Bucket"] = own_default.Trigger.CosFileUploadTrigger.Bucket
+    theirs["OutputStorage"]["CosOutputStorage"]["Bucket"] = own_default.OutputStorage.CosOutputStorage.Bucket
+    assert theirs["Trigger"]["CosFileUploadTrigger"]["Bucket"] != INPUT_BUCKET
     theirs["MediaProcessTask"] = {"SampleSnapshotTaskSet": [{"Definition": definition}]}
     assert code_of(stranger, "CreateWorkflow", **theirs)[0] == "InvalidParameterValue.Definition"
     # AND nothing of the first account changed

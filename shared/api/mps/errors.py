@@ -8,7 +8,7 @@ never an ``InternalError``.
 from __future__ import annotations
 
 from shared.api.mps.messages import render
-from shared.domain.errors import BadInputError, ConflictError, NotFoundError, OpenMpsError
+from shared.domain.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError, OpenMpsError
 from shared.runtime.observability import logger
 
 
@@ -27,6 +27,8 @@ def _service_code(exc: OpenMpsError) -> str:
         return exc.code if exc.code.startswith(("InvalidParameter", "MissingParameter")) else "InvalidParameterValue"
     if isinstance(exc, NotFoundError):
         return exc.code if exc.code.startswith("ResourceNotFound") else "ResourceNotFound"
+    if isinstance(exc, ForbiddenError):  # e.g. another account's bucket
+        return "AuthFailure.UnauthorizedOperation"
     if isinstance(exc, ConflictError):
         return exc.code if exc.code.startswith(("FailedOperation", "ResourceInUse")) else "FailedOperation"
     return "FailedOperation"

@@ -33,8 +33,8 @@ def too_large(size: int) -> MpsError:
 def _body(request: Api3Request) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError as exc:
-        raise MpsError("InvalidParameter", "bad_json", detail=str(exc)) from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raise MpsError("InvalidParameter", "bad_json", detail=str(exc)[:200]) from None
     if not isinstance(body, dict):
         raise MpsError("InvalidParameter", "bad_json", detail="expected an object")
     return body

@@ -11,15 +11,19 @@ from shared.services import objects
 router = APIGatewayRouter()
 
 
+def _account() -> str:
+    return router.context["account"]
+
+
 @router.get("/api/v1/objects", summary="Objects in a bucket, by key prefix", tags=["storage"])
 def list_objects(
     bucket: Annotated[str | None, Query()] = None,
     prefix: Annotated[str, Query()] = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
-    return objects.list_objects(deps(), bucket, prefix, limit)
+    return objects.list_objects(deps(), _account(), bucket, prefix, limit)
 
 
 @router.get("/api/v1/config", summary="Buckets and defaults of this installation", tags=["storage"])
 def config() -> dict[str, Any]:
-    return objects.config(deps())
+    return objects.config(deps(), _account())

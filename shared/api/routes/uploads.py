@@ -10,6 +10,10 @@ from shared.services.uploads import create_upload
 router = APIGatewayRouter()
 
 
+def _account() -> str:
+    return router.context["account"]
+
+
 @router.post("/api/v1/uploads", summary="Get a signed URL to PUT a file into the input bucket", tags=["uploads"])
 def new_upload(body: UploadRequest) -> UploadTicket:
-    return UploadTicket.model_validate(create_upload(deps(), body.filename, body.key))
+    return UploadTicket.model_validate(create_upload(deps(), _account(), body.filename, body.key))

@@ -21,6 +21,7 @@ from shared.api.mps.task_input import refuse_unsupported, subtask_entries
 from shared.domain.errors import BadInputError
 from shared.domain.notify import NotifyConfig
 from shared.runtime.url_policy import check_url
+from shared.services.buckets import buckets_of
 from shared.services.contract import parse_request
 from shared.services.operations import TaskOptions, create_task
 from shared.services.requests import CreateTaskRequest
@@ -71,13 +72,10 @@ def _cos_bucket(ctx: ActionContext, path: str, storage: dict[str, Any]) -> str:
         raise MpsError("MissingParameter", "missing_parameter", name=f"{path}.Bucket")
     if region not in (None, "", region_of(ctx)):
         raise MpsError("InvalidParameterValue.InputInfo", "bad_region", name=f"{path}.Region", region=region_of(ctx))
-    settings = ctx.deps.settings
-    if bucket not in (settings.input_bucket, settings.output_bucket):
+    mine = buckets_of(ctx.deps, ctx.account)
+    if bucket not in mine:  # another account's bucket answers as not there
         raise MpsError(
-            "ResourceNotFound.CosBucketNotExist",
-            "bucket_not_served",
-            bucket=bucket,
-            buckets=f"{settings.input_bucket}, {settings.output_bucket}",
+            "ResourceNotFound.CosBucketNotExist", "bucket_not_served", bucket=bucket, buckets=", ".join(mine.names)
         )
     return bucket
 
