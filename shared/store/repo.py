@@ -1,5 +1,9 @@
 """The task store: every write is a single-item conditional write (dynalite has no transactions,
-and none are needed). A lost condition returns False; callers decide what that means."""
+and none are needed). A lost condition returns False; callers decide what that means.
+
+Longer than our ~300 lines for now: every condition that keeps the task table consistent (claims,
+results, aggregation, terminate, restart) is in this one class, so they can be read against each
+other; the list and count reads are the part to move out next."""
 
 from __future__ import annotations
 
