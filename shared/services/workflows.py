@@ -49,8 +49,18 @@ def _owned(deps: Deps, account: str, workflow_id: str) -> Workflow:
     return wf
 
 
-def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str, create_time: str) -> Workflow:
-    """The rule a request describes; its shape is checked by its model, here what needs the installation."""
+def _parse(
+    deps: Deps,
+    account: str,
+    body: WorkflowRequest,
+    *,
+    workflow_id: str,
+    create_time: str,
+    notify: NotifyConfig | None = None,
+) -> Workflow:
+    """The rule a request describes; its shape is checked by its model, here what needs the installation.
+    ``notify`` is the MPS API's TaskNotifyConfig; REST gives it in the body. Either way the URL policy
+    is checked here."""
     mine = buckets_of(deps, account)
     bucket = mine.input if body.bucket is None else body.bucket
     if bucket != mine.input:
@@ -67,7 +77,8 @@ def _parse(deps: Deps, account: str, body: WorkflowRequest, *, workflow_id: str,
     rendered = render_output_dir(output.dir, f"{deps.settings.appid}-WorkflowTask-{'0' * 32}t0")  # rejects '..'
     if rendered:
         check_key(rendered.rstrip("/"))  # e.g. a folder name over 255 bytes, refused now, not at each run
-    notify = body.notify.config() if body.notify else None
+    if notify is None and body.notify:
+        notify = body.notify.config()
     if notify:
         check_url(notify.url, allow_private=deps.settings.private_urls_allowed, code="InvalidParameterValue.NotifyUrl")
     return Workflow(
@@ -121,10 +132,11 @@ def create_workflow(
     REST callers give the notify config in the body."""
     if len(deps.workflows.for_account(account)) >= MAX_WORKFLOWS:
         raise ConflictError(f"at most {MAX_WORKFLOWS} workflows", code="LimitExceeded.Workflows")
-    wf = _parse(deps, account, body, workflow_id="wf-" + secrets.token_hex(6), create_time=clock.now_iso())
+    new_id, now = "wf-" + secrets.token_hex(6), clock.now_iso()
+    wf = _parse(deps, account, body, workflow_id=new_id, create_time=now, notify=notify)
     _check_loops(deps, account, wf)
     mps_id = deps.counters.next_value(MPS_WORKFLOW_IDS)
-    wf = replace(wf, mps_id=mps_id, notify=notify or wf.notify, priority=priority)
+    wf = replace(wf, mps_id=mps_id, priority=priority)
     deps.workflows.save(wf, create=True)
     return workflow_view(wf)
 
@@ -141,13 +153,8 @@ def update_workflow(
     """Replace a rule (the notify config from the body, or ``notify`` from the MPS API); its MPS id
     stays, and so does its priority unless given."""
     old = _owned(deps, account, workflow_id)
-    wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time)
-    wf = replace(
-        wf,
-        mps_id=old.mps_id,
-        notify=wf.notify if notify is None else notify,
-        priority=old.priority if priority is None else priority,
-    )
+    wf = _parse(deps, account, body, workflow_id=workflow_id, create_time=old.create_time, notify=notify)
+    wf = replace(wf, mps_id=old.mps_id, priority=old.priority if priority is None else priority)
     if wf.notify and body.notify and body.notify.key is None and body.notify.key_set and old.notify:
         # A workflow read back shows only whether a key is set; putting it back keeps the key.
         wf = replace(wf, notify=replace(wf.notify, key=old.notify.key))

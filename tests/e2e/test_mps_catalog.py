@@ -405,7 +405,7 @@ def _rules_firing_for(stack, key: str) -> list[str]:
 def test_a_workflow_made_with_the_sdk_fires_on_upload_once_enabled(stack, client, tmp_path):
     # GIVEN a custom transcode template and a workflow using it, with a URL notify config
     definition = call(client, "CreateTranscodeTemplate", **{**MP4_640, "Name": "wf-640"}).Definition
-    notify = {"NotifyType": "URL", "NotifyMode": "Finish", "NotifyUrl": "http://example.invalid/hook", "NotifyKey": "k"}
+    notify = {"NotifyType": "URL", "NotifyMode": "Finish", "NotifyUrl": "http://127.0.0.1:9/hook", "NotifyKey": "k"}
     workflow_id = call(
         client, "CreateWorkflow", **_workflow("mps-rule", definition, TaskNotifyConfig=notify, TaskPriority=5)
     ).WorkflowId
@@ -423,7 +423,7 @@ def test_a_workflow_made_with_the_sdk_fires_on_upload_once_enabled(stack, client
     assert [t.Definition for t in info.MediaProcessTask.TranscodeTaskSet] == [definition]
     assert [t.Definition for t in info.MediaProcessTask.SampleSnapshotTaskSet] == [10]
     assert info.AiAnalysisTask.Definition == 30 and info.AiContentReviewTask is None
-    assert (info.TaskNotifyConfig.NotifyType, info.TaskNotifyConfig.NotifyUrl) == ("URL", "http://example.invalid/hook")
+    assert (info.TaskNotifyConfig.NotifyType, info.TaskNotifyConfig.NotifyUrl) == ("URL", "http://127.0.0.1:9/hook")
     # AND the REST API shows the same rule; the template it uses cannot be deleted
     rest = next(w for w in stack.client.workflows() if w["name"] == "mps-rule")
     assert rest["enabled"] is False and rest["prefix"] == "mpswf/" and rest["output"]["dir"] == "mpswf-out/"

@@ -329,6 +329,14 @@ def test_private_addresses_are_refused_when_the_setting_says_so(tmp_path, clip_s
         make_clip(target, seconds=1)
         params = {"InputInfo": cos_input(key), "TaskNotifyConfig": notify, **job}
         assert error_code(client, "ProcessMedia", params) == "InvalidParameter.InvalidUrl"
+        # AND a workflow's callback URL goes through the same policy
+        rule = {
+            "WorkflowName": "strict",
+            "Trigger": {"Type": "CosFileUpload", "CosFileUploadTrigger": {"Bucket": INPUT_BUCKET, "Region": REGION}},
+            "MediaProcessTask": {"TranscodeTaskSet": [{"Definition": 100010}]},
+            "TaskNotifyConfig": notify,
+        }
+        assert error_code(client, "CreateWorkflow", rule) == "InvalidParameterValue.NotifyUrl"
     finally:
         stop_stack(strict)
 
