@@ -9,6 +9,10 @@
   sends with ``CosConfig(IP=..., Port=...)``) goes to the COS XML API (infra/local/cos_api).
 - ``/__runtime/invoke/{function}`` is the runtime's async Invoke endpoint for the functions
   (guarded by a per-start secret).
+
+One request handler serves all four faces on one port, as the cloud's gateway and COS endpoints
+do; the COS XML API already lives in infra/local/cos_api. The signed-storage and zip routes are
+the part to move out next if this file grows.
 """
 
 from __future__ import annotations
