@@ -1,8 +1,9 @@
-"""`openmps accounts|keys`: administration straight on the table, never through the API.
+"""`openmps accounts|keys|tokens`: administration straight on the table, never through the API.
 
 Locally the running stack leaves its table endpoint and key-encryption key in the data dir; in the
 cloud the same commands run with the functions' settings in the environment (OPENMPS_TABLE_*,
-OPENMPS_KEY_ENCRYPTION_KEYS; docs/DEPLOY.md). A new key's SecretKey is printed once and never again.
+OPENMPS_KEY_ENCRYPTION_KEYS; docs/DEPLOY.md). A new key's SecretKey and a new
+token are printed once and never again (the table keeps only a token's SHA-256).
 """
 
 from __future__ import annotations
@@ -79,12 +80,13 @@ def cmd_accounts(args: argparse.Namespace, data_dir: Path) -> int:
         now = clock.now_iso()
         account = store.create_account(args.name or new_account_id(), args.appid or new_appid(), now, args.label or "")
         token = secrets.token_urlsafe(24)
-        store.put_token(token, account.account, "cli", now)
+        token_info = store.put_token(token, account.account, "cli", now)
         key = _new_key(store, account.account, now)
         created = {
             "account": account.account,
             "appid": account.appid,
             "api_token": token,
+            "token_id": token_info.token_id,
             "secret_id": key.secret_id,
             "secret_key": key.secret_key,
             **_provision(data_dir, account.account),
@@ -135,6 +137,34 @@ def cmd_keys(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def cmd_tokens(args: argparse.Namespace, data_dir: Path) -> int:
+    store = open_store(data_dir)
+    account = args.account or LOCAL_ACCOUNT
+    if args.action == "create":
+        if store.get_account(account) is None:
+            raise SystemExit(f"openmps: no account {account!r} (openmps accounts list)")
+        token = secrets.token_urlsafe(24)
+        info = store.put_token(token, account, args.label or "cli", clock.now_iso())
+        print(json.dumps({"account": account, "token_id": info.token_id, "api_token": token}, indent=2))
+        if not args.json:
+            console.print("The token is shown only now: keep it.", style="yellow")
+        return 0
+    if args.action == "revoke":
+        if not args.token_id:
+            raise SystemExit("openmps: tokens revoke needs a TOKEN_ID (openmps tokens list)")
+        if not store.revoke_token(args.token_id, account):
+            raise SystemExit(f"openmps: account {account!r} has no token {args.token_id}")
+        return 0
+    tokens = store.list_tokens(account)
+    table = Table(title=f"tokens of {account}")
+    for col in ("TokenId", "Label", "Created"):
+        table.add_column(col)
+    for t in tokens:
+        table.add_row(t.token_id, t.label, t.create_time)
+    _show([vars(t) for t in tokens], args.json, table)
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction, data_dir: Path) -> None:
     acc = sub.add_parser("accounts", help="create or list accounts (each gets an appid, a token and a key pair)")
     acc.add_argument("action", nargs="?", choices=["list", "create"], default="list")
@@ -153,6 +183,15 @@ def add_parsers(sub: argparse._SubParsersAction, data_dir: Path) -> None:
     keys.add_argument("--account", help=f"default {LOCAL_ACCOUNT!r}")
     keys.add_argument("--json", action="store_true")
     keys.set_defaults(func=lambda a: _guard(cmd_keys, a, data_dir))
+    tokens = sub.add_parser(
+        "tokens", help="list, create or revoke an account's REST API tokens (a revoked token gets 401 at once)"
+    )
+    tokens.add_argument("action", nargs="?", choices=["list", "create", "revoke"], default="list")
+    tokens.add_argument("token_id", nargs="?", help="for revoke: the TokenId that `tokens list` shows")
+    tokens.add_argument("--account", help=f"default {LOCAL_ACCOUNT!r}")
+    tokens.add_argument("--label", help="for create: what the token is for (default 'cli')")
+    tokens.add_argument("--json", action="store_true")
+    tokens.set_defaults(func=lambda a: _guard(cmd_tokens, a, data_dir))
 
 
 def _guard(command, args: argparse.Namespace, data_dir: Path) -> int:

@@ -153,7 +153,8 @@ class Stack:
         self.table_supervisor = TableSupervisor(self.dynalite, on_fatal=self._fail)
         self.table_supervisor.start()
         deps = build_deps(self.settings, storage=self.storage)
-        ensure_token(deps, self.token, LOCAL_ACCOUNT)
+        if ensure_token(deps, self.token, LOCAL_ACCOUNT):
+            print("openmps: the API token changed; the previous one is revoked", file=sys.stderr, flush=True)
         ensure_key_pair(
             deps, AccessKey(LOCAL_ACCOUNT, self.settings.appid, self.secret_id, self.secret_key, enabled=True)
         )

@@ -46,6 +46,17 @@ class KeyInfo:
     create_time: str
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """A REST token without its value: what listings show. ``token_id`` names it in list and revoke;
+    it is the start of the token's SHA-256, so rows stored before ids existed have one too."""
+
+    token_id: str
+    account: str
+    label: str
+    create_time: str
+
+
 def check_account(account: str) -> str:
     if not ACCOUNT_RE.match(account):
         raise BadInputError(

@@ -12,6 +12,8 @@ from shared.domain.workflow import default_workflow
 from shared.services.buckets import buckets_of
 from shared.services.deps import Deps
 
+LOCAL_TOKEN_LABEL = "local"
+
 
 def ensure_default_workflow(deps: Deps, account: str) -> bool:
     """The account's default rule on its own buckets. Workflow ids are global: the installation's
@@ -32,9 +34,10 @@ def ensure_account_buckets(deps: Deps, account: str, make_bucket: Callable[[str]
     return mine
 
 
-def ensure_token(deps: Deps, token: str, account: str) -> None:
-    if deps.accounts.account_for(token) != account:
-        deps.accounts.put_token(token, account, "local", clock.now_iso())
+def ensure_token(deps: Deps, token: str, account: str) -> int:
+    """The configured token becomes the account's "local" token, replacing the one an earlier start
+    set (tokens made with `openmps tokens create` are kept). Returns how many were revoked."""
+    return deps.accounts.replace_labelled_tokens(token, account, LOCAL_TOKEN_LABEL, clock.now_iso())
 
 
 def ensure_key_pair(deps: Deps, key: AccessKey) -> None:

@@ -202,31 +202,43 @@ def finish_reopen(deps: Deps, task: Task) -> None:
     aggregate_and_notify(deps, task.task_id)
 
 
+def _not_waiting(task: Task) -> ConflictError:
+    return ConflictError(
+        f"only queued tasks can be terminated; this one is {task.status.value}",
+        code="FailedOperation.TaskNotWaiting",
+        params={"status": task.status.value},
+    )
+
+
 def terminate(deps: Deps, account: str, task_id: str) -> Task:
+    """The terminated task, or ConflictError saying what the task is instead: the answer is what
+    happened, even when a worker or a restart lands between the read and the write."""
     task = owned_task(deps, account, task_id)
     if task.status != TaskStatus.WAITING:
-        raise ConflictError(
-            f"only queued tasks can be terminated; this one is {task.status.value}",
-            code="FailedOperation.TaskNotWaiting",
-            params={"status": task.status.value},
-        )
+        raise _not_waiting(task)
     now = clock.now_iso()
-    if not deps.tasks.terminate_task(task_id, account, now, media_errors.TERMINATED, "terminated by the user"):
+    terminated = deps.tasks.terminate_task(
+        task_id, account, now, media_errors.TERMINATED, "terminated by the user", attempt=task.attempt
+    )
+    if not terminated:
+        raise _not_waiting(owned_task(deps, account, task_id))  # a worker started it meanwhile
+    cancel_queued(deps, task_id, task.attempt)
+    done = owned_task(deps, account, task_id)
+    if done.attempt != task.attempt:
+        # FINISH (terminated) made it restartable, and a restart got in before this re-read: its
+        # new run is what the task is now, and a 200 carrying WAITING would read as "not terminated".
         raise ConflictError(
-            "the task started meanwhile and can no longer be terminated", code="FailedOperation.TaskNotWaiting"
+            f"the task was terminated, but a restart began a new run meanwhile; it is {done.status.value} now",
+            code="FailedOperation.TaskRestarted",
+            params={"status": done.status.value, "attempt": done.attempt},
         )
-    cancel_queued(deps, task_id)
-    done = deps.tasks.get_task(task_id)
-    assert done is not None
     return done
 
 
-def cancel_queued(deps: Deps, task_id: str) -> None:
-    task = deps.tasks.get_task(task_id)
-    if task is None:
-        return
+def cancel_queued(deps: Deps, task_id: str, attempt: int) -> None:
+    """Cancels the terminated run's queued subtasks, never those of a run that a restart began since."""
     for sub in deps.tasks.get_subtasks(task_id):
-        if sub.status == SubtaskStatus.WAITING and sub.attempt == task.attempt:
+        if sub.status == SubtaskStatus.WAITING and sub.attempt == attempt:
             deps.tasks.cancel_waiting_subtask(
                 task_id,
                 sub.index,

@@ -7,17 +7,32 @@ key (shared/store/secret_box.py) with the row's SecretId and account as associat
 from __future__ import annotations
 
 import hashlib
+import re
 
-from shared.domain.accounts import AccessKey, Account, KeyInfo, check_account, check_appid
+from shared.domain.accounts import AccessKey, Account, KeyInfo, TokenInfo, check_account, check_appid
 from shared.domain.errors import ConflictError, OpenMpsError
 from shared.runtime.settings import DEFAULT_KEY_ENCRYPTION_KEY, Settings
 from shared.store.models import AccessKeyModel, AccountModel, CounterModel, TokenModel, bind_models
 from shared.store.repo import _conditional, _LostCondition
 from shared.store.secret_box import SecretBox
 
+TOKEN_ID_PREFIX = "tok-"
+TOKEN_ID_HEX = 12
+TOKEN_ID_RE = re.compile(rf"^{TOKEN_ID_PREFIX}[0-9a-f]{{{TOKEN_ID_HEX}}}$")
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_id_of(digest: str) -> str:
+    """The token's public id: the start of its SHA-256 (48 bits name a token among an
+    installation's few; they say nothing useful about the token itself)."""
+    return TOKEN_ID_PREFIX + digest[:TOKEN_ID_HEX]
+
+
+def _token_info(item: TokenModel) -> TokenInfo:
+    return TokenInfo(token_id_of(item.token_hash), item.account, item.label or "", item.create_time)
 
 
 def _appid_claim(appid: str) -> str:
@@ -49,13 +64,54 @@ class AccountStore:
 
     # ---- REST tokens ---------------------------------------------------------------------------
     def account_for(self, token: str) -> str | None:
+        """Read on every request, consistently and never cached: a revoked token fails at once."""
         try:
-            return TokenModel.get(token_hash(token)).account
+            return TokenModel.get(token_hash(token), consistent_read=True).account
         except TokenModel.DoesNotExist:
             return None
 
-    def put_token(self, token: str, account: str, label: str, now: str) -> None:
-        TokenModel(token_hash(token), account=account, label=label, create_time=now).save()
+    def put_token(self, token: str, account: str, label: str, now: str) -> TokenInfo:
+        digest = token_hash(token)
+        TokenModel(digest, account=account, label=label, create_time=now).save()
+        return TokenInfo(token_id_of(digest), account, label, now)
+
+    def list_tokens(self, account: str | None = None) -> list[TokenInfo]:
+        """An administrator's listing: a scan, of a table with a few rows per account."""
+        condition = None if account is None else TokenModel.account == account
+        rows = [_token_info(i) for i in TokenModel.scan(filter_condition=condition, consistent_read=True)]
+        return sorted(rows, key=lambda t: (t.create_time, t.token_id))
+
+    def revoke_token(self, token_id: str, account: str | None = None) -> bool:
+        """Deletes the token named by its public id (of that account, when one is given); False if
+        there is none."""
+        if not TOKEN_ID_RE.match(token_id):
+            return False
+        prefix = token_id.removeprefix(TOKEN_ID_PREFIX)
+        condition = TokenModel.token_hash.startswith(prefix)
+        if account is not None:
+            condition &= TokenModel.account == account
+        revoked = False
+        for item in TokenModel.scan(filter_condition=condition, consistent_read=True):
+            revoked |= self._delete_token(item.token_hash)
+        return revoked
+
+    def replace_labelled_tokens(self, token: str, account: str, label: str, now: str) -> int:
+        """Makes ``token`` the account's only token with ``label`` (the stack's configured token):
+        the previous ones are revoked. Returns how many were."""
+        keep = token_hash(token)
+        if self.account_for(token) != account:
+            self.put_token(token, account, label, now)
+        condition = (TokenModel.account == account) & (TokenModel.label == label)
+        stale = [i.token_hash for i in TokenModel.scan(filter_condition=condition, consistent_read=True)]
+        return sum(self._delete_token(digest) for digest in stale if digest != keep)
+
+    def _delete_token(self, digest: str) -> bool:
+        try:
+            with _conditional():
+                TokenModel(digest).delete(condition=TokenModel.token_hash.exists())
+        except _LostCondition:
+            return False
+        return True
 
     # ---- accounts ------------------------------------------------------------------------------
     def create_account(self, account: str, appid: str, now: str, label: str = "") -> Account:

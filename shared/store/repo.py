@@ -420,7 +420,13 @@ class TaskStore:
         (same input, same result) change nothing."""
         return _update(TaskModel(task_id), [TaskModel.metadata.set(metadata)], TaskModel.metadata.does_not_exist())
 
-    def terminate_task(self, task_id: str, account: str, now: str, err_code: str, message: str) -> bool:
+    def terminate_task(
+        self, task_id: str, account: str, now: str, err_code: str, message: str, attempt: int | None = None
+    ) -> bool:
+        """Only a WAITING task (of that attempt, when one is given: the run the caller saw)."""
+        condition = TaskModel.status == TaskStatus.WAITING.value
+        if attempt is not None:
+            condition &= TaskModel.attempt == attempt
         terminated = _update(
             TaskModel(task_id),
             [
@@ -432,7 +438,7 @@ class TaskStore:
                 TaskModel.open_shard.remove(),
                 TaskModel.rev.add(1),
             ],
-            TaskModel.status == TaskStatus.WAITING.value,
+            condition,
         )
         if terminated:
             note_change(account, task_id)

@@ -231,6 +231,7 @@ export const en = {
   'msg.ResourceNotFound.Route': 'No such API path: {method} {path}.',
   'msg.FailedOperation.TaskNotFinished': 'Only finished tasks can be restarted.',
   'msg.FailedOperation.TaskNotWaiting': 'Only queued tasks can be terminated.',
+  'msg.FailedOperation.TaskRestarted': 'The task was terminated, but a restart began a new run meanwhile.',
   'msg.FailedOperation.NoFailedSubtasks': 'The task has no failed subtasks to retry.',
   'msg.FailedOperation.SubtaskNotSucceeded': 'The subtask has not succeeded, so it has nothing to show.',
   'msg.FailedOperation.NoDownloadableOutput': 'This subtask has no files to download.',

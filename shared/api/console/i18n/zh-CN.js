@@ -231,6 +231,7 @@ export const zhCN = {
   'msg.ResourceNotFound.Route': '不存在该接口：{method} {path}。',
   'msg.FailedOperation.TaskNotFinished': '只有已完成的任务才能重启。',
   'msg.FailedOperation.TaskNotWaiting': '只有排队中的任务才能终止。',
+  'msg.FailedOperation.TaskRestarted': '任务已终止，但期间有重启开始了新的一轮运行。',
   'msg.FailedOperation.NoFailedSubtasks': '该任务没有失败的子任务可重试。',
   'msg.FailedOperation.SubtaskNotSucceeded': '子任务未成功，没有可查看的结果。',
   'msg.FailedOperation.NoDownloadableOutput': '该子任务没有可下载的文件。',
