@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
 from shared.domain.accounts import AccessKey, Account, KeyInfo, TokenInfo, check_account, check_appid
 from shared.domain.errors import ConflictError, OpenMpsError
 from shared.runtime.settings import DEFAULT_KEY_ENCRYPTION_KEY, Settings
+from shared.store.conditional import _conditional, _LostCondition
 from shared.store.models import AccessKeyModel, AccountModel, CounterModel, TokenModel, bind_models
-from shared.store.repo import _conditional, _LostCondition
-from shared.store.secret_box import SecretBox
+
+if TYPE_CHECKING:  # imported at first use: the workers never read keys, and pycryptodome is slow to load
+    from shared.store.secret_box import SecretBox
 
 TOKEN_ID_PREFIX = "tok-"
 TOKEN_ID_HEX = 12
@@ -59,6 +62,8 @@ class AccountStore:
                     "your own (e.g. `openssl rand -hex 32`); the built-in default is public",
                     code="InternalError.Settings",
                 )
+            from shared.store.secret_box import SecretBox
+
             self._box = SecretBox(keys)
         return self._box
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from shared.runtime.settings import Settings
+from shared.store.conditional import _conditional, _LostCondition
 from shared.store.models import CounterModel, bind_models
-from shared.store.repo import _conditional, _LostCondition
 
 TEMPLATE_DEFINITIONS = "template-definition"
 

@@ -19,9 +19,12 @@ Tables (names prefixed by settings.table_prefix):
 - notifications  hash event_id (deterministic: task, attempt, transition): the outbox of event
              notifications; GSI by_task (task_id, order) lists a task's events in order, the
              sparse by_due (due, next_try_at) lets the reconciler find the events to send.
+- parts      hash run ("task#index#attempt"), range part: a transcode split across workers.
 """
 
 from __future__ import annotations
+
+import time
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -29,12 +32,14 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.runtime.settings import Settings
+from shared.store.faults import install_table_faults
 
 
 class _Index(GlobalSecondaryIndex):
@@ -329,6 +334,34 @@ class NotificationModel(Model):
     by_due = DueNotifications()
 
 
+class PartModel(Model):
+    """The parts of a transcode split across workers (shared/store/parts.py): one row per part of a
+    (task, subtask, attempt), and a plan row (part 0) with the set of parts done."""
+
+    class Meta:
+        table_name = "openmps-parts"
+        billing_mode = "PAY_PER_REQUEST"
+
+    run = UnicodeAttribute(hash_key=True)  # "{task_id}#{index}#{attempt}"
+    part = NumberAttribute(range_key=True)  # 0: the plan; 1..n: video parts; n + 1: the audio part
+    kind = UnicodeAttribute()  # plan | video | audio
+    status = UnicodeAttribute(null=True)
+    start = NumberAttribute(null=True)
+    end = NumberAttribute(null=True)
+    read_until = NumberAttribute(null=True)
+    tries = NumberAttribute(default=0)
+    claim_token = UnicodeAttribute(null=True)
+    heartbeat = UnicodeAttribute(null=True)
+    progress = NumberAttribute(default=0)
+    staged_key = UnicodeAttribute(null=True)
+    err_code = UnicodeAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    n_parts = NumberAttribute(null=True)  # plan row
+    done = NumberSetAttribute(null=True)  # plan row: the parts that succeeded (ADD is idempotent)
+    video_offset = NumberAttribute(null=True)  # plan row: the first frame's time in the input
+    create_time = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     TaskModel,
     SubtaskModel,
@@ -339,6 +372,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     AccessKeyModel,
     NotificationModel,
+    PartModel,
 )
 _BASE_NAMES = {
     TaskModel: "tasks",
@@ -350,16 +384,17 @@ _BASE_NAMES = {
     AccountModel: "accounts",
     AccessKeyModel: "keys",
     NotificationModel: "notifications",
+    PartModel: "parts",
 }
-_bound: tuple[str | None, str, str] | None = None
+_bound: tuple[str | None, str, str, str | None] | None = None
 
 
 def bind_models(settings: Settings) -> None:
     """Point every model at the configured table server. pynamodb caches a connection per model
     class, so this must run before the first request, and binding again to a different
-    endpoint drops the cached connections."""
+    endpoint drops the cached connections (and with them any table faults, see store/faults.py)."""
     global _bound
-    target = (settings.table_endpoint, settings.table_region, settings.table_prefix)
+    target = (settings.table_endpoint, settings.table_region, settings.table_prefix, settings.table_faults)
     if _bound == target:
         return
     for model in ALL_MODELS:
@@ -374,15 +409,26 @@ def bind_models(settings: Settings) -> None:
             model.Meta.aws_access_key_id = "local"
             model.Meta.aws_secret_access_key = "local"
         model._connection = None  # indexes query through their model's connection
+    install_table_faults(ALL_MODELS, settings.table_faults)
     _bound = target
 
 
-def create_missing_tables(settings: Settings) -> list[str]:
-    """Create the tables (with their indexes) that do not exist yet; idempotent."""
+def create_missing_tables(settings: Settings, timeout: float = 300.0) -> list[str]:
+    """Create the tables (with their indexes) that do not exist yet; idempotent.
+
+    All are asked for at once and then awaited together at a short poll: pynamodb's own wait
+    sleeps 2 s per table, which made a first start spend ~22 s here (and a stop asked for
+    meanwhile wait that long)."""
     bind_models(settings)
-    created = []
-    for model in ALL_MODELS:
-        if not model.exists():
-            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-            created.append(model.Meta.table_name)
-    return created
+    created = [model for model in ALL_MODELS if not model.exists()]
+    for model in created:
+        model.create_table(wait=False, billing_mode="PAY_PER_REQUEST")
+    deadline = time.monotonic() + timeout
+    waiting = list(created)
+    while waiting:
+        waiting = [m for m in waiting if m._get_connection().describe_table().get("TableStatus") != "ACTIVE"]
+        if waiting and time.monotonic() > deadline:
+            raise TimeoutError(f"tables not active after {timeout:.0f} s: {[m.Meta.table_name for m in waiting]}")
+        if waiting:
+            time.sleep(0.1)
+    return [model.Meta.table_name for model in created]

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.runtime.settings import Settings
+from shared.store.conditional import _conditional, _LostCondition
 from shared.store.models import NotificationModel, bind_models
-from shared.store.repo import _conditional, _LostCondition
 
 DUE = "due"
 

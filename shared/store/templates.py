@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from shared.runtime.settings import Settings
+from shared.store.conditional import _conditional, _LostCondition
 from shared.store.models import TemplateModel, bind_models
-from shared.store.repo import _conditional, _LostCondition
 
 
 def _to_dict(item: TemplateModel) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from shared.domain.notify import NotifyConfig
 from shared.domain.workflow import SubtaskSpec, Workflow
 from shared.runtime.settings import Settings
+from shared.store.conditional import _conditional, _LostCondition
 from shared.store.models import SubtaskSpecMap, WorkflowModel, bind_models
-from shared.store.repo import _conditional, _LostCondition
 
 
 def _from_item(item: WorkflowModel) -> Workflow:

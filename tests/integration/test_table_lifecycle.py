@@ -103,6 +103,39 @@ def test_a_table_server_that_dies_under_the_stack_is_restarted_on_its_port(tmp_p
         server.stop()
 
 
+def test_a_table_server_killed_again_while_it_is_restarted_is_restarted_once_more(tmp_path):
+    # GIVEN a supervised table server (found by the crash matrix's soak: a second kill -9 landing
+    # while the supervisor waited for the restarted server to listen stopped the whole stack)
+    server = Dynalite(tmp_path / "table")
+    server.start()
+    fatal: list[str] = []
+    supervisor = TableSupervisor(server, on_fatal=fatal.append, every=0.05)
+    supervisor.start()
+    try:
+        port, first = server.port, server.proc.pid
+        # WHEN it is killed, and its replacement is killed too before it listens
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(lambda: server.proc and server.proc.pid != first and server.proc.pid, timeout=20, every=0.002)
+        os.kill(second, signal.SIGKILL)
+        # THEN a third one serves the same port, and the stack goes on
+        wait_for(lambda: server.running() and server.proc.pid not in (first, second), timeout=20, every=0.1)
+        wait_for(lambda: _listens(port), timeout=20, every=0.1)
+        assert fatal == []
+    finally:
+        supervisor.stop()
+        server.stop()
+
+
+def _listens(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def test_a_table_server_that_keeps_dying_stops_the_stack_loudly(tmp_path):
     # GIVEN a supervisor allowed no restart
     server = Dynalite(tmp_path / "table")
