@@ -20,6 +20,7 @@ from shared.storage.port import Storage
 from shared.store.accounts import AccountStore
 from shared.store.counters import CounterStore
 from shared.store.notifications import NotificationStore
+from shared.store.parts import PartStore
 from shared.store.repo import TaskStore
 from shared.store.templates import TemplateStore
 from shared.store.workflows import WorkflowStore
@@ -59,6 +60,7 @@ def build_deps(
         invoker=invoker or build_invoker(settings),
         notifications=NotificationStore(settings),
         webhooks=webhooks or HttpWebhookSender(settings.private_urls_allowed),
+        parts=PartStore(settings),
     )
 
 

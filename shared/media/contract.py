@@ -1,7 +1,9 @@
 """What every media engine promises the worker: one call shape and one result shape.
 
-An engine is called as ``engine(src, params, out_dir, stem, timeout=, on_progress=)`` and leaves
-every file it reports inside ``out_dir`` under its final name. ``outputs`` are the subtask's
+An engine is called as ``engine(src, params, out_dir, stem, timeout=, on_progress=, probe=)`` and
+leaves every file it reports inside ``out_dir`` under its final name. ``probe`` is the input's
+MediaInfo when the worker has it already (probed once per task and kept on it); an engine given
+None probes ``src`` itself. ``outputs`` are the subtask's
 output location (输出位置): files to play or download. ``result_files`` belong to the result: the
 full result JSON, review evidence frames, analysis covers. The worker uploads both, but only the
 outputs are listed as the subtask's outputs.
@@ -12,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the engines' input description; PyAV is imported only where media is probed
+    from shared.media.ffmpeg.probe import MediaInfo
 
 # Called with 0-100 while an engine runs; it may raise to abort the run (a lost claim).
 Progress = Callable[[float], None]
@@ -22,7 +27,7 @@ Progress = Callable[[float], None]
 class OutputFile:
     name: str
     path: Path
-    metadata: dict[str, Any]
+    metadata: dict[str, Any]  # its "md5", when present, is the MD5 of the file at ``path`` (it becomes the etag)
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Engine(Protocol):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult: ...
 
 
@@ -59,4 +65,5 @@ class ChoosingEngine(Protocol):
         timeout: float,
         on_progress: Progress | None = None,
         choice: Any,
+        probe: MediaInfo | None = None,
     ) -> EngineResult: ...

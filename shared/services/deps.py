@@ -15,6 +15,7 @@ from shared.storage.port import Storage
 from shared.store.accounts import AccountStore
 from shared.store.counters import CounterStore
 from shared.store.notifications import NotificationStore
+from shared.store.parts import PartStore
 from shared.store.repo import TaskStore
 from shared.store.templates import TemplateStore
 from shared.store.workflows import WorkflowStore
@@ -32,3 +33,4 @@ class Deps:
     invoker: Invoker
     notifications: NotificationStore
     webhooks: WebhookSender
+    parts: PartStore | None = None  # split transcodes; None: built from the settings where first needed

@@ -25,12 +25,19 @@ class ClaimLostError(OpenMpsError):
 
 
 class Heartbeat:
+    """Beats for one claimed subtask. The pacing is here; what one beat writes is ``_write``, which
+    a beat for something else (part_heartbeat.PartBeat) overrides."""
+
+    holds = "subtask"  # what a lost claim no longer holds, for the engine's error
+    thread_name = "heartbeat"
+
     def __init__(self, tasks: TaskStore, task_id: str, index: int, token: str, interval: float) -> None:
         self._tasks, self._task_id, self._index, self._token = tasks, task_id, index, token
         self._interval = interval
         self._progress = 0
+        self._written, self._last_write = -1, 0.0  # the last beat in the table: its progress, when
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self.lost = False
 
     def __enter__(self) -> Heartbeat:
@@ -44,22 +51,28 @@ class Heartbeat:
     def report(self, percent: float) -> None:
         """Engine progress callback (0-100)."""
         if self.lost:
-            raise ClaimLostError("this run no longer holds its subtask")
+            raise ClaimLostError(f"this run no longer holds its {self.holds}")
         self._progress = max(self._progress, min(99, int(percent)))
 
     def _run(self) -> None:
         tick = min(self._interval, PROGRESS_SECONDS)
-        written, last_write = -1, 0.0
-        while not self._stop.wait(tick):
+        while not self._stop.wait(tick) and not self.lost:
             now = time.monotonic()
             progress = self._progress
-            if progress == written and now - last_write < self._interval - tick / 2:
+            if progress == self._written and now - self._last_write < self._interval - tick / 2:
                 continue
             try:
-                ok = self._tasks.heartbeat(self._task_id, self._index, self._token, progress, clock.now_iso())
+                self._beat(progress, now)
             except Exception:  # a passing table fault: the next beat tries again
                 continue
-            if not ok:
-                self.lost = True
-                return
-            written, last_write = progress, now
+
+    def _beat(self, progress: int, at: float) -> None:
+        if self._write(progress):
+            self._written, self._last_write = progress, at
+        else:
+            self.lost = True
+
+    def _write(self, progress: int) -> bool:
+        """Write one beat; False once the claim is gone (the reconciler gave the run up, or the
+        task was restarted)."""
+        return self._tasks.heartbeat(self._task_id, self._index, self._token, progress, clock.now_iso())

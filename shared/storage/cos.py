@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import tempfile
 import threading
 import uuid
@@ -30,6 +32,7 @@ from shared.storage.cos_writer import MultipartWriter
 from shared.storage.port import ObjectInfo, Reader, Storage, Writer, check_bucket, check_key, guess_type
 
 CHUNK = 1024 * 1024
+_MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")  # a multipart upload's etag is "<hex>-<parts>", not an MD5
 _NOT_FOUND_CODES = {"NoSuchKey", "NoSuchResource", "NoSuchBucket", "NoSuchVersion"}
 # Server-side codes worth a retry; anything else from the server is a refusal.
 _RETRYABLE_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ServerBusy"}
@@ -170,6 +173,35 @@ class CosStorage(Storage):
         if got != info.size:
             raise RetryableProcessingError(
                 f"COS download {bucket}/{key}: got {got} of {info.size} bytes", code="InternalError.Storage"
+            )
+        return info
+
+    def materialize(self, bucket: str, key: str, dest: Path) -> ObjectInfo:
+        """One streamed GET written to ``dest``: the info comes from that response's own headers, so
+        its etag names the version received (no HEAD before or after), and the MD5 is computed on
+        the way, which checks the bytes wherever the etag is an MD5 (objects uploaded in one PUT)."""
+        from urllib3.exceptions import HTTPError
+
+        check_bucket(bucket)
+        check_key(key)
+        response = self._call("get", bucket, key, self.client().get_object, Bucket=bucket, Key=key)
+        info = self._info(bucket, key, response)
+        digest = hashlib.md5(usedforsecurity=False)
+        written = 0
+        try:
+            with BodyStream(response["Body"].get_raw_stream()) as body, Path(dest).open("wb") as out:
+                while chunk := body.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    written += len(chunk)
+        except (OSError, HTTPError) as exc:  # a transfer broken half-way
+            raise RetryableProcessingError(f"COS get {bucket}/{key}: {exc}", code="InternalError.Storage") from exc
+        etag = info.etag.lower()
+        if written != info.size or (_MD5_ETAG.match(etag) and digest.hexdigest() != etag):
+            raise RetryableProcessingError(
+                f"COS get {bucket}/{key}: got {written} of {info.size} bytes, MD5 {digest.hexdigest()} "
+                f"for etag {info.etag}",
+                code="InternalError.Storage",
             )
         return info
 

@@ -52,8 +52,19 @@ def check_bucket(bucket: str) -> str:
     return bucket
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_key(key: str) -> str:
     """COS allows almost any key; we refuse the few that would escape a folder or confuse paths."""
+    if isinstance(key, str) and not _is_utf8(key):
+        # A lone surrogate (JSON's "\ud800" decodes to one) has no UTF-8 form: COS and a file name alike
+        raise BadInputError("object keys must be valid UTF-8 text", code="InvalidParameterValue.Key")
     if not key or len(key.encode()) > 850 or key.startswith("/") or "\x00" in key or "\\" in key:
         raise BadInputError(f"invalid object key {key!r}", code="InvalidParameterValue.Key")
     if any(part in ("", ".", "..") for part in key.rstrip("/").split("/")):
@@ -90,8 +101,22 @@ class Storage(ABC):
     def download(self, bucket: str, key: str, dest: Path) -> ObjectInfo: ...
 
     @abstractmethod
+    def materialize(self, bucket: str, key: str, dest: Path) -> ObjectInfo:
+        """Make ``dest`` (a new local file the caller owns and only reads) hold the object's bytes,
+        at the cheapest cost the backend allows, and return the info of exactly those bytes: its
+        etag is the version at ``dest``, whatever replaced the object meanwhile. Raises NotFoundError."""
+
+    @abstractmethod
     def upload(self, bucket: str, key: str, src: Path, content_type: str | None = None) -> ObjectInfo:
         """Publish atomically: readers see the old object or the whole new one, never a part."""
+
+    def publish_file(
+        self, bucket: str, key: str, src: Path, md5: str | None = None, content_type: str | None = None
+    ) -> ObjectInfo:
+        """``upload`` of a finished work file that nobody writes to any more; ``md5`` is its MD5 when the
+        caller already computed it, so a backend that keeps the MD5 as the etag need not read the file
+        again. ``src`` stays where it is (it may share its bytes with the object afterwards)."""
+        return self.upload(bucket, key, src, content_type)
 
     @abstractmethod
     def put_stream(

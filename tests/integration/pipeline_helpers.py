@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from shared.media.ai.review.engine import run_review
 from shared.media.ffmpeg.engines import run_snapshot, run_transcode
 from shared.services.aggregate import aggregate_task
 from shared.services.deps import Deps
+from shared.services.reconcile import reconcile
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
 from tests.doubles import RecordingInvoker
@@ -73,3 +75,18 @@ def drain(deps: Deps, invoker: RecordingInvoker, rounds: int = 20) -> None:
 
 def trigger(deps: Deps, event: dict[str, Any]) -> list[str]:
     return [o.task_id for o in handle_cos_event(deps, event)]
+
+
+def reconcile_until_retried(deps: Deps, wanted: set[str], passes: int = 20) -> set[str]:
+    """Reconciler passes with every claim due at once until each of ``wanted`` ("task/index") was
+    given another run; what they retried. A beat a killed worker had sent may land just after a pass
+    read it: that subtask's release then fails its condition and the next pass takes it, as the
+    timer's next run would."""
+    retried: set[str] = set()
+    for _ in range(passes):
+        report = reconcile(deps, stale_after=0, reinvoke_after=3600, reaggregate_after=3600, batch=100_000)
+        retried |= set(report.retried)
+        if wanted <= retried:
+            break
+        time.sleep(0.2)
+    return retried

@@ -203,3 +203,37 @@ def test_settings_choose_cos_with_the_role_credentials(emulator: tuple[str, int]
     # The live role credentials come from the process environment in the cloud; here, from `env`.
     storage.credentials = RoleCredentials(env)
     assert storage.put_stream(bucket, "via-settings.txt", io.BytesIO(b"ok")).size == 2
+
+
+def test_materialize_streams_one_get_and_checks_the_md5_on_the_way(
+    cos: CosStorage, bucket: str, tmp_path: Path
+) -> None:
+    # GIVEN an object sent in one PUT (its etag is its MD5) and one sent in parts (it is not)
+    small, big = b"one put", os.urandom(2 * MB + 99)
+    one = cos.put_stream(bucket, "in/one.mp4", io.BytesIO(small))
+    parts = cos.put_stream(bucket, "in/parts.mp4", io.BytesIO(big))
+    # WHEN both are materialized
+    got_one = cos.materialize(bucket, "in/one.mp4", tmp_path / "one")
+    got_parts = cos.materialize(bucket, "in/parts.mp4", tmp_path / "parts")
+    # THEN the bytes and the etags are those of the versions received
+    assert (tmp_path / "one").read_bytes() == small and got_one.etag == one.etag
+    assert (tmp_path / "parts").read_bytes() == big and got_parts.etag == parts.etag and got_parts.size == len(big)
+    with pytest.raises(NotFoundError):
+        cos.materialize(bucket, "in/none.mp4", tmp_path / "none")
+
+
+def test_materialize_refuses_bytes_whose_md5_is_not_the_etag(cos: CosStorage, bucket: str, tmp_path: Path) -> None:
+    # GIVEN a response whose ETag names other bytes than those it carries (a corrupted transfer)
+    cos.put_stream(bucket, "in/clip.mp4", io.BytesIO(b"the real bytes"))
+    client = cos.client()
+    real_get = client.get_object
+
+    def lying_get(**kwargs: object) -> dict:
+        response = real_get(**kwargs)
+        response["ETag"] = '"' + hashlib.md5(b"other bytes").hexdigest() + '"'
+        return response
+
+    client.get_object = lying_get
+    # WHEN it is materialized THEN the run is retried rather than processing unverified bytes
+    with pytest.raises(RetryableProcessingError, match="MD5"):
+        cos.materialize(bucket, "in/clip.mp4", tmp_path / "clip")

@@ -54,6 +54,12 @@ class SubtaskKind:
     # does I/O, so the domain names it and the catalog service imports it when it needs it.
     dry_run: str | None = None
     mps: Callable[[Any], MpsTaskName] | None = None  # by params: Snapshot's task set depends on the variant
+    # The decode a subtask of these params can share with its siblings in one engine run (decode once,
+    # shared/services/fusion.py): siblings with the same key are fused; None runs alone.
+    fusion_key: Callable[[Any], str | None] = field(default=lambda _params: None)
+    # Whether a subtask of this kind leads a fused group (its function runs the one engine run); the
+    # others (a Snapshot's sprite) join a leader's run and never lead one.
+    fusion_leads: bool = False
 
     def variant_of(self, params: Any) -> str:
         return str(getattr(params, "kind", self.default_variant)) if self.variants else ""

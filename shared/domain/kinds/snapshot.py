@@ -199,4 +199,7 @@ KIND = SubtaskKind(
     custom_output_path=lambda params: params.kind != "sprite",
     dry_run="shared.media.ffmpeg.dryrun:dry_run_snapshot",
     mps=lambda params: _MPS[params.kind],
+    # A sprite decodes every frame (an fps filter), as a rendition does, so it joins the renditions' decode;
+    # time-offset and sampled pictures seek and decode a GOP each (shared/media/ffmpeg/fused.py).
+    fusion_key=lambda params: "full-decode" if params.kind == "sprite" else None,
 )

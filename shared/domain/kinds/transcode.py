@@ -63,4 +63,8 @@ KIND = SubtaskKind(
     custom_output_path=lambda params: params.container != "hls",
     dry_run="shared.media.ffmpeg.dryrun:dry_run_transcode",
     mps=lambda _params: MpsTaskName(task="TranscodeTaskSet", result_type="Transcode"),
+    # Every rendition (MP4, HLS, audio-only) decodes the whole input the same way; one decode can feed
+    # them all (measured: shared/media/ffmpeg/fused.py).
+    fusion_key=lambda _params: "full-decode",
+    fusion_leads=True,
 )

@@ -22,6 +22,7 @@ from shared.domain.kinds.analysis import AnalysisParams
 from shared.domain.kinds.enhancement import EnhanceParams
 from shared.domain.kinds.review import ReviewParams
 from shared.media.contract import EngineResult, Progress
+from shared.media.ffmpeg.probe import MediaInfo
 
 
 class ReviewEngine(abc.ABC):
@@ -37,6 +38,7 @@ class ReviewEngine(abc.ABC):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult:
         """Review ``src``; the summary follows AiContentReviewResult (snake_case)."""
 
@@ -54,6 +56,7 @@ class AnalysisEngine(abc.ABC):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult:
         """Analyse ``src``; the summary follows AiAnalysisResult (snake_case)."""
 
@@ -71,6 +74,7 @@ class EnhanceEngine(abc.ABC):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult:
         """Write an enhanced, playable copy of ``src`` with before/after measurements."""
 

@@ -117,8 +117,11 @@ class EngineRun:
     info: MediaInfo
 
 
-def start_run(src: Path, out_dir: Path, stem: str, timeout: float, on_progress: Progress | None) -> EngineRun:
+def start_run(
+    src: Path, out_dir: Path, stem: str, timeout: float, on_progress: Progress | None, probe: MediaInfo | None = None
+) -> EngineRun:
+    """``probe``: the input's probe when the worker already has it (the task keeps it)."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
     check_paths(src, out_dir, stem)
     deadline, progress = Deadline(timeout), ProgressSpan(on_progress)
-    return EngineRun(src, out_dir, deadline, progress, probe_input(src))
+    return EngineRun(src, out_dir, deadline, progress, probe_input(src, probe))

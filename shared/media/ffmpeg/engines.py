@@ -1,4 +1,5 @@
-"""The transcode and snapshot engines: probe the input, run ffmpeg, check and describe what came out.
+"""The transcode and snapshot engines: probe the input (unless the worker hands them its probe), run
+ffmpeg, check and describe what came out.
 
 ffmpeg writes into a private work directory inside ``out_dir`` (``shared.media.outputs``); files get
 their final names only once the whole run succeeded.
@@ -30,85 +31,111 @@ _NO_PICTURE = ("received no packets", "nothing was written", "output file is emp
 
 
 def run_transcode(
-    src: Path, params: TranscodeParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+    src: Path,
+    params: TranscodeParams,
+    out_dir: Path,
+    stem: str,
+    *,
+    timeout: float,
+    on_progress: Progress | None = None,
+    probe: MediaInfo | None = None,
 ) -> EngineResult:
     """Transcode ``src`` into ``out_dir``: ``{stem}.{ext}`` (mp4, mkv, webm, mov, flv, mp3, m4a, flac, ogg,
     wav), or for HLS ``{stem}.m3u8`` + ``{stem}_{n}.ts``."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
-    info = probe_input(src)
+    info = probe_input(src, probe)
     with work_dir(out_dir, stem) as work:
         argv, names = transcode_argv(ffmpeg_exe(), src, info, params, work, stem)
         result = run_ffmpeg(argv, timeout=timeout, duration_hint=info.streams_duration or None, on_progress=on_progress)
-        main = work / names[0]
-        out_info = probe_output(main, result.log_tail)
-        check_complete(info, out_info, *kept_streams(info, params))
-        if params.container != "hls":
-            meta = out_info.to_metadata() | {"md5": md5_file(main)}
-            return EngineResult([OutputFile(names[0], publish(main, out_dir), meta)], result.log_tail)
-        segments = _segments(work, stem)
-        durations = _extinf(main)
-        seg_meta = [
-            {"size": seg.stat().st_size, "md5": md5_file(seg), "duration": durations[i] if i < len(durations) else None}
-            for i, seg in enumerate(segments)
-        ]
-        total = out_info.size + sum(seg.stat().st_size for seg in segments)
-        # The hls demuxer's bitrate describes the playlist text; the stream's is what matters.
-        bitrate = int(total * 8 / out_info.duration) if out_info.duration > 0 else out_info.bitrate
-        meta = out_info.to_metadata() | {
-            "md5": md5_file(main),
-            "playlist_size": out_info.size,
-            "segment_count": len(segments),
-            "size": total,
-            "bitrate": bitrate,
-        }
-        # Segments first: a playlist under its final name always has its segments next to it.
-        published = [OutputFile(seg.name, publish(seg, out_dir), m) for seg, m in zip(segments, seg_meta, strict=True)]
-        playlist = OutputFile(names[0], publish(main, out_dir), meta)
-        return EngineResult([playlist, *published], result.log_tail)
+        return transcode_result(info, params, work, names[0], stem, out_dir, result.log_tail)
+
+
+def transcode_result(
+    info: MediaInfo, params: TranscodeParams, work: Path, name: str, stem: str, out_dir: Path, log_tail: str
+) -> EngineResult:
+    """Check what one transcode wrote into ``work`` and publish it into ``out_dir`` (also the fused run's
+    per-output step, shared/media/ffmpeg/fused.py)."""
+    main = work / name
+    out_info = probe_output(main, log_tail)
+    check_complete(info, out_info, *kept_streams(info, params))
+    if params.container != "hls":
+        meta = out_info.to_metadata() | {"md5": md5_file(main)}
+        return EngineResult([OutputFile(name, publish(main, out_dir), meta)], log_tail)
+    segments = _segments(work, stem)
+    durations = _extinf(main)
+    seg_meta = [
+        {"size": seg.stat().st_size, "md5": md5_file(seg), "duration": durations[i] if i < len(durations) else None}
+        for i, seg in enumerate(segments)
+    ]
+    total = out_info.size + sum(seg.stat().st_size for seg in segments)
+    # The hls demuxer's bitrate describes the playlist text; the stream's is what matters.
+    bitrate = int(total * 8 / out_info.duration) if out_info.duration > 0 else out_info.bitrate
+    meta = out_info.to_metadata() | {
+        "md5": md5_file(main),
+        "playlist_size": out_info.size,
+        "segment_count": len(segments),
+        "size": total,
+        "bitrate": bitrate,
+    }
+    # Segments first: a playlist under its final name always has its segments next to it.
+    published = [OutputFile(seg.name, publish(seg, out_dir), m) for seg, m in zip(segments, seg_meta, strict=True)]
+    playlist = OutputFile(name, publish(main, out_dir), meta)
+    return EngineResult([playlist, *published], log_tail)
 
 
 def run_snapshot(
-    src: Path, params: SnapshotParams, out_dir: Path, stem: str, *, timeout: float, on_progress: Progress | None = None
+    src: Path,
+    params: SnapshotParams,
+    out_dir: Path,
+    stem: str,
+    *,
+    timeout: float,
+    on_progress: Progress | None = None,
+    probe: MediaInfo | None = None,
 ) -> EngineResult:
     """Images ``{stem}_{n}.{format}``; for sprites, sheets plus the ``{stem}.vtt`` thumbnail track."""
     src, out_dir = Path(src).absolute(), Path(out_dir).absolute()
-    info = probe_input(src)
+    info = probe_input(src, probe)
     if info.video is None:
         raise MediaError("the input has no video stream to take snapshots from", code=media_errors.MEDIA_NO_VIDEO)
     with work_dir(out_dir, stem) as work:
         plan = snapshot_plan(ffmpeg_exe(), src, info, params, work, stem)
         log_tail = _run_plan(plan, info, work, timeout, on_progress)
-        outputs = []
-        files = [(name, t) for name, t in plan.files if (work / name).is_file()]
-        # A sprite may end with fewer sheets than planned (its cells are dropped from the VTT); a missing
-        # snapshot means no picture at that time.
-        if not files or (len(files) < len(plan.files) and plan.sprite is None):
-            raise MediaError(
-                "no picture could be decoded at some of the requested times; the file may be truncated or damaged",
-                code=media_errors.MEDIA_TRUNCATED,
-            )
-        for name, t in files:
-            meta = _image_metadata(work / name, t)
-            outputs.append(OutputFile(name, publish(work / name, out_dir), meta))
-        if plan.sprite is not None:
-            s = plan.sprite
-            vtt = work / s.vtt_name
-            vtt.write_text(
-                sprite_webvtt(
-                    [n for n, _ in files], s.cell_width, s.cell_height, s.columns, s.rows, s.times, s.duration
-                ),
-                encoding="utf-8",
-            )
-            cells = min(len(s.times), len(files) * s.columns * s.rows)
-            meta = {
-                "format": "vtt",
-                "size": vtt.stat().st_size,
-                "md5": md5_file(vtt),
-                "cells": cells,
-                "duration": round(s.duration, 3),
-            }
-            outputs.insert(0, OutputFile(s.vtt_name, publish(vtt, out_dir), meta))
-        return EngineResult(outputs, log_tail)
+        return snapshot_result(plan, work, out_dir, log_tail)
+
+
+def snapshot_result(plan: SnapshotPlan, work: Path, out_dir: Path, log_tail: str) -> EngineResult:
+    """Check what a snapshot plan wrote into ``work`` and publish it into ``out_dir``; for a sprite, also
+    write its WebVTT track (also a fused run's step for its sprite, shared/media/ffmpeg/fused.py)."""
+    outputs = []
+    files = [(name, t) for name, t in plan.files if (work / name).is_file()]
+    # A sprite may end with fewer sheets than planned (its cells are dropped from the VTT); a missing
+    # snapshot means no picture at that time.
+    if not files or (len(files) < len(plan.files) and plan.sprite is None):
+        raise MediaError(
+            "no picture could be decoded at some of the requested times; the file may be truncated or damaged",
+            code=media_errors.MEDIA_TRUNCATED,
+        )
+    for name, t in files:
+        meta = _image_metadata(work / name, t)
+        outputs.append(OutputFile(name, publish(work / name, out_dir), meta))
+    if plan.sprite is not None:
+        s = plan.sprite
+        vtt = work / s.vtt_name
+        vtt.write_text(
+            sprite_webvtt([n for n, _ in files], s.cell_width, s.cell_height, s.columns, s.rows, s.times, s.duration),
+            encoding="utf-8",
+        )
+        cells = min(len(s.times), len(files) * s.columns * s.rows)
+        meta = {
+            "format": "vtt",
+            "size": vtt.stat().st_size,
+            "md5": md5_file(vtt),
+            "cells": cells,
+            "duration": round(s.duration, 3),
+        }
+        outputs.insert(0, OutputFile(s.vtt_name, publish(vtt, out_dir), meta))
+    return EngineResult(outputs, log_tail)
 
 
 def _run_plan(plan: SnapshotPlan, info: MediaInfo, work: Path, timeout: float, on_progress: Progress | None) -> str:

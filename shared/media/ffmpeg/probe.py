@@ -242,9 +242,10 @@ def _reason(exc: Exception) -> str:
 INDIRECT_FORMATS = frozenset({"hls", "applehttp", "concat", "ffconcat", "dash", "image2", "tee", "sdp", "rtsp", "rtp"})
 
 
-def probe_input(src: Path) -> MediaInfo:
-    """``probe`` for an input: playlists and other files that name further files are refused."""
-    info = probe(src)
+def probe_input(src: Path, known: MediaInfo | None = None) -> MediaInfo:
+    """``probe`` for an input: playlists and other files that name further files are refused.
+    ``known``: the input's probe made earlier (kept on the task); the file is not read again."""
+    info = known or probe(src)
     if INDIRECT_FORMATS & set(info.container.split(",")):
         raise MediaError(
             f"{info.container} files refer to other files and are not accepted as input",

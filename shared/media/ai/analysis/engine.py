@@ -74,8 +74,9 @@ class LocalAnalysisEngine(AnalysisEngine):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult:
-        run = start_run(src, out_dir, stem, timeout, on_progress)
+        run = start_run(src, out_dir, stem, timeout, on_progress, probe)
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         wants_video = params.scenes or params.black or params.highlights or params.cover or params.tags
         wants_audio = params.loudness or params.silence
@@ -199,10 +200,11 @@ def run_analysis(
     timeout: float,
     on_progress: Progress | None = None,
     choice: EngineChoice = LOCAL_ENGINES,
+    probe: MediaInfo | None = None,
 ) -> EngineResult:
     """Analyse ``src`` with the chosen engine: files (covers, ``{stem}_result.json``), log, summary."""
     engine: AnalysisEngine = engine_for("analysis", choice)
-    return engine.analyse(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
+    return engine.analyse(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress, probe=probe)
 
 
 register_engine("analysis", "local", lambda choice: LocalAnalysisEngine(onnx_threads=choice.onnx_threads))

@@ -51,8 +51,9 @@ class LocalEnhanceEngine(EnhanceEngine):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult:
-        run = start_run(src, out_dir, stem, timeout, on_progress)
+        run = start_run(src, out_dir, stem, timeout, on_progress, probe)
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         plan = plan_enhancement(params, info)
         two_pass = plan.stabilize or plan.loudnorm
@@ -280,10 +281,11 @@ def run_enhancement(
     timeout: float,
     on_progress: Progress | None = None,
     choice: EngineChoice = LOCAL_ENGINES,
+    probe: MediaInfo | None = None,
 ) -> EngineResult:
     """Enhance ``src`` with the chosen engine: files (``{stem}.mp4``, ``{stem}_result.json``), log, summary."""
     engine: EnhanceEngine = engine_for("enhance", choice)
-    return engine.enhance(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
+    return engine.enhance(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress, probe=probe)
 
 
 register_engine("enhance", "local", lambda _choice: LocalEnhanceEngine())  # no model to size

@@ -28,6 +28,7 @@ from shared.media.ai.review.result import build_result, evidence_files, summary_
 from shared.media.ai.review.rules import FrameFindings, Hit, KeywordMatcher, porn_hits
 from shared.media.ai.run import Deadline, result_file, start_run
 from shared.media.contract import EngineResult, OutputFile, Progress
+from shared.media.ffmpeg.probe import MediaInfo
 from shared.media.outputs import publish, work_dir
 
 ANALYSIS_LONG_SIDE = 960  # pixels: enough for subtitles in 1080p, small enough for two cores
@@ -62,8 +63,9 @@ class LocalReviewEngine(ReviewEngine):
         *,
         timeout: float,
         on_progress: Progress | None = None,
+        probe: MediaInfo | None = None,
     ) -> EngineResult:
-        run = start_run(src, out_dir, stem, timeout, on_progress)
+        run = start_run(src, out_dir, stem, timeout, on_progress, probe)
         src, out_dir, deadline, progress, info = run.src, run.out_dir, run.deadline, run.progress, run.info
         if info.video is None:
             raise MediaError(
@@ -148,10 +150,11 @@ def run_review(
     timeout: float,
     on_progress: Progress | None = None,
     choice: EngineChoice = LOCAL_ENGINES,
+    probe: MediaInfo | None = None,
 ) -> EngineResult:
     """Review ``src`` with the chosen engine: files (evidence JPGs, ``{stem}_result.json``), log, summary."""
     engine: ReviewEngine = engine_for("review", choice)
-    return engine.review(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress)
+    return engine.review(src, params, out_dir, stem, timeout=timeout, on_progress=on_progress, probe=probe)
 
 
 register_engine("review", "local", lambda choice: LocalReviewEngine(onnx_threads=choice.onnx_threads))
