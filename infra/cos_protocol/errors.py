@@ -26,16 +26,21 @@ STATUS = {
     "InvalidRange": 416,
     "MethodNotAllowed": 405,
     "NotImplemented": 501,
+    "ServiceUnavailable": 503,
+    "SlowDown": 503,
 }
 
 
 class CosError(Exception):
     """A request COS would refuse; carries the code, message and HTTP status of the XML answer."""
 
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.code, self.message = code, message
         self.status = status if status is not None else STATUS.get(code, 400)
+        self.headers = headers or {}  # e.g. SlowDown's Retry-After
 
 
 def cos_error_xml(code: str, message: str, resource: str = "", request_id: str | None = None) -> bytes:

@@ -18,10 +18,12 @@ from infra.cos_protocol.signature import SignedRequest, verify
 from infra.local.cos_api import bucket_ops, multipart_ops, objects
 from infra.local.cos_api.exchange import Exchange
 from infra.local.cos_api.multipart import MultipartStore
+from shared.api.rate_gate import RateGate, retry_after_seconds
 from shared.domain.accounts import AccessKey
 from shared.domain.errors import BadInputError, NotFoundError
 from shared.storage.local import LocalStorage
 from shared.storage.port import ObjectInfo
+from shared.store.unavailable import table_unavailable
 
 _COS_HOST = re.compile(
     r"^(?P<bucket>[a-z0-9][a-z0-9-]{1,60}[a-z0-9])\.cos\.(?P<region>[a-z0-9-]+)\.myqcloud\.com(:\d+)?$"
@@ -53,8 +55,10 @@ class CosEndpoint:
         on_created: OnCreated,
         max_object_bytes: int,
         clock: Callable[[], float] = time.time,
+        rate_gate: RateGate | None = None,
     ) -> None:
         self.storage, self.find_key, self.on_created = storage, find_key, on_created
+        self.rate_gate = rate_gate
         self.max_object_bytes = max_object_bytes
         self.uploads = MultipartStore(storage)
         self.clock = clock
@@ -65,7 +69,13 @@ class CosEndpoint:
         query = parse_qsl(parts.query, keep_blank_values=True)
         ex = Exchange(handler, bucket, path[1:], dict(query))
         try:
-            ex.appid = self._authenticate(ex, path, query)
+            try:
+                key = self._authenticate(ex, path, query)
+            except CosError:
+                self._pace(ex, None)  # a refused signature costs its address's budget, never an account's
+                raise
+            self._pace(ex, key.account)
+            ex.appid = key.appid
             self._check_bucket(ex)
             self._dispatch(ex)
         except CosError as exc:
@@ -76,12 +86,33 @@ class CosEndpoint:
             self._refuse(ex, CosError("InvalidArgument", exc.message))
         except ConnectionError:
             handler.close_connection = True  # the client went away mid-body: nothing was published
+        except Exception as exc:
+            if not table_unavailable(exc):
+                raise
+            # The keys live in the table: while it does not answer, COS's own "try again" (the SDK
+            # retries a 5xx).
+            self._refuse(ex, CosError("ServiceUnavailable", "Please retry: the key store does not answer.", 503))
 
     def _refuse(self, ex: Exchange, exc: CosError) -> None:
         body = cos_error_xml(exc.code, exc.message, f"{ex.bucket}/{ex.key}", ex.request_id)
-        ex.send(exc.status, body, {"Content-Type": "application/xml"})
+        ex.send(exc.status, body, {"Content-Type": "application/xml", **exc.headers})
 
-    def _authenticate(self, ex: Exchange, path: str, query: list[tuple[str, str]]) -> str:
+    def _pace(self, ex: Exchange, account: str | None) -> None:
+        """COS's answer to a client over its request rate: 503 SlowDown, which cos-python-sdk-v5
+        retries (as it retries every 5xx) after its back-off."""
+        if self.rate_gate is None:
+            return
+        address = str(ex.handler.client_address[0])
+        if account is None:
+            wait = self.rate_gate.wait_of_address(address)
+        else:
+            wait = self.rate_gate.wait_of_account(account, ex.method)
+        if wait > 0:
+            seconds = retry_after_seconds(wait)
+            message = f"Please reduce your request rate; retry in {seconds} s."
+            raise CosError("SlowDown", message, headers={"Retry-After": str(seconds)})
+
+    def _authenticate(self, ex: Exchange, path: str, query: list[tuple[str, str]]) -> AccessKey:
         found: list[AccessKey] = []
 
         def lookup(secret_id: str) -> tuple[str, str | None] | None:
@@ -98,7 +129,7 @@ class CosEndpoint:
             return value
 
         verify(SignedRequest(ex.method, path, query, header), lookup, self.clock())
-        return found[-1].appid
+        return found[-1]
 
     def _check_bucket(self, ex: Exchange) -> None:
         if not ex.bucket.endswith(f"-{ex.appid}"):
