@@ -17,6 +17,7 @@ from rich.table import Table
 
 from infra.local.admin import add_parsers as add_admin_parsers
 from infra.local.client import ApiError, Client
+from infra.local.dead_letters_cli import add_parser as add_dead_letters_parser
 from infra.local.discovery import find_stack
 from infra.local.notify_cli import add_parsers as add_notify_parsers
 from infra.local.task_lines import task_lines, task_table
@@ -45,6 +46,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             api_token=os.environ.get("OPENMPS_API_TOKEN") or None,
             reconcile_every=float(every) if every else None,
             concurrency=parse_concurrency(os.environ.get("OPENMPS_CONCURRENCY", "")),
+            table_restarts_per_minute=int(os.environ.get("OPENMPS_TABLE_RESTARTS_PER_MINUTE", "3")),
         )
     )
 
@@ -310,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     wf.add_argument("--bucket")
     wf.set_defaults(func=cmd_workflows)
     add_admin_parsers(sub, _data_dir())
+    add_dead_letters_parser(sub, _data_dir())
     add_notify_parsers(sub, _client)
     args = parser.parse_args(argv)
     if getattr(args, "action", None) == "match":

@@ -84,16 +84,22 @@ def start_stack(
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"stack exited: {log.read_text()[-2000:]}")
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return RunningStack(url, token, data_dir, proc, log)
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"stack exited: {log.read_text()[-2000:]}")
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    return RunningStack(url, token, data_dir, proc, log)
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+    except BaseException:  # e.g. a test's timeout firing while it waits: the stack must not outlive it
+        proc.kill()
+        proc.wait()
+        raise
     proc.kill()
+    proc.wait()
     raise RuntimeError(f"stack did not come up: {log.read_text()[-2000:]}")
 
 
@@ -111,6 +117,22 @@ def kill_group(stack: RunningStack) -> None:
     """kill -9 of the stack's whole process group (it must have been started with own_group)."""
     os.killpg(stack.proc.pid, signal.SIGKILL)
     stack.proc.wait()
+
+
+def children_of(pid: int, named: bytes | None = None) -> list[int]:
+    """Processes whose parent is ``pid`` (with ``named``: only those whose command line holds it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != pid:
+                continue
+            if named is None or named in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def processes_of(data_dir: Path) -> list[int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from infra.serverless_yml import FunctionSpec
 
 WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_process.py")
 KILL_GRACE_SECONDS = 0.5  # SIGTERM, then SIGKILL after this long
+RMTREE_PATIENCE_SECONDS = 2.0  # how long a dead instance's folder may take to empty
 
 
 class FunctionError(Exception):
@@ -44,9 +46,21 @@ class WorkerTimeout(Exception):
 
 class Worker:
     """One worker process and the runtime's ends of its three pipes (see worker_process.py).
-    Only the slot thread using a worker reads/writes it; kill() may come from stop() too."""
+    Only the slot thread using a worker reads/writes it; kill() may come from stop() too.
 
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], cwd: str, output: Callable[[str], None]) -> None:
+    ``own_dir``: the instance's private work folder (its /tmp, as on SCF), removed by close()
+    once the process is gone: a worker killed mid-run cannot clean up after itself, and its
+    half-written files must not outlive it."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: dict[str, str],
+        cwd: str,
+        output: Callable[[str], None],
+        own_dir: str | None = None,
+    ) -> None:
+        self.own_dir = own_dir
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         life_r, life_w = os.pipe()
@@ -149,10 +163,20 @@ class Worker:
             return self.proc.wait()
 
     def close(self) -> None:
+        """Release the pipes and the work folder; only after kill() (the process must be gone)."""
         with self._lock:
             fds, self._fds = self._fds, []
         for fd in fds:
             os.close(fd)
+        if self.own_dir:
+            # A child in a session of its own (ffmpeg, which its parent-death signal kills) may still
+            # write into the folder for a moment after the worker is gone, and an rmtree that meets a
+            # file created behind its back leaves the folder: try again until it is gone.
+            deadline = time.monotonic() + RMTREE_PATIENCE_SECONDS
+            shutil.rmtree(self.own_dir, ignore_errors=True)
+            while os.path.exists(self.own_dir) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                shutil.rmtree(self.own_dir, ignore_errors=True)
 
 
 def exit_reason(code: int) -> str:

@@ -11,7 +11,8 @@ What is emulated, and why it matters to openmps:
 - the failure kinds SCF distinguishes: a handler exception ("handled", the instance stays
   warm), an instance that dies ("crash") and one that overruns its timeout ("timeout",
   the instance is killed); async invocations are retried after a failure, like SCF's
-  retry policy (2 retries, 1 minute apart; shorter locally);
+  retry policy (2 retries, 1 minute apart; shorter locally), and one that failed every run
+  goes to the dead-letter store (dead_letters.py), as SCF sends it to the function's DLQ;
 - isolation: a worker is its own process (and process group), so killing one never
   touches another function or the runtime; workers die with the runtime, even on SIGKILL
   (see worker_process.py for the parent-death watch).
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -35,14 +37,20 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from infra.local.dead_letters import DeadLetterStore
 from infra.local.instance import KILL_GRACE_SECONDS, FunctionError, Worker, WorkerDead, WorkerTimeout, exit_reason
 from infra.serverless_yml import FunctionSpec
+
+# After the first and the second failed run of an async invocation (SCF waits about a minute):
+# as many as SCF's ASYNC_RETRIES (tests/unit/test_retry_contract.py holds the two together).
+ASYNC_RETRY_DELAYS = (5.0, 15.0)
 
 
 class _Job:
     def __init__(self, request_id: str, event: Any, sync: bool, deadline: float | None = None) -> None:
         self.request_id, self.event, self.sync, self.deadline = request_id, event, sync, deadline
         self.attempt = 0
+        self.runs: list[dict[str, Any]] = []  # async only: each run's start, length and outcome
         self.done = threading.Event()
         self.result: Any = None
         self.error: FunctionError | None = None
@@ -83,10 +91,11 @@ class LocalRuntime:
         specs: dict[str, FunctionSpec],
         *,
         base_env: Mapping[str, str],
-        retry_delays: Sequence[float] = (1.0, 2.0),
+        retry_delays: Sequence[float] = ASYNC_RETRY_DELAYS,
         concurrency_overrides: Mapping[str, int] | None = None,
         log: Callable[[str], None] | None = None,
         cwd: str | None = None,
+        dead_letters: DeadLetterStore | None = None,
     ) -> None:
         overrides = dict(concurrency_overrides or {})
         unknown = set(overrides) - set(specs)
@@ -99,6 +108,7 @@ class LocalRuntime:
         }
         self._base_env = dict(base_env)
         self._retry_delays = tuple(retry_delays)
+        self._dead_letters = dead_letters
         self._log = log or _print_stderr
         self._cwd = os.path.abspath(cwd or os.getcwd())
         self._started = False
@@ -230,10 +240,22 @@ class LocalRuntime:
                 job = fn.queue.popleft()
                 fn.running += 1
                 worker = fn.idle.pop() if fn.idle else None
-            started = time.monotonic()
+            started, wall_start = time.monotonic(), time.time()
             result, error, worker = self._run(fn, job, worker)
             duration_ms = int((time.monotonic() - started) * 1000)
             outcome = "ok" if error is None else f"{error.kind} error: " + error.message.split("\n", 1)[0]
+            if not job.sync:
+                job.runs.append(
+                    {
+                        "started": wall_start,
+                        "ms": duration_ms,
+                        "kind": "ok" if error is None else error.kind,
+                        "error": "" if error is None else error.message,
+                    }
+                )
+            dead = ""
+            if error is not None and not job.sync and job.attempt >= len(self._retry_delays) and not self._stopping:
+                dead = self._dead_letter(fn, job)  # before the slot is free, so wait_idle() sees it
             with self._lock:
                 fn.running -= 1
                 fn.counts["failed" if error else "succeeded"] += 1
@@ -254,10 +276,27 @@ class LocalRuntime:
                 self._changed.notify_all()
             if worker is not None and stopping:
                 self._discard(fn, worker)
-            self._log(f"{fn.spec.key} {job.request_id} {duration_ms} ms {outcome}")
+            self._log(f"{fn.spec.key} {job.request_id} {duration_ms} ms {outcome}{dead}")
             if job.sync:
                 job.result, job.error = result, error
                 job.done.set()
+
+    def _dead_letter(self, fn: _Function, job: _Job) -> str:
+        """Keep an async invocation that failed every run; the log line says where it went."""
+        if self._dead_letters is None:
+            return " (given up)"
+        try:
+            self._dead_letters.add(
+                function=fn.spec.key,
+                function_name=fn.spec.name,
+                request_id=job.request_id,
+                event=job.event,
+                retries=job.attempt,
+                runs=job.runs,
+            )
+        except OSError as exc:  # a full disk must not stop the slot; the log line keeps the event's id
+            return f" (given up; dead letter not written: {exc})"
+        return f" (given up: dead letter in {self._dead_letters.root}/{fn.spec.key}.jsonl)"
 
     def _requeue(self, fn: _Function, job: _Job) -> None:
         with self._lock:
@@ -325,9 +364,17 @@ class LocalRuntime:
         }
         if "TENCENTCLOUD_REGION" in self._base_env:
             env["TENCENTCLOUD_REGION"] = self._base_env["TENCENTCLOUD_REGION"]
+        own_dir = None
+        if env.get("OPENMPS_WORK_DIR"):  # each instance its own folder, removed when it goes (instance.py)
+            own_dir = os.path.join(env["OPENMPS_WORK_DIR"], f"instance-{spec.key}-{uuid.uuid4().hex[:12]}")
+            env["OPENMPS_WORK_DIR"] = own_dir
         try:
-            worker = Worker(spec, env, self._cwd, lambda line: self._log(f"[{spec.key}] {line}"))
+            if own_dir:
+                os.makedirs(own_dir)
+            worker = Worker(spec, env, self._cwd, lambda line: self._log(f"[{spec.key}] {line}"), own_dir)
         except OSError as exc:
+            if own_dir:
+                shutil.rmtree(own_dir, ignore_errors=True)
             self._log(f"{spec.key}: cannot start a worker process: {exc}")
             raise WorkerDead() from exc
         with self._lock:

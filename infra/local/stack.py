@@ -19,14 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.local.cos_api.endpoint import CosEndpoint
+from infra.local.dead_letters import DeadLetterStore, dead_letter_dir
 from infra.local.discovery import record_stack
 from infra.local.dynalite import Dynalite
 from infra.local.gateway import Gateway
+from infra.local.index_repair import repair_indexes
 from infra.local.log_view import LogView
-from infra.local.runtime import LocalRuntime
+from infra.local.runtime import ASYNC_RETRY_DELAYS, LocalRuntime
 from infra.local.table_supervisor import TableSupervisor, sweep_work_dir
 from infra.local.watcher import FolderWatcher
 from infra.serverless_yml import load_serverless
+from shared.api.rate_gate import rate_gate_for
 from shared.composition import build_deps
 from shared.domain import clock
 from shared.domain.accounts import AccessKey, new_secret_id, new_secret_key
@@ -54,6 +57,7 @@ class StackConfig:
     reconcile_every: float | None = None  # default: the timer in serverless.yml
     concurrency: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # extra OPENMPS_* settings for the functions
+    table_restarts_per_minute: int = 3  # more deaths of the table server than this: the stack stops
 
 
 def _secret_file(path: Path, given: str | None = None) -> str:
@@ -126,6 +130,7 @@ class Stack:
                     "OPENMPS_API_TOKEN",
                     "OPENMPS_RECONCILE_EVERY",
                     "OPENMPS_CONCURRENCY",
+                    "OPENMPS_TABLE_RESTARTS_PER_MINUTE",
                     "OPENMPS_SECRET_ID",  # the local pair lives in the table, not in the functions' env
                     "OPENMPS_SECRET_KEY",
                 )
@@ -146,11 +151,21 @@ class Stack:
 
     # ---- start -----------------------------------------------------------------------------
     def start(self) -> None:
+        unclean = self.dynalite.pid_file.exists()  # a clean stop removes it
         self.dynalite.start()  # stops a table server an earlier, killed stack left on this data
-        # We own the data dir now, so what is in the work dir was left by killed runs.
+        # We own the data dir now, so what is in the work dir was left by killed runs, and so are
+        # the buckets' part files (uploads and publishes a kill cut short; no final key names them).
         sweep_work_dir(self.data / "work")
+        sweep_work_dir(Path(self.settings.storage_root) / ".tmp")
         create_missing_tables(self.settings)
-        self.table_supervisor = TableSupervisor(self.dynalite, on_fatal=self._fail)
+        if unclean:
+            self._repair_indexes()
+        self.table_supervisor = TableSupervisor(
+            self.dynalite,
+            on_fatal=self._fail,
+            after_restart=self._repair_indexes,
+            max_restarts=self.config.table_restarts_per_minute,
+        )
         self.table_supervisor.start()
         deps = build_deps(self.settings, storage=self.storage)
         if ensure_token(deps, self.token, LOCAL_ACCOUNT):
@@ -168,10 +183,12 @@ class Stack:
             base_env=self.env,
             cwd=str(REPO),
             concurrency_overrides=self.config.concurrency,
-            retry_delays=(5.0, 15.0),
+            retry_delays=ASYNC_RETRY_DELAYS,
             log=LogView(self.data),
+            dead_letters=DeadLetterStore(dead_letter_dir(self.data)),
         )
         self.runtime.start()
+        gate = rate_gate_for(self.settings, AccountStore(self.settings))  # one set of buckets for every route
         self.gateway = Gateway(
             host=self.config.host,
             port=self.config.port,
@@ -188,7 +205,9 @@ class Stack:
                 find_key=AccountStore(self.settings).find_key,
                 on_created=self._on_upload,
                 max_object_bytes=self.settings.max_input_bytes,
+                rate_gate=gate,
             ),
+            rate_gate=gate,
         )
         self._spawn(self.gateway.serve_forever, "gateway")
         self.watcher = FolderWatcher(
@@ -204,6 +223,11 @@ class Stack:
             self._spawn(
                 lambda fn=timer.function, name=timer.name, s=every: self._tick(fn, name, s), f"timer-{timer.name}"
             )
+
+    def _repair_indexes(self) -> None:
+        """The table server was killed: put back index entries it may have lost (index_repair.py)."""
+        written = repair_indexes(self.dynalite.endpoint, self.settings.region)
+        print(f"openmps: the table server had been killed; {written} items re-indexed", flush=True)
 
     def _runtime(self) -> LocalRuntime:
         assert self.runtime is not None
@@ -297,18 +321,36 @@ class Stack:
         )
 
 
+class StopRequested(Exception):
+    """SIGINT/SIGTERM while the stack was still starting."""
+
+
 def run_forever(config: StackConfig) -> int:
     stack = Stack(config)
     stopped = threading.Event()
+    starting = True
 
     def _stop(signum: int, _frame: object) -> None:
         stopped.set()
+        if starting:
+            # A start can take a while (tables created, indexes repaired, a stale table server
+            # stopped); a stop asked for meanwhile must not wait for it: the main thread leaves
+            # start() here, and stop() below ends what had been started.
+            raise StopRequested()
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
         stack.start()
+        starting = False
+    except StopRequested:
+        starting = False
+        print("openmps: stopping (asked to while starting) ...", flush=True)
+        stack.stop()
+        print("openmps: stopped", flush=True)
+        return 0
     except Exception as exc:
+        starting = False
         print(f"openmps: could not start: {exc}", file=sys.stderr)
         stack.stop()
         return 1

@@ -1,8 +1,8 @@
 """Keeps the local table server up while the stack runs, and sweeps what killed runs left.
 
 A table server that dies under a running stack is restarted on the same port (the functions
-know that endpoint); if it keeps dying, the stack is told to stop loudly rather than carry on
-with every function failing.
+know that endpoint); a restart that fails counts as one more death; if it keeps dying, the stack
+is told to stop loudly rather than carry on with every function failing.
 """
 
 from __future__ import annotations
@@ -41,12 +41,14 @@ class TableSupervisor:
         dynalite: Dynalite,
         on_fatal: Callable[[str], None],
         *,
+        after_restart: Callable[[], object] | None = None,
         max_restarts: int = 3,
         window_seconds: float = 60.0,
         every: float = 0.5,
     ) -> None:
         self.dynalite = dynalite
         self.on_fatal = on_fatal
+        self.after_restart = after_restart  # e.g. repair what the killed server left half written
         self.max_restarts = max_restarts
         self.window = window_seconds
         self.every = every
@@ -78,9 +80,16 @@ class TableSupervisor:
             print(f"openmps: the table server exited (pid {self._pid()}); restarting it", flush=True)
             try:
                 self.dynalite.start()
-            except Exception as exc:  # noqa: BLE001 - any failure to restart means the stack cannot go on
-                self.on_fatal(f"the table server could not be restarted: {exc}")
-                return
+            except Exception as exc:  # noqa: BLE001 - counted as one more death: the restart budget decides
+                # A start that fails (killed again before it listened, its port briefly taken) is
+                # tried again, within the same budget; only one that keeps failing stops the stack.
+                print(f"openmps: the table server could not be restarted: {exc}", flush=True)
+                continue
+            if self.after_restart is not None:
+                try:
+                    self.after_restart()
+                except Exception as exc:  # noqa: BLE001 - the server runs; a failed repair is told, not fatal
+                    print(f"openmps: after restarting the table server: {exc}", flush=True)
 
     def _pid(self) -> int | None:
         return self.dynalite.proc.pid if self.dynalite.proc else None

@@ -22,3 +22,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     running = start_stack(tmp_path_factory.mktemp("stack") / "data", "e2e-token-" + os.urandom(4).hex(), FAST_RECOVERY)
     yield running
     stop_stack(running)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The crash matrix's table (tests/e2e/test_crash_*.py), when those tests ran."""
+    from infra.local.crash_audit import MATRIX_ROWS, matrix_table
+
+    if MATRIX_ROWS:
+        terminalreporter.write_line("\ncrash matrix\n" + matrix_table())

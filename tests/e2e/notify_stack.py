@@ -8,7 +8,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from infra.local.harness import RunningStack
+from infra.local.harness import RunningStack, children_of
 from shared.domain import clock
 from tests.media_fixtures import make_clip
 
@@ -23,27 +23,13 @@ FAST_NOTIFY = {
 SNAPSHOT = [{"type": "Snapshot", "definition": 10, "kind": "sampled"}]
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 def kill_9(stack: RunningStack) -> None:
     """A crash of the machine, as far as the stack knows: SIGKILL to it and every process under it."""
     doomed, todo = [], [stack.proc.pid]
     while todo:
         pid = todo.pop()
         doomed.append(pid)
-        todo.extend(_children(pid))
+        todo.extend(children_of(pid))
     for pid in doomed:
         try:
             os.kill(pid, signal.SIGKILL)

@@ -71,6 +71,10 @@ inputs:
       name: test-spawner
       handler: {FIXTURES}.spawner.main_handler
       reservedConcurrency: 1
+    scratch:
+      name: test-scratch
+      handler: {FIXTURES}.scratch.main_handler
+      reservedConcurrency: 2
   triggers:
     - type: timer
       function: pid
@@ -360,6 +364,39 @@ def test_crash_and_outside_kills_are_survived(make_runtime, tmp_path):
     caller.join(5)
     assert errors[0].kind == "crash" and "SIGKILL" in errors[0].message
     assert runtime.invoke_sync("sleeper", {})["pid"] != records(record)[0][1]
+
+
+def test_each_instance_has_its_own_work_folder_and_it_goes_with_the_instance(make_runtime, tmp_path):
+    # GIVEN a runtime whose functions get a work dir, as the stack's do
+    work = tmp_path / "work"
+    work.mkdir()
+    runtime = make_runtime(base_env={**os.environ, "OPENMPS_WORK_DIR": str(work)})
+    record = tmp_path / "record"
+    errors: list[FunctionError] = []
+
+    def call() -> None:
+        try:
+            runtime.invoke_sync("scratch", {"seconds": 20, "record": str(record)})
+        except FunctionError as exc:
+            errors.append(exc)
+
+    # WHEN two instances run, one of them killed -9 mid-run with a file in its folder
+    caller = threading.Thread(target=call)
+    caller.start()
+    assert until(lambda: record.exists() and record.read_text())
+    killed_pid, killed_folder = record.read_text().split(" ", 1)
+    other = runtime.invoke_sync("scratch", {})
+    assert Path(killed_folder).parent == work and Path(other["folder"]).parent == work
+    assert other["folder"] != killed_folder
+    os.kill(int(killed_pid), signal.SIGKILL)
+    caller.join(5)
+    # THEN the killed instance's folder is gone with it, the live one's is kept
+    assert errors and errors[0].kind == "crash"
+    assert not Path(killed_folder).exists()
+    assert Path(other["folder"]).is_dir()
+    # ... and a stop removes the rest
+    runtime.stop()
+    assert list(work.iterdir()) == []
 
 
 def test_handled_error_keeps_the_instance_warm(make_runtime):
