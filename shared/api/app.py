@@ -4,30 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shared.api.auth import authenticate
-from shared.api.body_guard import refuse_bad_body
+from shared.api.body_guard import refuse_bad_body, refuse_bad_path
 from shared.api.deps import deps
-from shared.api.errors import register_error_handlers
+from shared.api.errors import register_error_handlers, unavailable_answer
+from shared.api.openapi_doc import DocumentedResolver, answers
 from shared.api.routes import console, notifications, objects, tasks, templates, uploads, workflows
 from shared.api.schemas import Health
 from shared.services.health import check_health
+from shared.store.unavailable import table_unavailable
 
 TITLE = "openmps"
 VERSION = "1.0.0"
 
 
-def build_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+def build_app() -> DocumentedResolver:
+    app = DocumentedResolver(enable_validation=True)
     register_error_handlers(app)
 
     @app.get(
         "/healthz",
         summary="Readiness: do the table and the buckets answer? (no token needed)",
         tags=["health"],
-        responses={200: {"description": "all parts answer"}, 503: {"description": "a part does not answer"}},
+        responses={
+            200: {"description": "all parts answer"},
+            503: {"description": "a part does not answer"},  # its own body (Health), not the error shape
+            429: answers(public=True)[429],  # the client address's budget, as on every route
+        },
     )
     def healthz() -> Response[Health]:
         health = check_health(deps())
@@ -55,10 +61,15 @@ app = build_app()
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Authenticate, then route (the REST-shaped event in, the REST-shaped response out)."""
-    outcome = authenticate(event.get("path") or "/", event.get("headers"), deps().accounts)
+    try:
+        outcome = authenticate(event.get("path") or "/", event.get("headers"), deps().accounts)
+    except Exception as exc:
+        if not table_unavailable(exc):
+            raise
+        return unavailable_answer(exc)  # the resolver's handlers answer the same for what it runs
     if isinstance(outcome, dict):
         return outcome
-    refused = refuse_bad_body(event)
+    refused = refuse_bad_path(event) or refuse_bad_body(event)
     if refused is not None:
         return refused
     if outcome is not None:

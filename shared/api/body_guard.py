@@ -61,6 +61,15 @@ def _content_type(headers: Mapping[str, str] | None) -> str:
     return value.split(";")[0].strip().lower()
 
 
+def refuse_bad_path(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """404 for a path with control characters: no resource has one, and powertools' ``$`` would
+    let ``/api/v1/tasks\\n`` reach the task list."""
+    path = str(event.get("path") or "")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return _refused(404, "ResourceNotFound.Route", "no route for a path with control characters")
+    return None
+
+
 def refuse_bad_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
     """The 4xx response for a body the API cannot take, or None to route the request."""
     body = event.get("body") or ""

@@ -72,6 +72,13 @@ class ConflictError(OpenMpsError):
     code = "FailedOperation.InvalidState"
 
 
+class UnavailableError(OpenMpsError):
+    """A part the request needs does not answer right now (the table restarting, unreachable or
+    overloaded): HTTP 503 with Retry-After; the same request may succeed when retried."""
+
+    code = "ServiceUnavailable"
+
+
 class ProcessingError(OpenMpsError):
     """A subtask could not be processed."""
 
@@ -89,6 +96,14 @@ class RetryableProcessingError(ProcessingError):
     """
 
     code = "InternalError.Retryable"
+
+
+class RetriesExhaustedError(RetryableProcessingError):
+    """A passing fault outlasted every run the platform gives an event, and the subtask is recorded
+    as FAIL already. Raised all the same, so the platform counts the invocation as failed and keeps
+    it in its dead letter queue; a delivery after this one finds the subtask finished and does nothing."""
+
+    code = "InternalError"
 
 
 class MediaError(PermanentProcessingError):

@@ -54,6 +54,7 @@ class Workflow:
                 f"output dir {self.output_dir!r} is under the triggering prefix {self.prefix!r} "
                 f"of bucket {self.bucket}: outputs would trigger the workflow again",
                 code="InvalidParameterValue.OutputDir",
+                params={"output_dir": self.output_dir, "prefix": self.prefix, "workflow": self.name},
             )
 
 

@@ -11,6 +11,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+# SCF runs a failed async (Event) invocation twice more ("Error Types and Retry Policies"), then
+# hands it to the function's dead letter queue, if it has one. The workers count their runs of a
+# subtask against the same number (shared/services/worker.py), and the local runtime retries as
+# often (infra/local/runtime.py), so the two never multiply.
+ASYNC_RETRIES = 2
+
 
 def _truthy(value: Any) -> bool:
     """SCF fields documented as booleans sometimes arrive as strings ("true"/"false")."""

@@ -28,6 +28,10 @@ _ENGINE_NAME = r"^[a-z][a-z0-9_-]{0,40}$"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9-]{1,60}[a-z0-9]")  # COS: <name>-<appid>, as shared.storage.port checks
 
 
+# The longest life a signed URL may ask for by default (the OpenAPI document states this one).
+URL_TTL_MAX_DEFAULT = 7 * 24 * 3600
+
+
 class Settings(BaseModel):
     appid: str = Field("1250000000", pattern=r"^\d{1,20}$")
     region: str = "ap-guangzhou"
@@ -37,6 +41,9 @@ class Settings(BaseModel):
     table_prefix: str = Field("openmps-", pattern=r"^[A-Za-z0-9_.-]{0,64}$")
     table_access_key_id: str | None = None  # unset: the role's or the SDK's default credentials
     table_secret_access_key: str | None = None
+    # Faults injected into the table client on purpose (fault tests, chaos runs); unset in production.
+    # "throttle=0.03,server_error=0.02,reset=0.02,lost_ack=0.04,seed=7": see shared/store/faults.py.
+    table_faults: str | None = None
     # Object storage: "local" (filesystem buckets under storage_root) or "cos" (Tencent COS).
     storage: str = Field("local", pattern=r"^(local|cos)$")
     storage_root: str = ".openmps/buckets"
@@ -50,7 +57,7 @@ class Settings(BaseModel):
     # Seals the API secret keys in the table (shared/store/secret_box.py): comma-separated, the first
     # encrypts, all decrypt (rotation: docs/DEPLOY.md). With COS storage the default is refused when used.
     key_encryption_keys: str = DEFAULT_KEY_ENCRYPTION_KEY
-    url_ttl_max_seconds: int = Field(7 * 24 * 3600, ge=1)
+    url_ttl_max_seconds: int = Field(URL_TTL_MAX_DEFAULT, ge=1)
     # COS (storage="cos"). Region defaults to `region`; credentials default to the function role's.
     cos_region: str | None = Field(None, pattern=r"^[a-z]+(-[a-z0-9]+)+$")
     cos_secret_id: str | None = None
@@ -93,9 +100,18 @@ class Settings(BaseModel):
     enhance_engine: str = Field("local", pattern=_ENGINE_NAME)
     onnx_threads: int = Field(0, ge=0, le=64)
     heartbeat_seconds: float = Field(5.0, gt=0)
+    # Decode once: a worker also claims its task's fusable waiting siblings and runs them in one ffmpeg
+    # (shared/services/fusion.py); off, every subtask runs alone.
+    fuse_outputs: bool = True
     stale_after_seconds: float = Field(60.0, gt=0)
     reinvoke_waiting_after_seconds: float = Field(120.0, gt=0)
     max_input_bytes: int = Field(20 * 1024**3, gt=0)
+    # Long transcodes (MP4, H.264) are split at keyframes into parts of about split_segment_seconds,
+    # each encoded by its own transcode invocation, then joined without re-encoding
+    # (shared/services/split_transcode.py). Inputs up to the threshold, or a threshold of 0, run whole.
+    split_threshold_seconds: float = Field(600.0, ge=0)
+    split_segment_seconds: float = Field(120.0, gt=0)
+    split_max_parts: int = Field(64, ge=2, le=500)
     # URLs callers name (ProcessMedia URL input, notification receivers) may reach loopback, link-local
     # and private addresses only if this allows it; unset: allowed with local storage (the receivers
     # and clips are on the same machine), refused with COS (shared/runtime/url_policy.py).
@@ -106,6 +122,16 @@ class Settings(BaseModel):
     notify_retry_delays: str = Field("10,30,120,600,1800,3600", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")
     notify_give_up_after_seconds: float = Field(24 * 3600, gt=0)
     notify_timeout_seconds: float = Field(5.0, gt=0, le=30)
+
+    # Rate limits (shared/domain/rate_limit.py): the requests per second an account may make and the
+    # burst its bucket holds, reads and writes apart; and the same for a client address whose requests
+    # prove no account (public routes, missing or wrong credentials). 0 per second: no limit.
+    rate_limit_reads_per_second: float = Field(50.0, ge=0)
+    rate_limit_reads_burst: int = Field(500, ge=1)
+    rate_limit_writes_per_second: float = Field(20.0, ge=0)
+    rate_limit_writes_burst: int = Field(200, ge=1)
+    rate_limit_anonymous_per_second: float = Field(50.0, ge=0)  # a console page loads ~30 files
+    rate_limit_anonymous_burst: int = Field(500, ge=1)
 
     @field_validator("public_url")
     @classmethod

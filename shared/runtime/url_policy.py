@@ -48,8 +48,10 @@ class Target:
     address: str  # the checked address the connection goes to
 
 
-def refused(url: str, reason: str, code: str = "InvalidParameter.InvalidUrl") -> BadInputError:
-    return BadInputError(f"the URL {url!r} is refused: {reason}", code=code)
+def refused(
+    url: str, reason: str, code: str = "InvalidParameter.InvalidUrl", params: dict[str, str] | None = None
+) -> BadInputError:
+    return BadInputError(f"the URL {url!r} is refused: {reason}", code=code, params=params)
 
 
 def _address_allowed(address: str) -> bool:
@@ -85,17 +87,20 @@ def check_url(
         raise refused(url, "its port is not a number between 1 and 65535", code) from None
     if port == 0:
         raise refused(url, "its port is not a number between 1 and 65535", code)
+    # The refusals below are where the host leads, not how the URL is written: they name the host,
+    # which tells them apart from the rest (the OpenAPI document's pattern states the rest).
+    where = {"host": parts.hostname}
     try:
         addresses = resolver(parts.hostname, port)
-    except OSError:
-        raise refused(url, f"the host {parts.hostname} cannot be resolved", code) from None
+    except (OSError, UnicodeError):  # UnicodeError: a label idna cannot encode (empty, over 63 bytes)
+        raise refused(url, f"the host {parts.hostname} cannot be resolved", code, where) from None
     if not addresses:
-        raise refused(url, f"the host {parts.hostname} cannot be resolved", code)
+        raise refused(url, f"the host {parts.hostname} cannot be resolved", code, where)
     if not allow_private:
         bad = [a for a in addresses if not _address_allowed(a)]
         if bad:
             raise refused(
-                url, f"{parts.hostname} is a loopback, link-local, private or reserved address ({bad[0]})", code
+                url, f"{parts.hostname} is a loopback, link-local, private or reserved address ({bad[0]})", code, where
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(url, parts.scheme, parts.hostname, port, path, addresses[0])

@@ -47,6 +47,7 @@ def check_output_dir(deps: Deps, account: str, bucket: str, output_dir: str) -> 
                 f"output dir {output_dir!r} is under the prefix {wf.prefix!r} that workflow "
                 f"{wf.name!r} watches: outputs would trigger it again",
                 code="InvalidParameterValue.OutputDir",
+                params={"output_dir": output_dir, "prefix": wf.prefix, "workflow": wf.name},
             )
 
 

@@ -9,11 +9,12 @@ The `subtasks` lists are typed by the subtask-kind registry's entry model (share
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr, WithJsonSchema
 
-from shared.domain import clock
+from shared.domain import clock, kinds
 from shared.domain.notify import NOTIFY_KEY_MAX, NOTIFY_URL_MAX, NotifyConfig
 from shared.domain.status import TaskStatus
 from shared.domain.subtask_spec import SubtaskEntries
@@ -33,16 +34,23 @@ TASK_STATUSES = tuple(s.value for s in TaskStatus)
 MAX_LIST_LIMIT = 100
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("blank")
-    return value
+# The characters str.strip() removes (str.isspace), spelled out: ``\s`` is a different set to each
+# engine that reads these patterns -- Python's (this list), pydantic's Rust regex (Unicode White_Space:
+# not U+001C..U+001F), a JSON Schema client's ECMA-262 (U+FEFF too; not U+0085 nor U+001C..U+001F) --
+# so a name of U+001F passed "\S" in the document and in pydantic, then stripped to nothing.
+STRIPPED_CHARS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# "Some character that str.strip() keeps", as a pattern so the OpenAPI document says it too.
+NOT_BLANK = rf"[^{STRIPPED_CHARS}]"
 
 
-def _relative_prefix(value: str) -> str:
-    if value.startswith("/") or ".." in value.split("/"):
-        raise ValueError("not a relative prefix")
-    return value
+# Key rules said as patterns, so the OpenAPI document states what the server enforces (a rule in
+# an AfterValidator left "/" schema-valid, then refused). A segment here is any non-empty one but
+# ".." itself: one not starting with ".", "." alone, "." then a non-dot, or ".." then more.
+_SEGMENT = r"(?:[^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+|\.)"
+# A workflow's prefix: relative (not from /), no ".." segment.
+RELATIVE_PREFIX = rf"^(?:{_SEGMENT}(?:/{_SEGMENT}?)*)?$"
+# An output dir: no ".." segment (a leading / is dropped, as render_output_dir does).
+NO_PARENT_SEGMENT = rf"^{_SEGMENT}?(?:/{_SEGMENT}?)*$"
 
 
 # ---- tasks ---------------------------------------------------------------------------------------
@@ -60,8 +68,8 @@ class TaskOutput(RequestModel):
     ] = Field(None, description="default: the output bucket")
     dir: Annotated[
         str,
-        Field(max_length=TASK_OUTPUT_DIR_MAX),
-        coded("InvalidParameterValue.OutputDir", "output dir must be a string"),
+        Field(max_length=TASK_OUTPUT_DIR_MAX, pattern=NO_PARENT_SEGMENT),
+        coded("InvalidParameterValue.OutputDir", "output dir must be a folder path without .. segments"),
     ] = Field(DEFAULT_OUTPUT_DIR, description="folder of the outputs; {task_id} is replaced by the task's id")
 
 
@@ -77,12 +85,22 @@ SessionContext = Annotated[
 ]
 
 
+# What check_url (shared/runtime/url_policy.py) takes, as far as a pattern can say it: http(s), a
+# host name or IPv4 address without credentials, a port from 1 to 65535, no spaces or control
+# characters. Whether the host resolves, and to an address the installation allows, is the network's
+# answer at request time (400 with the host in message_params). IPv6 literals are not taken.
+_PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+NOTIFY_URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=-]+(?::{_PORT})?(?:[/?#][^{STRIPPED_CHARS}\x00-\x1f]*)?$"
+)
+
+
 class NotifyRequest(RequestModel):
     """MPS TaskNotifyConfig with NotifyType URL: an HTTP POST of the event to ``url``."""
 
     url: Annotated[
         str,
-        Field(min_length=1, max_length=NOTIFY_URL_MAX),
+        Field(min_length=1, max_length=NOTIFY_URL_MAX, pattern=NOTIFY_URL_PATTERN),
         coded("InvalidParameterValue.NotifyUrl", "notify url must be an http(s) URL"),
     ] = Field(description="http(s) URL that receives a POST of each event")
     mode: Annotated[
@@ -94,7 +112,8 @@ class NotifyRequest(RequestModel):
         Field(max_length=NOTIFY_KEY_MAX),
         coded("InvalidParameterValue.NotifyKey", "notify key must be a string of at most 256 characters"),
     ] = Field(None, description="signs events: MPS Sign (MD5) and X-Openmps-Signature (HMAC-SHA256)")
-    key_set: bool | None = Field(None, description="read-only (GET shows it instead of the key); ignored")
+    # strict, so what the document calls a boolean is one
+    key_set: StrictBool | None = Field(None, description="read-only (GET shows it instead of the key); ignored")
 
     def config(self) -> NotifyConfig:
         return NotifyConfig(url=self.url, mode=self.mode, key=self.key or None)
@@ -105,7 +124,16 @@ NotifyField = Annotated[
 ]
 
 
+JsonDict = dict[str, JsonValue]
+# A local installation's default input bucket (Settings.input_bucket) and a key in it, for the
+# document's examples; schemathesis' examples phase sends them too.
+EXAMPLE_INPUT: JsonDict = {"bucket": "openmps-input-1250000000", "key": "input/example/clip.mp4"}
+EXAMPLE_SUBTASK: JsonDict = {"type": "Snapshot", "definition": 10, "kind": "sampled"}
+
+
 class CreateTaskRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"input": EXAMPLE_INPUT, "subtasks": [EXAMPLE_SUBTASK]}]})
+
     input: TaskInput = Field(description='{"bucket", "key"} of an existing object')
     output: TaskOutput = Field(default_factory=TaskOutput, description='{"bucket", "dir"}; dir may contain {task_id}')
     subtasks: SubtaskEntries = Field(description=SUBTASKS_HELP)
@@ -120,7 +148,16 @@ class CreateTaskRequest(RequestModel):
 
 # ---- uploads -------------------------------------------------------------------------------------
 class UploadRequest(RequestModel):
-    filename: str = Field(min_length=1, max_length=255, description="Name of the file, e.g. clip.mp4")
+    # The pattern says what create_upload checks: the part after the last / or \\ names a file.
+    filename: Annotated[
+        str,
+        Field(min_length=1, max_length=255, pattern=rf"[^/\\{STRIPPED_CHARS}.][^/\\]*$"),
+        coded(
+            "InvalidParameterValue.Filename",
+            "filename must name a file, e.g. clip.mp4",
+            only=("string_pattern_mismatch",),
+        ),
+    ] = Field(description="Name of the file, e.g. clip.mp4")
     key: str | None = Field(
         None,
         min_length=1,
@@ -130,6 +167,23 @@ class UploadRequest(RequestModel):
 
 
 # ---- templates -----------------------------------------------------------------------------------
+# The subtask kinds' names: checked against the registry when a request comes (a kind registered
+# later is a type too), and listed in the OpenAPI document as the registry had them at import.
+def _known_kind(value: str) -> str:
+    if value not in kinds.names():
+        raise ValueError("not a subtask kind")
+    return value
+
+
+TemplateType = Annotated[
+    StrictStr,
+    AfterValidator(_known_kind),
+    WithJsonSchema({"type": "string", "enum": list(kinds.names())}),
+]
+TEMPLATE_TYPES_HELP = " | ".join(kinds.names())
+_TEMPLATE_TYPE = coded("InvalidParameterValue.Type", f"type must be one of {', '.join(kinds.names())}")
+
+
 class TemplateRequest(RequestModel):
     """Identity fields, then the parameters of the template's type, flat (as GET shows them).
 
@@ -137,17 +191,10 @@ class TemplateRequest(RequestModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: Annotated[
-        str | None,
-        coded(
-            "InvalidParameterValue.Type",
-            "type must be one of Transcode, Snapshot, ContentAnalysis, ContentReview, Enhancement",
-        ),
-    ] = Field(None, description="Transcode | Snapshot | ContentReview | ContentAnalysis | Enhancement")
+    type: Annotated[TemplateType | None, _TEMPLATE_TYPE] = Field(None, description=TEMPLATE_TYPES_HELP)
     name: Annotated[
         str,
-        Field(max_length=NAME_MAX),
-        AfterValidator(_not_blank),
+        Field(min_length=1, max_length=NAME_MAX, pattern=NOT_BLANK),
         coded("InvalidParameterValue.Name", f"name is required, at most {NAME_MAX} characters"),
     ]
     comment: Annotated[
@@ -155,11 +202,12 @@ class TemplateRequest(RequestModel):
         Field(max_length=COMMENT_MAX),
         coded("InvalidParameterValue.Comment", f"comment is at most {COMMENT_MAX} characters"),
     ] = None
-    # What GET shows besides the parameters; accepted so a template read back can be posted back.
-    definition: int | None = Field(None, description="read-only; ignored")
-    preset: bool | None = Field(None, description="read-only; ignored")
-    create_time: str | None = Field(None, description="read-only; ignored")
-    update_time: str | None = Field(None, description="read-only; ignored")
+    # What GET shows besides the parameters; accepted so a template read back can be posted back
+    # (strict, so what the document calls a boolean is one).
+    definition: StrictInt | None = Field(None, description="read-only; ignored")
+    preset: StrictBool | None = Field(None, description="read-only; ignored")
+    create_time: StrictStr | None = Field(None, description="read-only; ignored")
+    update_time: StrictStr | None = Field(None, description="read-only; ignored")
 
     def as_body(self) -> dict[str, Any]:
         """Identity and parameters, without the read-only fields, for the template catalog."""
@@ -169,6 +217,20 @@ class TemplateRequest(RequestModel):
         return body
 
 
+# The template list's ?type= (its own annotation, so a bad one keeps the Type code).
+TemplateTypeFilter = Annotated[TemplateType | None, _TEMPLATE_TYPE]
+
+
+class NewTemplateRequest(TemplateRequest):
+    """A new template needs its type; a change keeps the template's own."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"type": "Snapshot", "name": "every 5 s", "kind": "sampled", "interval": 5}]}
+    )
+
+    type: Annotated[TemplateType, _TEMPLATE_TYPE] = Field(description=TEMPLATE_TYPES_HELP)
+
+
 # ---- workflows -----------------------------------------------------------------------------------
 class WorkflowOutput(RequestModel):
     bucket: Annotated[
@@ -176,16 +238,19 @@ class WorkflowOutput(RequestModel):
     ] = Field(None, description="default: the output bucket")
     dir: Annotated[
         str,
-        Field(max_length=WORKFLOW_OUTPUT_DIR_MAX),
-        coded("InvalidParameterValue.OutputDir", "output dir must be a string"),
+        Field(max_length=WORKFLOW_OUTPUT_DIR_MAX, pattern=NO_PARENT_SEGMENT),
+        coded("InvalidParameterValue.OutputDir", "output dir must be a folder path without .. segments"),
     ] = Field(DEFAULT_OUTPUT_DIR, description="folder of the outputs; {task_id} is replaced by the task's id")
 
 
 class WorkflowRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "thumbnails", "prefix": "input/", "subtasks": [EXAMPLE_SUBTASK]}]}
+    )
+
     name: Annotated[
         str,
-        Field(max_length=64),
-        AfterValidator(_not_blank),
+        Field(min_length=1, max_length=64, pattern=NOT_BLANK),
         coded("InvalidParameterValue.Name", "name is required, at most 64 characters"),
     ]
     bucket: Annotated[str | None, coded("InvalidParameterValue.Bucket", "bucket must be the input bucket")] = Field(
@@ -193,8 +258,7 @@ class WorkflowRequest(RequestModel):
     )
     prefix: Annotated[
         str,
-        Field(max_length=PREFIX_MAX),
-        AfterValidator(_relative_prefix),
+        Field(max_length=PREFIX_MAX, pattern=RELATIVE_PREFIX),
         coded("InvalidParameterValue.Prefix", "prefix must be a relative key prefix such as input/"),
     ] = ""
     suffixes: Annotated[
@@ -232,12 +296,20 @@ def _task_status(value: str) -> str:
 
 
 def _iso_time(value: str) -> str:
-    return clock.iso(clock.parse_iso(value))  # ValueError -> the field's code
+    try:
+        return clock.iso(clock.parse_iso(value))  # ValueError -> the field's code
+    except OverflowError:
+        # A bound at the calendar's edge that UTC moves past year 1 or 9999: as a filter it means
+        # "from the beginning" or "until the end", so clamp it there.
+        edge = datetime.min if value.lstrip().startswith("0001") else datetime.max
+        return clock.iso(edge.replace(tzinfo=clock.UTC))
 
 
 def _time_bound(name: str) -> Any:
+    # The document says date-time (RFC 3339, which parse_iso reads); other ISO-8601 forms work too.
     return Annotated[
         str | None,
+        WithJsonSchema({"type": "string", "format": "date-time"}),
         AfterValidator(lambda v: v and _iso_time(v)),
         coded(
             f"InvalidParameterValue.{name.title().replace('_', '')}",
@@ -249,6 +321,7 @@ def _time_bound(name: str) -> Any:
 # The list's query parameters (each one a query parameter of its own, so the OpenAPI keeps its limits).
 StatusFilter = Annotated[
     str | None,
+    WithJsonSchema({"type": "string", "enum": list(TASK_STATUSES)}),  # any case is accepted
     AfterValidator(lambda v: v if v is None else _task_status(v)),
     coded("InvalidParameterValue.Status", f"status must be one of {list(TASK_STATUSES)}"),
 ]

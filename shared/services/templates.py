@@ -161,7 +161,11 @@ class TemplateCatalog:
     def update(self, account: str, definition: int, body: dict[str, Any]) -> dict[str, Any]:
         item = self._existing_custom(account, definition)
         if body.get("type", item["type"]) != item["type"]:
-            raise BadInputError("a template's type cannot change", code="InvalidParameterValue.Type")
+            raise BadInputError(
+                f"a template's type cannot change: template {definition} is {item['type']}",
+                code="InvalidParameterValue.Type",
+                params={"definition": definition, "type": item["type"]},
+            )
         name, comment, params = self._validated(item["type"], body)
         if not self.store.update(account, definition, name, comment, params, clock.now_iso()):
             raise NotFoundError(f"no custom template {definition}", code="ResourceNotFound.Template")

@@ -114,6 +114,7 @@ def _check_loops(deps: Deps, account: str, candidate: Workflow) -> None:
                     f"workflow {writer.name!r} writes to {writer.output_dir!r}, under the prefix "
                     f"{watcher.prefix!r} that workflow {watcher.name!r} watches: outputs would trigger it again",
                     code="InvalidParameterValue.OutputDir",
+                    params={"output_dir": writer.output_dir, "prefix": watcher.prefix, "workflow": watcher.name},
                 )
 
 

@@ -8,7 +8,7 @@ from shared.runtime.scf import ScfContext, apigw_to_rest_event, rest_to_integrat
 from shared.runtime.settings import settings_from_env
 from shared.storage.port import check_key
 from shared.storage.signing import signature, verify
-from shared.store.repo import decode_cursor, encode_cursor
+from shared.store.cursor import decode_cursor, encode_cursor
 
 pytestmark = pytest.mark.unit
 

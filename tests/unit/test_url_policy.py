@@ -152,3 +152,28 @@ def test_redirect_loops_sizes_over_the_cap_and_http_errors_fail_with_the_reason(
     assert too_big.value.code == "InvalidMedia.LimitExceeded"
     with pytest.raises(MediaError, match="HTTP 404"):
         fetch(server + "/missing", tmp_path / "a")
+
+
+@pytest.mark.parametrize("host", ["a" * 64, "a..b", "."])
+def test_a_host_name_idna_cannot_encode_is_refused_naming_the_host(host):
+    # GIVEN a label socket.getaddrinfo cannot encode (it raised UnicodeError, a 500 for a notify url)
+    with pytest.raises(BadInputError) as caught:
+        check_url(f"http://{host}/hook", allow_private=False, code="InvalidParameterValue.NotifyUrl")
+    # THEN it is the refusal of a host that does not resolve
+    assert caught.value.code == "InvalidParameterValue.NotifyUrl" and caught.value.params == {"host": host}
+
+
+def test_every_url_the_documented_pattern_allows_is_one_check_url_takes():
+    # GIVEN the notify url's pattern in openapi.json and a host that resolves to a public address
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from shared.services.requests import NOTIFY_URL_PATTERN
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(NOTIFY_URL_PATTERN, fullmatch=True))
+    def takes(url: str) -> None:
+        # WHEN check_url reads it THEN only where the host leads could refuse it
+        check_url(url, allow_private=False, resolver=resolver_to("93.184.216.34"))
+
+    takes()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from shared.api.mps.messages import render
 from shared.domain.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError, OpenMpsError
 from shared.runtime.observability import logger
+from shared.store.unavailable import RETRY_AFTER_SECONDS, table_unavailable
 
 
 class MpsError(Exception):
@@ -34,9 +35,15 @@ def _service_code(exc: OpenMpsError) -> str:
     return "FailedOperation"
 
 
+UNAVAILABLE = "ServiceUnavailable"  # API 3.0's common code: 当前服务暂时不可用
+
+
 def error_of(exc: Exception, language: str, request_id: str) -> tuple[str, str]:
     if isinstance(exc, MpsError):
         return exc.code, exc.message(language)
+    if table_unavailable(exc):
+        logger.warning("api3: table unavailable", extra={"request_id": request_id, "error": repr(exc)[:300]})
+        return UNAVAILABLE, render("unavailable", language, {"seconds": RETRY_AFTER_SECONDS})
     if isinstance(exc, OpenMpsError) and not exc.code.startswith("InternalError"):
         return _service_code(exc), exc.message  # service messages exist in English only
     logger.exception("unhandled error in an API 3.0 action", extra={"request_id": request_id})

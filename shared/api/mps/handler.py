@@ -1,7 +1,8 @@
 """One API 3.0 request, from the gateway event to the integration response.
 
 Order of checks: size, signature (nothing about the service is told to an unauthenticated caller),
-version, action, then the action's own fields. Every outcome is HTTP 200 with the envelope.
+version, action, then the action's own fields. Every outcome is HTTP 200 with the envelope, but
+one: a table that does not answer is HTTP 503 (envelope.unavailable says why).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from shared.api.mps import envelope
 from shared.api.mps.actions import ACTIONS
 from shared.api.mps.auth import authenticate
 from shared.api.mps.context import ActionContext
-from shared.api.mps.errors import MpsError, error_of
+from shared.api.mps.errors import UNAVAILABLE, MpsError, error_of
 from shared.api.mps.known_actions import MPS_ACTIONS
 from shared.api.mps.params import Params
 from shared.api.mps.request import Api3Request, from_event
 from shared.runtime.observability import logger
 from shared.services.deps import Deps
+from shared.store.unavailable import RETRY_AFTER_SECONDS
 
 VERSION = "2019-06-12"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API 3.0's limit for a TC3 POST
@@ -71,6 +73,8 @@ def handle(event: dict[str, Any], deps: Deps, now: float | None = None) -> dict[
     except Exception as exc:
         code, message = error_of(exc, request.language, request.request_id)
         logger.info("api3 error", extra={"action": request.action, "code": code, "request_id": request.request_id})
+        if code == UNAVAILABLE:
+            return envelope.unavailable(message, request.request_id, RETRY_AFTER_SECONDS)
         return envelope.failure(code, message, request.request_id)
     logger.info("api3", extra={"action": request.action, "request_id": request.request_id})
     return envelope.success(fields, request.request_id)

@@ -151,6 +151,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "MediaProcessTask、AiContentReviewTask 和 AiAnalysisTask 至少需要指定一个。",
     ),
     "service_error": ("{detail}", "{detail}"),
+    "rate_limited": (
+        "The number of requests exceeds the frequency limit; retry in {seconds} s.",
+        "请求的次数超过了频率限制，请在 {seconds} 秒后重试。",
+    ),
+    "unavailable": (
+        "The service is temporarily unavailable (its table does not answer); retry in {seconds} s.",
+        "当前服务暂时不可用（数据表无响应），请在 {seconds} 秒后重试。",
+    ),
     "internal": (
         "An internal error occurred; see the api function's log for request {request_id}.",
         "内部错误，请在 api 函数日志中查看请求 {request_id}。",

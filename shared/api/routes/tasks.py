@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.api.deps import deps
+from shared.api.openapi_doc import answers
 from shared.api.schemas import (
     DownloadOut,
     SignedUrl,
@@ -17,17 +18,24 @@ from shared.api.schemas import (
     TaskOut,
     ViewOut,
 )
+from shared.runtime.settings import URL_TTL_MAX_DEFAULT
 from shared.services import media_access, operations, queries
 from shared.services.requests import CreatedFrom, CreatedTo, CreateTaskRequest, StatusFilter
 
 router = APIGatewayRouter()
+# The limit is the installation's (url_ttl_max_seconds, checked by the service with its own code);
+# the document states the default one.
+ExpiresIn = Annotated[
+    int | None,
+    Query(ge=1, description="seconds the signed URL lives", json_schema_extra={"maximum": URL_TTL_MAX_DEFAULT}),
+]
 
 
 def _account() -> str:
     return router.context["account"]
 
 
-@router.get("/api/v1/tasks", summary="List tasks, newest first", tags=["tasks"])
+@router.get("/api/v1/tasks", summary="List tasks, newest first", tags=["tasks"], responses=answers(400))
 def list_tasks(
     status: Annotated[StatusFilter, Query(description="WAITING | PROCESSING | FINISH")] = None,
     failed: Annotated[bool, Query(description="only tasks finished with failed subtasks")] = False,
@@ -58,7 +66,7 @@ def list_tasks(
     )
 
 
-@router.get("/api/v1/tasks/counts", summary="Task counts by status", tags=["tasks"])
+@router.get("/api/v1/tasks/counts", summary="Task counts by status", tags=["tasks"], responses=answers())
 def count_tasks() -> TaskCounts:
     return TaskCounts.model_validate(queries.count_tasks(deps().tasks, _account()))
 
@@ -67,6 +75,7 @@ def count_tasks() -> TaskCounts:
     "/api/v1/tasks/changes",
     summary="A change token: poll it cheaply, reload the list when it differs",
     tags=["tasks"],
+    responses=answers(),
 )
 def task_changes() -> TaskChanges:
     return TaskChanges.model_validate(queries.task_changes(deps().tasks, _account()))
@@ -76,7 +85,7 @@ def task_changes() -> TaskChanges:
     "/api/v1/tasks",
     summary="Create a task",
     tags=["tasks"],
-    responses={201: {"description": "created"}, 200: {"description": "the task of this session_id"}},
+    responses=answers(403, 404, ok={201: "created", 200: "the task of this session_id"}, body=True),
 )
 def create_task(body: CreateTaskRequest) -> Response[TaskOut]:
     view, created = operations.create_task(deps(), _account(), body)
@@ -87,7 +96,12 @@ def create_task(body: CreateTaskRequest) -> Response[TaskOut]:
     )
 
 
-@router.get("/api/v1/tasks/<task_id>", summary="A task with its subtasks and history", tags=["tasks"])
+@router.get(
+    "/api/v1/tasks/<task_id>",
+    summary="A task with its subtasks and history",
+    tags=["tasks"],
+    responses=answers(400, 404),
+)
 def get_task(task_id: str) -> TaskOut:
     return TaskOut.model_validate(queries.get_task(deps().tasks, _account(), task_id))
 
@@ -98,34 +112,62 @@ def _task_out(task: Any) -> TaskOut:
 
 
 @router.post(
-    "/api/v1/tasks/<task_id>/restart", summary="Re-run every subtask (finished tasks only)", tags=["operations"]
+    "/api/v1/tasks/<task_id>/restart",
+    summary="Re-run every subtask (finished tasks only)",
+    tags=["operations"],
+    responses=answers(400, 404, 409),
 )
 def restart(task_id: str) -> TaskOut:
     return _task_out(operations.reopen(deps(), _account(), task_id, only_failed=False))
 
 
-@router.post("/api/v1/tasks/<task_id>/retry-failed", summary="Re-run only the failed subtasks", tags=["operations"])
+@router.post(
+    "/api/v1/tasks/<task_id>/retry-failed",
+    summary="Re-run only the failed subtasks",
+    tags=["operations"],
+    responses=answers(400, 404, 409),
+)
 def retry_failed(task_id: str) -> TaskOut:
     return _task_out(operations.reopen(deps(), _account(), task_id, only_failed=True))
 
 
-@router.post("/api/v1/tasks/<task_id>/terminate", summary="Stop a queued task (WAITING only)", tags=["operations"])
+@router.post(
+    "/api/v1/tasks/<task_id>/terminate",
+    summary="Stop a queued task (WAITING only)",
+    tags=["operations"],
+    responses=answers(400, 404, 409),
+)
 def terminate(task_id: str) -> TaskOut:
     return _task_out(operations.terminate(deps(), _account(), task_id))
 
 
-@router.get("/api/v1/tasks/<task_id>/source", summary="A signed, seekable URL of the input", tags=["media"])
-def source(task_id: str, expires_in: Annotated[int | None, Query(ge=1)] = None) -> SignedUrl:
+@router.get(
+    "/api/v1/tasks/<task_id>/source",
+    summary="A signed, seekable URL of the input",
+    tags=["media"],
+    responses=answers(400, 404, 409),
+)
+def source(task_id: str, expires_in: ExpiresIn = None) -> SignedUrl:
     return SignedUrl.model_validate(media_access.source(deps(), _account(), task_id, expires_in))
 
 
-@router.get("/api/v1/tasks/<task_id>/subtasks/<index>", summary="Full details of a subtask", tags=["media"])
+@router.get(
+    "/api/v1/tasks/<task_id>/subtasks/<index>",
+    summary="Full details of a subtask",
+    tags=["media"],
+    responses=answers(400, 404),
+)
 def subtask(task_id: str, index: int) -> SubtaskDetail:
     return SubtaskDetail.model_validate(media_access.subtask_detail(deps(), _account(), task_id, index))
 
 
-@router.get("/api/v1/tasks/<task_id>/subtasks/<index>/view", summary="What to play or show", tags=["media"])
-def view(task_id: str, index: int, expires_in: Annotated[int | None, Query(ge=1)] = None) -> ViewOut:
+@router.get(
+    "/api/v1/tasks/<task_id>/subtasks/<index>/view",
+    summary="What to play or show",
+    tags=["media"],
+    responses=answers(400, 404, 409),
+)
+def view(task_id: str, index: int, expires_in: ExpiresIn = None) -> ViewOut:
     return ViewOut.model_validate(media_access.view(deps(), _account(), task_id, index, expires_in))
 
 
@@ -133,13 +175,13 @@ def view(task_id: str, index: int, expires_in: Annotated[int | None, Query(ge=1)
     "/api/v1/tasks/<task_id>/subtasks/<index>/download",
     summary="Download: one file, or a streamed zip of several",
     tags=["media"],
-    responses={302: {"description": "redirect to the signed URL"}},
+    responses=answers(400, 404, 409, ok={302: "redirect to the signed URL", 200: "the signed URL (mode=url)"}),
 )
 def download(
     task_id: str,
     index: int,
     mode: Annotated[str | None, Query(pattern="^(url|redirect)$")] = None,
-    expires_in: Annotated[int | None, Query(ge=1)] = None,
+    expires_in: ExpiresIn = None,
 ) -> Response[DownloadOut]:
     out = media_access.download(deps(), _account(), task_id, index, expires_in)
     if mode == "url":
@@ -154,7 +196,12 @@ def download(
     )
 
 
-@router.get("/api/v1/play/<task_id>/<index>/<name>", summary="A signed HLS playlist (no token needed)", tags=["media"])
+@router.get(
+    "/api/v1/play/<task_id>/<index>/<name>",
+    summary="A signed HLS playlist (no token needed)",
+    tags=["media"],
+    responses=answers(400, 401, 403, 404, ok={200: "the playlist, its segments signed"}, public=True),
+)
 def play(
     task_id: str, index: int, name: str, expires: Annotated[int, Query()] = 0, sig: Annotated[str, Query()] = ""
 ) -> Response[str]:

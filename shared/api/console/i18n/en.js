@@ -239,6 +239,8 @@ export const en = {
   'msg.ResourceInUse.Template': 'The template is used by a workflow.',
   'msg.LimitExceeded.Templates': 'Too many custom templates.',
   'msg.LimitExceeded.Workflows': 'Too many workflows.',
+  'msg.RequestLimitExceeded': 'Too many requests in a short time; retry in {retry_after_seconds} s.',
+  'msg.ServiceUnavailable': 'The service does not answer right now (its table is restarting or overloaded); retry in {retry_after_seconds} s.',
   'msg.RequestSizeLimitExceeded': 'The request is too large.',
   'msg.Terminated': 'Terminated by the user.',
   'msg.Cancelled': 'Cancelled: the task was terminated, so this subtask did not run.',

@@ -239,6 +239,8 @@ export const zhCN = {
   'msg.ResourceInUse.Template': '该模板正被工作流使用。',
   'msg.LimitExceeded.Templates': '自定义模板数量已达上限。',
   'msg.LimitExceeded.Workflows': '工作流数量已达上限。',
+  'msg.RequestLimitExceeded': '请求过于频繁，请在 {retry_after_seconds} 秒后重试。',
+  'msg.ServiceUnavailable': '服务暂时不可用（数据表正在重启或负载过高），请在 {retry_after_seconds} 秒后重试。',
   'msg.RequestSizeLimitExceeded': '请求内容过大。',
   'msg.Terminated': '已被用户终止。',
   'msg.Cancelled': '已取消：任务被终止，该子任务未执行。',
