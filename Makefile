@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 PY_TREES := shared functions infra tests bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test check lint fmt unit openapi clean package soak-crash
+.PHONY: install run test check lint fmt unit openapi clean package soak-crash soak fuzz-api fuzz-keys
 
 $(PYSTAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -53,9 +53,23 @@ fmt: install
 unit: install
 	$(VENV)/bin/pytest -m unit -q
 
-## make soak-crash: 20 x (start, upload, kill -9 of the whole stack at a random moment), then check (not in CI)
+## make fuzz-keys: the key and argv fuzzing with 500 hostile keys per property and 16 ffmpeg runs (not in CI)
+fuzz-keys: install
+	OPENMPS_FUZZ_EXAMPLES=500 .venv/bin/pytest -q -s -p no:cacheprovider -p no:logging --timeout 3600 \
+		tests/unit/test_key_fuzz.py tests/integration/test_key_fuzz_paths.py
+
+## make soak-crash: the crash matrix, 20 kill -9 of each kind (worker, main process, table server, whole group), then its table (not in CI)
 soak-crash: install
-	OPENMPS_CRASH_ROUNDS=20 .venv/bin/pytest -q -s -p no:cacheprovider tests/e2e/test_crash_restart.py
+	OPENMPS_CRASH_RUNS=20 .venv/bin/pytest -q -p no:cacheprovider -o timeout=3600 tests/e2e/test_crash_matrix.py tests/e2e/test_crash_restart.py
+
+## make soak: SOAK_TASKS (1000) tasks through the stack under random kills, restarts and terminates, then a history check (not in CI)
+SOAK_TASKS ?= 1000
+soak: install
+	$(PY) -m infra.local.soak --tasks $(SOAK_TASKS)
+
+## make fuzz-api: schemathesis over openapi.json, every phase (stateful too) and check, 200 examples per operation, then a summary (not in CI)
+fuzz-api: install
+	OPENMPS_FUZZ_EXAMPLES=200 $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/integration/test_openapi_conformance.py
 
 ## make openapi: rewrite the committed openapi.json from the code
 openapi: install

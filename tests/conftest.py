@@ -28,6 +28,22 @@ def dynalite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     server.stop()
 
 
+def own_settings(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory, label: str) -> Settings:
+    """Tables, buckets and a work folder no other test sees: for a module whose tasks or workflows
+    must not meet the session's (a workflow on an empty prefix matches every upload; a reconciler
+    pass with everything due re-invokes every stale subtask in its table)."""
+    value = Settings(
+        table_endpoint=dynalite_endpoint,
+        table_prefix=f"{label}-{uuid.uuid4().hex[:8]}-",
+        storage_root=str(tmp_path_factory.mktemp(f"{label}-buckets")),
+        signing_key="test-signing-key",
+        heartbeat_seconds=0.5,
+        work_dir=str(tmp_path_factory.mktemp(f"{label}-work")),
+    )
+    create_missing_tables(value)
+    return value
+
+
 @pytest.fixture(scope="session")
 def settings(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("buckets")

@@ -31,6 +31,14 @@ OPTIONAL = {
     "OPENMPS_TABLE_PREFIX",
     "OPENMPS_PUBLIC_URL",
     "OPENMPS_ALLOW_PRIVATE_URLS",  # empty: URL inputs and receivers on private addresses are refused in the cloud
+    "OPENMPS_SPLIT_THRESHOLD_SECONDS",  # empty: transcodes of inputs over 600 s are split across instances
+    "OPENMPS_SPLIT_SEGMENT_SECONDS",  # empty: parts of about 120 s
+    # empty: the default rate limits (shared/runtime/settings.py)
+    *(
+        f"OPENMPS_RATE_LIMIT_{who}_{what}"
+        for who in ("READS", "WRITES", "ANONYMOUS")
+        for what in ("PER_SECOND", "BURST")
+    ),
 }
 # Shown, not refused, when the variable is empty.
 NOTES = {

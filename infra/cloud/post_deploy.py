@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra.serverless_yml import read_document
+from shared.runtime.scf import ASYNC_RETRIES
 
 REPO = Path(__file__).resolve().parents[2]
 ASYNC_FUNCTIONS = (
@@ -27,7 +28,8 @@ ASYNC_FUNCTIONS = (
     "reconciler",
     "notifier",
 )
-RETRY = {"RetryConfig": [{"RetryNum": 2}], "MsgTTL": 6 * 3600}  # SCF's defaults, made explicit
+# SCF's defaults, made explicit: the worker's MAX_TRIES counts on exactly these retries.
+RETRY = {"RetryConfig": [{"RetryNum": ASYNC_RETRIES}], "MsgTTL": 6 * 3600}
 
 
 def commands(env: Mapping[str, str], path: Path = REPO / "serverless.yml") -> list[list[str]]:
