@@ -104,6 +104,7 @@ def test_a_burst_of_10x_the_limit_is_refused_beyond_it_and_another_account_does_
     headers = {"Authorization": f"Bearer {steady['api_token']}"}
     samples: dict[bool, list[float]] = {False: [], True: []}
     statuses: list[int] = []
+    refusals: list[str] = []
     due, end = t0, t0 + WINDOWS * WINDOW_SECONDS
     while due < end:
         if due > time.monotonic():
@@ -111,10 +112,15 @@ def test_a_burst_of_10x_the_limit_is_refused_beyond_it_and_another_account_does_
         started = time.perf_counter()
         conn.request("GET", "/api/v1/tasks?limit=1", headers=headers)
         reply = conn.getresponse()
-        reply.read()
+        body = reply.read()
         samples[int((due - t0) / WINDOW_SECONDS) % 2 == 1].append(time.perf_counter() - started)
         statuses.append(reply.status)
-        due += 1 / PROBE_PER_SECOND
+        if reply.status != 200:
+            refusals.append(f"{reply.status} at {time.monotonic() - t0:.3f} s: {body[:200]!r}")
+        # A steady client that fell behind (a slow answer, or this process not scheduled) skips the
+        # slots it missed rather than sending them back to back: caught up that way, 40/s of its own
+        # can exceed its 50/s limit for a moment and be refused rightly, which is not the burst's doing.
+        due = max(due + 1 / PROBE_PER_SECOND, time.monotonic())
     conn.close()
     out, _ = burst.communicate(timeout=60)
     counts = json.loads(out)
@@ -141,7 +147,7 @@ def test_a_burst_of_10x_the_limit_is_refused_beyond_it_and_another_account_does_
     # AND the other account was never refused, and its p99 latency stayed within +20 % (or within
     # NOISE_SECONDS of it: a p99 of a few hundred samples on a shared 2-core box moves by
     # milliseconds on its own, while an account starved by another's burst waits far longer)
-    assert set(statuses) == {200}
+    assert set(statuses) == {200}, refusals[:5]
     assert len(samples[False]) >= 300 and len(samples[True]) >= 300
     assert busy <= max(1.2 * quiet, quiet + NOISE_SECONDS)
 
