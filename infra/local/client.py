@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,15 +33,41 @@ class _ProgressReader:
         return chunk
 
 
+# A request refused for the account's rate limit (429) is sent again after the server's Retry-After,
+# as the official SDKs do with their own throttling codes. The gateway refuses it before the api
+# function sees it, so sending a POST again cannot do it twice. After RATE_LIMIT_TRIES refusals in a
+# row the 429 reaches the caller as an ApiError.
+RATE_LIMIT_TRIES = 10
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+def retry_after_seconds(resp: requests.Response) -> float:
+    """The wait a 429 asks for: its Retry-After in seconds (1 if absent or not a number), at most
+    MAX_RETRY_AFTER_SECONDS."""
+    try:
+        seconds = float(resp.headers.get("Retry-After", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
 class Client:
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
+        self._sleep = sleep
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        tries = 1
         resp = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        while resp.status_code == 429 and tries < RATE_LIMIT_TRIES:
+            self._sleep(retry_after_seconds(resp))
+            tries += 1
+            resp = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         if resp.status_code >= 400:
             try:
                 err = resp.json()["error"]

@@ -26,6 +26,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.retry import StandardRetryer
 from tencentcloud.mps.v20190612 import models
 
+from infra.local.client import Client
 from infra.local.harness import REPO, start_stack, stop_stack
 from tests.e2e.test_mps_api import admin, mps
 
@@ -255,3 +256,25 @@ def test_the_cos_sdk_gets_slow_down_and_signed_urls_get_429_beyond_their_limits(
     assert refused and set(refused) == {"429 RequestLimitExceeded 1"}, set(statuses)
     assert all(s.split()[0] in ("403", "404") for s in statuses if not s.startswith("429")), set(statuses)
     assert len(statuses) - len(refused) <= ANONYMOUS_BURST + ANONYMOUS_PER_SECOND * elapsed + 1
+
+
+def test_the_openmps_client_waits_out_the_write_limit_and_each_write_happens_once(stack):
+    # GIVEN an account of its own and the client the CLI uses, recording its waits
+    account = _account(stack)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    client = Client(stack.url, account["api_token"], sleep=sleep)
+    # WHEN it creates templates at four times its write burst, as fast as it can (far above 5/s)
+    names = [f"paced-{n}" for n in range(4 * WRITES_BURST)]
+    for name in names:
+        client.create_template(
+            {"type": "Snapshot", "kind": "sampled", "name": name, "sample_type": "time", "interval": 5}
+        )
+    # THEN it waited out the refusals as told (Retry-After: 1), and every template exists exactly once
+    assert waits and set(waits) == {1.0}
+    made = sorted(t["name"] for t in client.templates("Snapshot") if t["name"].startswith("paced-"))
+    assert made == sorted(names)
