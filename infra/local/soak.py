@@ -230,21 +230,24 @@ def main(argv: list[str] | None = None) -> int:
     soak = Soak(data, args.tasks, seed, args.chaos_every)
     started = time.monotonic()
     soak.start()
-    assert soak.stack is not None
-    ticket = soak.call(lambda c: c.upload(clip, key="soak/tiny.mp4"))
-    source = {"bucket": soak.call(lambda c: c.config())["input_bucket"], "key": ticket["key"]}
-    chaos = threading.Thread(target=soak.chaos, daemon=True)
-    chaos.start()
-    soak.create_all(source, clip)
-    chaos.join()
-    created = time.monotonic() - started
-    left = soak.wait_all_ended(timeout=900)
-    ended = time.monotonic() - started
-    problems = [f"{t['task_id']}: never ended ({t['status']})" for t in left] + soak.check()
-    stack = soak.stack
-    assert stack is not None
-    found = audit(stack.data_dir, stack.client, stack.proc.pid)
-    stop_stack(stack)
+    try:  # the stack must not outlive the soak, also when a step below raises
+        assert soak.stack is not None
+        ticket = soak.call(lambda c: c.upload(clip, key="soak/tiny.mp4"))
+        source = {"bucket": soak.call(lambda c: c.config())["input_bucket"], "key": ticket["key"]}
+        chaos = threading.Thread(target=soak.chaos, daemon=True)
+        chaos.start()
+        soak.create_all(source, clip)
+        chaos.join()
+        created = time.monotonic() - started
+        left = soak.wait_all_ended(timeout=900)
+        ended = time.monotonic() - started
+        problems = [f"{t['task_id']}: never ended ({t['status']})" for t in left] + soak.check()
+        stack = soak.stack
+        assert stack is not None
+        found = audit(stack.data_dir, stack.client, stack.proc.pid)
+    finally:
+        if soak.stack is not None:
+            stop_stack(soak.stack)
     wait_for(lambda: not processes_of(data), timeout=20, every=0.1)
     after = audit(data, None, None)
     figures = dict(sorted(soak.figures.items()))
