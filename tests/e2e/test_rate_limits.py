@@ -35,7 +35,9 @@ pytestmark = pytest.mark.e2e
 READS_PER_SECOND = 50
 BURST = 50
 WINDOW_SECONDS = 0.5
-WINDOWS = int(os.environ.get("OPENMPS_RATE_TEST_WINDOWS", "40"))  # half quiet, half bursting
+# Half quiet, half bursting. 80 windows give 800 samples to each half, so its p99 is the 8th slowest
+# answer, not the 4th: with 40 windows one stray stall of this shared box decided the comparison.
+WINDOWS = int(os.environ.get("OPENMPS_RATE_TEST_WINDOWS", "80"))
 PROBE_PER_SECOND = 40
 WRITES_PER_SECOND, WRITES_BURST = 5, 5
 ANONYMOUS_PER_SECOND, ANONYMOUS_BURST = 20, 40  # signed URLs, and what proves no account
@@ -67,7 +69,12 @@ def _quantile(samples: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-NOISE_SECONDS = 0.025
+# What the burst may add to the other account's p99 on this machine, beyond +20 %. The bursting client
+# (500 requests a second from Python), the gateway parsing each of them before it refuses it, and the
+# steady client all share two cores here: measured over 15 runs, the steady p99 rose by 2 to 26 ms
+# (p50 by 1 to 9 ms). An account queued behind another's burst, which is what the gate prevents, waits
+# whole seconds: this bound still tells the two apart by two orders of magnitude.
+NOISE_SECONDS = 0.05
 
 
 def _p99(samples: list[float]) -> float:
@@ -145,11 +152,11 @@ def test_a_burst_of_10x_the_limit_is_refused_beyond_it_and_another_account_does_
     assert admitted + refused == sent, counts
     assert admitted <= allowed
     assert refused >= sent - allowed
-    # AND the other account was never refused, and its p99 latency stayed within +20 % (or within
-    # NOISE_SECONDS of it: a p99 of a few hundred samples on a shared 2-core box moves by
-    # milliseconds on its own, while an account starved by another's burst waits far longer)
+    # AND the other account was never refused, and its p99 latency stayed within +20 % or within
+    # NOISE_SECONDS of it (above: why a shared 2-core box needs the second)
     assert set(statuses) == {200}, refusals[:5]
-    assert len(samples[False]) >= 300 and len(samples[True]) >= 300
+    per_half = WINDOWS // 2 * WINDOW_SECONDS * PROBE_PER_SECOND
+    assert len(samples[False]) >= 0.75 * per_half and len(samples[True]) >= 0.75 * per_half
     assert busy <= max(1.2 * quiet, quiet + NOISE_SECONDS)
 
 
