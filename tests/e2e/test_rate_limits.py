@@ -71,9 +71,9 @@ def _quantile(samples: list[float], q: float) -> float:
 
 # What the burst may add to the other account's p99 on this machine, beyond +20 %. The bursting client
 # (500 requests a second from Python), the gateway parsing each of them before it refuses it, and the
-# steady client all share two cores here: measured over 15 runs, the steady p99 rose by 2 to 26 ms
-# (p50 by 1 to 9 ms). An account queued behind another's burst, which is what the gate prevents, waits
-# whole seconds: this bound still tells the two apart by two orders of magnitude.
+# steady client all share two cores here: over 20 runs, the burst moved the steady p99 by -14 to
+# +26 ms, mostly +8 to +23 (p50 by +1 to +9 ms). An account queued behind another's burst, which is
+# what the gate prevents, waits whole seconds: this bound still tells the two apart.
 NOISE_SECONDS = 0.05
 
 
