@@ -52,11 +52,14 @@ def create_tasks(stack: RunningStack, source: dict[str, str], n: int, subtasks: 
 
 
 def all_ended(stack: RunningStack, timeout: float = 180) -> list[dict[str, Any]]:
-    def ended() -> list[dict[str, Any]] | None:
-        tasks = all_tasks(stack.client)
-        return tasks if all(t["status"] == "FINISH" for t in tasks) else None
+    """Every task of the stack once all are FINISH; ``[]`` at once when there are none (a kill before
+    any upload was acknowledged leaves nothing to wait for)."""
 
-    return wait_for(ended, timeout=timeout, every=1)
+    def ended() -> dict[str, list[dict[str, Any]]] | None:
+        tasks = all_tasks(stack.client)
+        return {"tasks": tasks} if all(t["status"] == "FINISH" for t in tasks) else None
+
+    return wait_for(ended, timeout=timeout, every=1)["tasks"]
 
 
 def check_clean(kind: str, runs: int, stack: RunningStack) -> Audit:

@@ -20,6 +20,7 @@ import requests
 from infra.local.crash_audit import audit, record_row, subtask_outcomes
 from infra.local.harness import kill_group, processes_of, start_stack, stop_stack
 from tests.e2e.conftest import FAST_RECOVERY, wait_for
+from tests.e2e.test_crash_matrix import all_ended
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.e2e
@@ -71,12 +72,7 @@ def test_kill_9_of_the_stack_at_random_moments_never_stops_it_from_starting_agai
         # ... every acknowledged upload has a task, and every task ends
         for key in acked:
             wait_for(lambda key=key: client.find_task_for_key(key), timeout=60)
-
-        def all_finished():
-            tasks = client.tasks(limit=100)["tasks"]
-            return tasks if all(t["status"] == "FINISH" for t in tasks) else None
-
-        tasks = wait_for(all_finished, timeout=120, every=1)
+        tasks = all_ended(stack, timeout=120)
         assert len(tasks) >= len(acked)
         # ... and nothing a run wrote is under a final key unless its subtask recorded it
         found = audit(data, client, stack.proc.pid)
