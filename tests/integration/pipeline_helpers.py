@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from shared.services.reconcile import reconcile
 from shared.services.trigger import handle_cos_event
 from shared.services.worker import run_subtask
 from tests.doubles import RecordingInvoker
+
+REPO = Path(__file__).resolve().parents[2]
 
 ENGINES = {
     "transcode": run_transcode,
@@ -90,3 +95,29 @@ def reconcile_until_retried(deps: Deps, wanted: set[str], passes: int = 20) -> s
             break
         time.sleep(0.2)
     return retried
+
+
+# A transcode worker in a process of its own, on the test's table and buckets: a test can kill it -9.
+_WORKER = """
+import json, sys
+from shared.composition import build_deps
+from shared.runtime.settings import Settings
+from shared.storage.local import LocalStorage
+from shared.media.ffmpeg.engines import run_transcode
+from shared.services.worker import run_subtask
+from tests.doubles import RecordingInvoker
+settings = Settings.model_validate_json(sys.argv[1])
+storage = LocalStorage(settings.storage_root, public_url=settings.public_url, signing_key=settings.signing_key)
+run_subtask(build_deps(settings, storage=storage, invoker=RecordingInvoker()), json.loads(sys.argv[2]),
+            run_transcode, time_budget=300)
+"""
+
+
+def start_transcode_worker(deps: Deps, event: dict[str, Any]) -> subprocess.Popen[bytes]:
+    """Run ``event`` through the transcode worker in a new process (and session, so its ffmpeg dies
+    with it, as in a killed function instance)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _WORKER, deps.settings.model_dump_json(), json.dumps(event)],
+        cwd=REPO,
+        start_new_session=True,
+    )

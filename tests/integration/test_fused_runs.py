@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -28,7 +25,14 @@ from shared.services import outcome
 from shared.services.worker import run_subtask
 from shared.store.models import SubtaskModel
 from tests.conftest import own_settings
-from tests.integration.pipeline_helpers import add_workflow, drain, reconcile_until_retried, trigger, upload
+from tests.integration.pipeline_helpers import (
+    add_workflow,
+    drain,
+    reconcile_until_retried,
+    start_transcode_worker,
+    trigger,
+    upload,
+)
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.integration
@@ -41,7 +45,6 @@ def settings(dynalite_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -
     return own_settings(dynalite_endpoint, tmp_path_factory, "fused")
 
 
-REPO = Path(__file__).resolve().parents[2]
 LADDER = [SubtaskSpec("Transcode", 100010), SubtaskSpec("Transcode", 100020), SubtaskSpec("Transcode", 100210)]
 
 
@@ -176,29 +179,10 @@ def test_a_sibling_whose_claim_is_lost_is_dropped_and_the_others_go_on(deps, inv
     assert any("_100010" in n for n in names) and not any("_100020" in n for n in names)
 
 
-_CHILD = """
-import json, sys
-from shared.composition import build_deps
-from shared.runtime.settings import Settings
-from shared.storage.local import LocalStorage
-from shared.media.ffmpeg.engines import run_transcode
-from shared.services.worker import run_subtask
-from tests.doubles import RecordingInvoker
-settings = Settings.model_validate_json(sys.argv[1])
-storage = LocalStorage(settings.storage_root, public_url=settings.public_url, signing_key=settings.signing_key)
-run_subtask(build_deps(settings, storage=storage, invoker=RecordingInvoker()), json.loads(sys.argv[2]),
-            run_transcode, time_budget=300)
-"""
-
-
 def test_a_worker_killed_mid_fused_run_leaves_every_claimed_subtask_to_end(deps, invoker, account, tmp_path):
     # GIVEN a fused run in a worker process of its own
     task_id, events = _task(deps, invoker, account, tmp_path, seconds=12, size=(1280, 720), name="killed")
-    worker = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, deps.settings.model_dump_json(), json.dumps(events[0])],
-        cwd=REPO,
-        start_new_session=True,  # its ffmpeg dies with it, as in a killed function instance
-    )
+    worker = start_transcode_worker(deps, events[0])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         subs = deps.tasks.get_subtasks(task_id)

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,13 +22,20 @@ from shared.media.ffmpeg.engines import run_snapshot, run_transcode
 from shared.services.operations import terminate
 from shared.services.worker import run_subtask
 from shared.store.models import SubtaskModel
-from tests.integration.pipeline_helpers import ENGINES, add_workflow, drain, reconcile_until_retried, trigger, upload
+from tests.integration.pipeline_helpers import (
+    ENGINES,
+    add_workflow,
+    drain,
+    reconcile_until_retried,
+    start_transcode_worker,
+    trigger,
+    upload,
+)
 from tests.integration.test_fused_runs import _read_back
 from tests.media_fixtures import make_clip
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 SPECS = [SubtaskSpec("Transcode", 100010), SubtaskSpec("Snapshot", 10, kind="sprite")]
 # A cell a second, 2x2 cells a sheet: a 5 s clip makes one full sheet and a last sheet of one cell,
 # so both branches of the sprite's filter graph run; one side 0 follows the input's shape.
@@ -203,29 +207,10 @@ def test_a_terminate_before_the_fused_run_runs_nothing(deps, invoker, account, t
     assert all(not s.outputs for s in subs)
 
 
-_CHILD = """
-import json, sys
-from shared.composition import build_deps
-from shared.runtime.settings import Settings
-from shared.storage.local import LocalStorage
-from shared.media.ffmpeg.engines import run_transcode
-from shared.services.worker import run_subtask
-from tests.doubles import RecordingInvoker
-settings = Settings.model_validate_json(sys.argv[1])
-storage = LocalStorage(settings.storage_root, public_url=settings.public_url, signing_key=settings.signing_key)
-run_subtask(build_deps(settings, storage=storage, invoker=RecordingInvoker()), json.loads(sys.argv[2]),
-            run_transcode, time_budget=300)
-"""
-
-
 def test_a_worker_killed_mid_fused_run_leaves_the_rendition_and_the_sprite_to_end(deps, invoker, account, tmp_path):
     # GIVEN a rendition + sprite fused run in a worker process of its own
     task_id, events = _task(deps, invoker, account, tmp_path, "killed", seconds=12, size=(1280, 720))
-    worker = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, deps.settings.model_dump_json(), json.dumps(events["transcode"])],
-        cwd=REPO,
-        start_new_session=True,  # its ffmpeg dies with it, as in a killed function instance
-    )
+    worker = start_transcode_worker(deps, events["transcode"])
     try:
         # (killed as soon as its ffmpeg runs with both claims held: waiting for progress as well let a
         # quiet machine finish the rendition before the kill)
