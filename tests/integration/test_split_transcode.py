@@ -322,14 +322,23 @@ class _JoinFailsOnce(LocalStorage):
         return super().download(bucket, key, dest)
 
 
-def test_a_join_that_dies_is_done_by_the_subtasks_next_run(split_deps, invoker, account, clips):
-    # GIVEN a split transcode whose last part dies while joining (every part is done)
+def _split_task_on(
+    storage_class: type[LocalStorage], split_deps: Deps, invoker, account: str, clips, name: str
+) -> tuple[Deps, str]:
+    """Deps whose buckets are ``storage_class`` (a faulty double), and a split transcode task of the
+    long-audio clip created through them."""
     s = split_deps.settings
-    flaky = _JoinFailsOnce(s.storage_root, public_url=s.public_url, signing_key=s.signing_key)
-    deps = build_deps(s, storage=flaky, invoker=invoker)
+    storage = storage_class(s.storage_root, public_url=s.public_url, signing_key=s.signing_key)
+    deps = build_deps(s, storage=storage, invoker=invoker)
     definition = crf_template(deps, account)
     add_workflow(deps, account, f"{account}/", [SubtaskSpec("Transcode", definition)])
-    [task_id] = trigger(deps, upload(deps, clips["long_audio"], f"{account}/join.mp4"))
+    [task_id] = trigger(deps, upload(deps, clips["long_audio"], f"{account}/{name}.mp4"))
+    return deps, task_id
+
+
+def test_a_join_that_dies_is_done_by_the_subtasks_next_run(split_deps, invoker, account, clips):
+    # GIVEN a split transcode whose last part dies while joining (every part is done)
+    deps, task_id = _split_task_on(_JoinFailsOnce, split_deps, invoker, account, clips, "join")
     with pytest.raises(OSError, match="while joining"):
         run_events(deps, invoker, task_id)
     assert deps.tasks.get_subtask(task_id, 1).status == SubtaskStatus.PROCESSING
@@ -356,12 +365,7 @@ class _StagingFailsOnce(LocalStorage):
 
 def test_a_part_with_a_passing_fault_is_given_back_and_run_again_alone(split_deps, invoker, account, clips):
     # GIVEN a split transcode whose first part to stage its file hits a passing fault
-    s = split_deps.settings
-    flaky = _StagingFailsOnce(s.storage_root, public_url=s.public_url, signing_key=s.signing_key)
-    deps = build_deps(s, storage=flaky, invoker=invoker)
-    definition = crf_template(deps, account)
-    add_workflow(deps, account, f"{account}/", [SubtaskSpec("Transcode", definition)])
-    [task_id] = trigger(deps, upload(deps, clips["long_audio"], f"{account}/fault.mp4"))
+    deps, task_id = _split_task_on(_StagingFailsOnce, split_deps, invoker, account, clips, "fault")
     [first] = invoker.take("transcode")
     run_subtask(deps, first, run_transcode, time_budget=120)
     events = invoker.take("transcode")
